@@ -1,0 +1,54 @@
+// What the station is composed from. Settings come from <data-dir>/station.json when present (validated
+// like any other input: a malformed file is refused with the reason, never half-applied).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { StationFailure } from '../../src-shared/api/result';
+import { integer, list, object, optional, text } from '../../src-shared/api/validate';
+import type { SessionInfo } from '../../src-shared/api/types';
+import { defaultPolicy, type PoolPolicy } from './pool/pool';
+
+export interface StationConfig {
+  readonly dataDir: string;
+  readonly host: SessionInfo['host'];
+  /** Overrides of the pool policy (tests use small segments). */
+  readonly policy?: Partial<PoolPolicy>;
+  /** Sources used when a generate call names none. */
+  readonly defaultSources?: readonly string[];
+  readonly now?: () => Date;
+}
+
+export const SETTINGS_FILE = 'station.json';
+
+const settingsShape = object({
+  pool: optional(object({
+    segmentBytes: optional(integer({ min: 1024, max: 2 ** 34 })),
+    chunkBytes: optional(integer({ min: 256, max: 64 << 20 })),
+    refreshAfterDays: optional(integer({ min: 1, max: 3650 })),
+    lowWaterBytes: optional(integer({ min: 0, max: 2 ** 50 })),
+  })),
+  sources: optional(list(text({ maxLength: 200 }), { minItems: 1, maxItems: 8 })),
+});
+
+export interface ResolvedSettings {
+  readonly policy: PoolPolicy;
+  readonly sources: readonly string[];
+}
+
+export function resolveSettings(config: StationConfig): ResolvedSettings {
+  const path = join(config.dataDir, SETTINGS_FILE);
+  let file: { pool?: Partial<PoolPolicy>; sources?: string[] } = {};
+  if (existsSync(path)) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(path, 'utf8'));
+    } catch {
+      throw new StationFailure('data-dir', `${path} is not valid JSON.`);
+    }
+    const r = settingsShape(raw);
+    if (!r.ok) throw new StationFailure('data-dir', `${path}: ${r.reason}.`);
+    file = r.value;
+  }
+  const policy: PoolPolicy = { ...defaultPolicy, ...file.pool, ...config.policy };
+  if (policy.segmentBytes < policy.chunkBytes) throw new StationFailure('data-dir', 'A segment must hold at least one chunk (pool.segmentBytes ≥ pool.chunkBytes).');
+  return { policy, sources: config.defaultSources ?? file.sources ?? ['os'] };
+}

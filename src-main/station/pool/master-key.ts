@@ -1,0 +1,63 @@
+// The station master key wraps every segment's data keys (issue S3, part 4). Held in a key file with
+// 0600 permissions here; a PKCS#11 token implementation of the same interface keeps it in hardware.
+// Wrapping is AES-256-GCM with the key's place (segment id, chunk index) as associated data, so a
+// wrapped key moved to another place does not unwrap.
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync, fsyncSync, closeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { StationFailure } from '../../../src-shared/api/result';
+
+export const WRAPPED_KEY_BYTES = 12 + 32 + 16;
+
+export interface MasterKey {
+  readonly description: string;
+  wrap(dataKey: Uint8Array, aad: Uint8Array): Uint8Array;
+  unwrap(wrapped: Uint8Array, aad: Uint8Array): Uint8Array;
+}
+
+export class FileMasterKey implements MasterKey {
+  readonly description: string;
+  private constructor(private readonly key: Buffer, path: string) {
+    this.description = `key file ${path}`;
+  }
+
+  /** Loads the key file, creating it (0600) on first use; refuses a file others can read. */
+  static openOrCreate(path: string): FileMasterKey {
+    if (!existsSync(path)) {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      const fd = openSync(path, 'wx', 0o600);
+      try {
+        writeSync(fd, randomBytes(32));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      chmodSync(path, 0o600);
+    }
+    const mode = statSync(path).mode & 0o777;
+    if ((mode & 0o077) !== 0) throw new StationFailure('master-key', `The master key file ${path} is readable by others (mode ${mode.toString(8)}); set it to 0600.`);
+    const key = readFileSync(path);
+    if (key.length !== 32) throw new StationFailure('master-key', `The master key file ${path} is not a 32-byte key.`);
+    return new FileMasterKey(key, path);
+  }
+
+  wrap(dataKey: Uint8Array, aad: Uint8Array): Uint8Array {
+    const nonce = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', this.key, nonce);
+    c.setAAD(aad);
+    const body = Buffer.concat([c.update(dataKey), c.final()]);
+    return Buffer.concat([nonce, body, c.getAuthTag()]);
+  }
+
+  unwrap(wrapped: Uint8Array, aad: Uint8Array): Uint8Array {
+    if (wrapped.length !== WRAPPED_KEY_BYTES) throw new StationFailure('master-key', 'A wrapped data key has the wrong length.');
+    const d = createDecipheriv('aes-256-gcm', this.key, wrapped.subarray(0, 12));
+    d.setAAD(aad);
+    d.setAuthTag(wrapped.subarray(44, 60));
+    try {
+      return Buffer.concat([d.update(wrapped.subarray(12, 44)), d.final()]);
+    } catch {
+      throw new StationFailure('master-key', 'A data key did not unwrap under the station master key (wrong key or damaged key table).');
+    }
+  }
+}

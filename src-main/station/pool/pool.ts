@@ -1,0 +1,183 @@
+// The unallocated pool (issue S3, part 4–5): fixed-size encrypted segments in <data-dir>/pool, each
+// entered in the ledger only once it is durable, so a crash never counts a half-written segment.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { StationFailure } from '../../../src-shared/api/result';
+import type { EntropyLabel, PoolStatus, SegmentView } from '../../../src-shared/api/types';
+import type { Ledger } from '../ledger/ledger';
+import type { MasterKey } from './master-key';
+import { PoolState, type SegmentRecord } from './pool-state';
+import { existsSync } from 'node:fs';
+import { PARTIAL, SegmentWriter, destroySegmentFiles, keysPath, overwriteAndUnlink, readRange, segmentPath } from './segment-file';
+
+/** What the pool needs from the entropy side: conditioned bytes and the provenance to record with them. */
+export interface EntropyStream {
+  read(n: number): Promise<Uint8Array>;
+  provenance(): { readonly label: EntropyLabel; readonly sources: readonly string[]; readonly detail: Readonly<Record<string, unknown>> };
+}
+
+export interface PoolPolicy {
+  /** Size of a full segment; the last segment of a generation may be shorter. */
+  readonly segmentBytes: number;
+  /** Encryption unit inside a segment, and the granularity of whole-key crypto-erase. */
+  readonly chunkBytes: number;
+  /** Unallocated segments older than this are refreshed (spec §10: "e.g. six months"). */
+  readonly refreshAfterDays: number;
+  readonly lowWaterBytes: number;
+}
+
+export const defaultPolicy: PoolPolicy = { segmentBytes: 64 << 20, chunkBytes: 1 << 20, refreshAfterDays: 183, lowWaterBytes: 256 << 20 };
+
+export interface GenerateProgress {
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+}
+
+const DAY_MS = 86_400_000;
+
+export class Pool {
+  readonly state = new PoolState();
+
+  constructor(
+    readonly dir: string,
+    private readonly ledger: Ledger,
+    private readonly master: MasterKey,
+    readonly policy: PoolPolicy,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const e of ledger.entries()) this.state.apply(e);
+    ledger.onAppend((e) => this.state.apply(e));
+  }
+
+  /**
+   * Brings the files on disk into agreement with the ledger after a crash: partial and unrecorded
+   * segments are erased (they were never counted), destructions that were recorded are finished,
+   * and generation jobs that never ended are marked interrupted with the bytes they did commit.
+   */
+  recover(): void {
+    const onDisk = new Set<string>();
+    for (const name of readdirSync(this.dir)) {
+      const m = /^(seg-[0-9a-f]{24})\.(seg|keys)(\.partial)?$/.exec(name);
+      if (!m) continue;
+      onDisk.add(m[1]);
+    }
+    for (const id of onDisk) {
+      const rec = this.state.segments.get(id);
+      if (!rec) {
+        destroySegmentFiles(this.dir, id);
+        this.ledger.append('pool.partial-segment-discarded', { segment: id, reason: 'not recorded in the ledger before the station stopped' }, this.now);
+      } else if (rec.state === 'destroyed') {
+        destroySegmentFiles(this.dir, id);
+      } else {
+        // A recorded segment can still have a stale .partial twin only if renaming raced a crash; erase it.
+        destroyPartialOnly(this.dir, id);
+      }
+    }
+    for (const s of this.state.unallocated()) {
+      if (existsSync(segmentPath(this.dir, s.id)) && existsSync(keysPath(this.dir, s.id))) continue;
+      this.ledger.append('pool.segment-lost', { segment: s.id, bytes: s.bytes, reason: 'its files are missing from the data directory' }, this.now);
+    }
+    for (const job of this.state.jobs.values()) {
+      if (job.state === 'running') this.ledger.append('pool.generation-interrupted', { job: job.job, bytesDone: job.bytesDone, bytesRemaining: job.bytes - job.bytesDone }, this.now);
+    }
+  }
+
+  status(): PoolStatus {
+    const unalloc = this.state.unallocated();
+    const cutoff = this.now().getTime() - this.policy.refreshAfterDays * DAY_MS;
+    const total = unalloc.reduce((a, s) => a + s.bytes, 0);
+    return {
+      unallocatedBytes: total,
+      segmentCount: unalloc.length,
+      segmentSize: this.policy.segmentBytes,
+      lowWaterBytes: this.policy.lowWaterBytes,
+      belowLowWater: total < this.policy.lowWaterBytes,
+      expiredSegments: unalloc.filter((s) => Date.parse(s.createdAt) < cutoff).length,
+      computationalBytes: unalloc.filter((s) => s.label === 'computational').reduce((a, s) => a + s.bytes, 0),
+      segments: unalloc.map(view),
+    };
+  }
+
+  /** Generates `bytes` of PSRD into new segments; each segment enters the ledger once durable. */
+  async generate(stream: EntropyStream, bytes: number, onProgress?: (p: GenerateProgress) => void, resumes?: string): Promise<{ job: string; segmentIds: string[] }> {
+    const job = `job-${randomBytes(8).toString('hex')}`;
+    const prov = stream.provenance();
+    this.ledger.append('pool.generation-started', { job, bytes, sources: prov.sources, label: prov.label, ...(resumes ? { resumes } : {}) }, this.now);
+    const segmentIds: string[] = [];
+    let done = 0;
+    while (done < bytes) {
+      const segBytes = Math.min(this.policy.segmentBytes, bytes - done);
+      const id = `seg-${randomBytes(12).toString('hex')}`;
+      let writer: SegmentWriter | undefined;
+      try {
+        writer = SegmentWriter.create(this.dir, id, this.policy.chunkBytes, this.master);
+        for (let off = 0; off < segBytes; off += this.policy.chunkBytes) {
+          const n = Math.min(this.policy.chunkBytes, segBytes - off);
+          const chunk = await stream.read(n);
+          if (chunk.length !== n) throw new StationFailure('entropy-source', 'An entropy source delivered fewer bytes than asked.');
+          try {
+            writer.appendChunk(chunk);
+          } finally {
+            chunk.fill(0);
+          }
+          onProgress?.({ bytesDone: done + off + n, bytesTotal: bytes });
+        }
+        writer.finish();
+      } catch (e) {
+        writer?.abort();
+        const f = asFailure(e);
+        this.ledger.append('pool.generation-failed', { job, bytesDone: done, bytesRemaining: bytes - done, code: f.code, reason: f.message }, this.now);
+        throw f;
+      }
+      this.ledger.append('pool.segment-added', { segment: id, bytes: segBytes, chunkBytes: this.policy.chunkBytes, job, label: prov.label, sources: prov.sources, provenance: prov.detail }, this.now);
+      segmentIds.push(id);
+      done += segBytes;
+    }
+    this.ledger.append('pool.generation-finished', { job, bytes, segments: segmentIds.length }, this.now);
+    return { job, segmentIds };
+  }
+
+  /** Destroys (crypto-erase + overwrite) unallocated segments older than the refresh age. */
+  destroyExpired(): { destroyedSegments: number; destroyedBytes: number } {
+    const cutoff = this.now().getTime() - this.policy.refreshAfterDays * DAY_MS;
+    let n = 0;
+    let bytes = 0;
+    for (const s of this.state.unallocated()) {
+      if (Date.parse(s.createdAt) >= cutoff) continue;
+      this.destroySegment(s, 'expired');
+      n++;
+      bytes += s.bytes;
+    }
+    return { destroyedSegments: n, destroyedBytes: bytes };
+  }
+
+  /** The ledger records the destruction first; recovery finishes it if the station stops midway. */
+  destroySegment(s: SegmentRecord, reason: string): void {
+    this.ledger.append('pool.segment-destroyed', { segment: s.id, bytes: s.bytes, reason, method: 'crypto-erase of chunk keys + best-effort overwrite' }, this.now);
+    destroySegmentFiles(this.dir, s.id);
+  }
+
+  /** Streams plaintext of an unallocated segment range, one chunk at a time; callers wipe each piece. */
+  read(segmentId: string, offset: number, length: number): Generator<Buffer> {
+    const s = this.state.segments.get(segmentId);
+    if (!s || s.state !== 'unallocated') throw new StationFailure('bad-request', `Segment ${segmentId} is not in the unallocated pool.`);
+    return readRange(this.dir, segmentId, this.master, offset, length);
+  }
+}
+
+function view(s: SegmentRecord): SegmentView {
+  return { id: s.id, bytes: s.bytes, createdAt: s.createdAt, state: s.state, label: s.label, sources: s.sources };
+}
+
+function asFailure(e: unknown): StationFailure {
+  if (e instanceof StationFailure) return e;
+  const err = e as { code?: unknown; message?: unknown };
+  if (typeof err?.code === 'string' && err.code === 'ENOSPC') return new StationFailure('disk-full', 'The disk is full; nothing was added to the pool.');
+  return new StationFailure('internal', `Generation stopped: ${String(err?.message ?? e)}`);
+}
+
+function destroyPartialOnly(dir: string, id: string): void {
+  overwriteAndUnlink(keysPath(dir, id) + PARTIAL);
+  overwriteAndUnlink(segmentPath(dir, id) + PARTIAL);
+}

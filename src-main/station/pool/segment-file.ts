@@ -1,0 +1,294 @@
+// A pool segment on disk (issue S3, part 4): <id>.seg holds the PSRD encrypted in chunks, <id>.keys
+// holds one data key per chunk, wrapped by the station master key. Every chunk has its own key, used
+// once (so GCM's fixed nonce is safe), which makes a whole segment or any range inside it destroyable by
+// crypto-erase: zero the key slot, then best-effort overwrite the ciphertext. Overwriting alone would
+// not sanitize flash or journaling filesystems (NIST SP 800-88); the key's destruction is what counts.
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync, fstatSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { StationFailure } from '../../../src-shared/api/result';
+import { WRAPPED_KEY_BYTES, type MasterKey } from './master-key';
+
+const SEG_MAGIC = Buffer.from('DSKESEG1', 'ascii');
+const KEY_MAGIC = Buffer.from('DSKEKEY1', 'ascii');
+export const HEADER_BYTES = 32;
+const TAG_BYTES = 16;
+const ZERO_NONCE = Buffer.alloc(12);
+const ERASED_SLOT = Buffer.alloc(WRAPPED_KEY_BYTES);
+
+export const segmentPath = (dir: string, id: string): string => join(dir, `${id}.seg`);
+export const keysPath = (dir: string, id: string): string => join(dir, `${id}.keys`);
+export const PARTIAL = '.partial';
+
+function chunkAad(id: string, index: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(index);
+  return Buffer.concat([Buffer.from(id, 'ascii'), b]);
+}
+
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeAll(fd: number, buf: Uint8Array, position: number): void {
+  let off = 0;
+  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off, position + off);
+}
+
+function ioFailure(e: unknown, what: string): StationFailure {
+  if (e instanceof StationFailure) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC') return new StationFailure('disk-full', `The disk is full while ${what}; nothing was added to the pool.`);
+  return new StationFailure('io', `A ${what} failed (${code ?? 'error'}).`);
+}
+
+/** Writes one new segment as .partial files; only finish() makes it a segment (atomic rename + dir fsync). */
+export class SegmentWriter {
+  private chunks = 0;
+  private plainBytes = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly dir: string,
+    readonly id: string,
+    readonly chunkBytes: number,
+    private readonly master: MasterKey,
+    private readonly segFd: number,
+    private readonly keyFd: number,
+  ) {}
+
+  static create(dir: string, id: string, chunkBytes: number, master: MasterKey): SegmentWriter {
+    let segFd = -1;
+    let keyFd = -1;
+    try {
+      segFd = openSync(segmentPath(dir, id) + PARTIAL, 'wx', 0o600);
+      keyFd = openSync(keysPath(dir, id) + PARTIAL, 'wx', 0o600);
+      const h = Buffer.alloc(HEADER_BYTES);
+      SEG_MAGIC.copy(h, 0);
+      h.writeUInt32LE(1, 8);
+      h.writeUInt32LE(chunkBytes, 12);
+      writeAll(segFd, h, 0);
+      return new SegmentWriter(dir, id, chunkBytes, master, segFd, keyFd);
+    } catch (e) {
+      if (segFd >= 0) closeSync(segFd);
+      if (keyFd >= 0) closeSync(keyFd);
+      throw ioFailure(e, 'segment creation');
+    }
+  }
+
+  /** Encrypts and writes one chunk; every chunk but the last must be exactly chunkBytes long. */
+  appendChunk(plain: Uint8Array): void {
+    if (plain.length === 0 || plain.length > this.chunkBytes) throw new RangeError('chunk of the wrong size');
+    if (this.plainBytes % this.chunkBytes !== 0) throw new RangeError('only the last chunk may be short');
+    const dataKey = randomBytes(32);
+    try {
+      const c = createCipheriv('aes-256-gcm', dataKey, ZERO_NONCE);
+      c.setAAD(chunkAad(this.id, this.chunks));
+      const ct = c.update(plain);
+      c.final();
+      const pos = HEADER_BYTES + this.chunks * (this.chunkBytes + TAG_BYTES);
+      writeAll(this.segFd, ct, pos);
+      writeAll(this.segFd, c.getAuthTag(), pos + ct.length);
+      writeAll(this.keyFd, this.master.wrap(dataKey, chunkAad(this.id, this.chunks)), HEADER_BYTES + this.chunks * WRAPPED_KEY_BYTES);
+    } catch (e) {
+      throw ioFailure(e, 'segment write');
+    } finally {
+      dataKey.fill(0);
+    }
+    this.chunks++;
+    this.plainBytes += plain.length;
+  }
+
+  get bytes(): number {
+    return this.plainBytes;
+  }
+
+  /** Makes the segment durable and visible under its final name. */
+  finish(): void {
+    try {
+      const h = Buffer.alloc(HEADER_BYTES);
+      KEY_MAGIC.copy(h, 0);
+      h.writeUInt32LE(this.chunkBytes, 8);
+      h.writeUInt32LE(this.chunks, 12);
+      h.writeBigUInt64LE(BigInt(this.plainBytes), 16);
+      writeAll(this.keyFd, h, 0);
+      fsyncSync(this.segFd);
+      fsyncSync(this.keyFd);
+      this.close();
+      renameSync(keysPath(this.dir, this.id) + PARTIAL, keysPath(this.dir, this.id));
+      renameSync(segmentPath(this.dir, this.id) + PARTIAL, segmentPath(this.dir, this.id));
+      fsyncDir(this.dir);
+    } catch (e) {
+      throw ioFailure(e, 'segment completion');
+    }
+  }
+
+  /** Abandons the partial segment: its keys are never finished, and the files are erased. */
+  abort(): void {
+    this.close();
+    for (const p of [keysPath(this.dir, this.id) + PARTIAL, segmentPath(this.dir, this.id) + PARTIAL]) overwriteAndUnlink(p);
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.segFd);
+    closeSync(this.keyFd);
+  }
+}
+
+export interface SegmentLayout {
+  readonly chunkBytes: number;
+  readonly chunks: number;
+  readonly plainBytes: number;
+}
+
+function readExactly(fd: number, length: number, position: number): Buffer {
+  const buf = Buffer.alloc(length);
+  let off = 0;
+  while (off < length) {
+    const n = readSync(fd, buf, off, length - off, position + off);
+    if (n === 0) throw new StationFailure('io', 'A pool segment is shorter than its key table says.');
+    off += n;
+  }
+  return buf;
+}
+
+export function readLayout(dir: string, id: string): SegmentLayout {
+  const fd = openSync(keysPath(dir, id), 'r');
+  try {
+    const h = readExactly(fd, HEADER_BYTES, 0);
+    if (!h.subarray(0, 8).equals(KEY_MAGIC)) throw new StationFailure('io', `The key table of segment ${id} is damaged.`);
+    return { chunkBytes: h.readUInt32LE(8), chunks: h.readUInt32LE(12), plainBytes: Number(h.readBigUInt64LE(16)) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Reads plaintext [offset, offset+length) of a segment, one chunk at a time (bounded memory).
+ * Each yielded buffer is the caller's to wipe; a chunk whose key was erased or whose tag fails is an error.
+ */
+export function* readRange(dir: string, id: string, master: MasterKey, offset: number, length: number): Generator<Buffer> {
+  const layout = readLayout(dir, id);
+  if (offset < 0 || length < 0 || offset + length > layout.plainBytes) throw new StationFailure('bad-request', 'The requested range lies outside the segment.');
+  const segFd = openSync(segmentPath(dir, id), 'r');
+  const keyFd = openSync(keysPath(dir, id), 'r');
+  try {
+    let pos = offset;
+    const end = offset + length;
+    while (pos < end) {
+      const index = Math.floor(pos / layout.chunkBytes);
+      const plain = decryptChunk(segFd, keyFd, id, index, layout, master);
+      const from = pos - index * layout.chunkBytes;
+      const to = Math.min(plain.length, end - index * layout.chunkBytes);
+      const piece = Buffer.from(plain.subarray(from, to));
+      plain.fill(0);
+      pos += piece.length;
+      yield piece;
+    }
+  } finally {
+    closeSync(segFd);
+    closeSync(keyFd);
+  }
+}
+
+function chunkLength(layout: SegmentLayout, index: number): number {
+  return Math.min(layout.chunkBytes, layout.plainBytes - index * layout.chunkBytes);
+}
+
+function decryptChunk(segFd: number, keyFd: number, id: string, index: number, layout: SegmentLayout, master: MasterKey): Buffer {
+  const slot = readExactly(keyFd, WRAPPED_KEY_BYTES, HEADER_BYTES + index * WRAPPED_KEY_BYTES);
+  if (slot.equals(ERASED_SLOT)) throw new StationFailure('io', `Chunk ${index} of segment ${id} has been destroyed.`);
+  const dataKey = master.unwrap(slot, chunkAad(id, index));
+  const len = chunkLength(layout, index);
+  const pos = HEADER_BYTES + index * (layout.chunkBytes + TAG_BYTES);
+  const body = readExactly(segFd, len + TAG_BYTES, pos);
+  const d = createDecipheriv('aes-256-gcm', dataKey, ZERO_NONCE);
+  d.setAAD(chunkAad(id, index));
+  d.setAuthTag(body.subarray(len));
+  try {
+    const plain = d.update(body.subarray(0, len));
+    d.final();
+    return plain;
+  } catch {
+    throw new StationFailure('io', `Chunk ${index} of segment ${id} failed its integrity check.`);
+  } finally {
+    dataKey.fill(0);
+  }
+}
+
+/**
+ * Crypto-erases [offset, offset+length) inside a segment: chunks wholly inside lose their key; a chunk
+ * cut by the range keeps its other bytes under a fresh key, with the erased bytes zeroed. Then the
+ * ciphertext of the range is overwritten (best effort).
+ */
+export function destroyRange(dir: string, id: string, master: MasterKey, offset: number, length: number): void {
+  const layout = readLayout(dir, id);
+  if (offset < 0 || length <= 0 || offset + length > layout.plainBytes) throw new StationFailure('bad-request', 'The range to destroy lies outside the segment.');
+  const segFd = openSync(segmentPath(dir, id), 'r+');
+  const keyFd = openSync(keysPath(dir, id), 'r+');
+  try {
+    const end = offset + length;
+    for (let index = Math.floor(offset / layout.chunkBytes); index * layout.chunkBytes < end; index++) {
+      const start = index * layout.chunkBytes;
+      const len = chunkLength(layout, index);
+      const from = Math.max(offset, start) - start;
+      const to = Math.min(end, start + len) - start;
+      const slotPos = HEADER_BYTES + index * WRAPPED_KEY_BYTES;
+      const dataPos = HEADER_BYTES + index * (layout.chunkBytes + TAG_BYTES);
+      if (from === 0 && to === len) {
+        writeAll(keyFd, ERASED_SLOT, slotPos);
+        writeAll(segFd, randomBytes(len + TAG_BYTES), dataPos);
+        continue;
+      }
+      const plain = decryptChunk(segFd, keyFd, id, index, layout, master);
+      plain.fill(0, from, to);
+      const dataKey = randomBytes(32);
+      const c = createCipheriv('aes-256-gcm', dataKey, ZERO_NONCE);
+      c.setAAD(chunkAad(id, index));
+      const ct = c.update(plain);
+      c.final();
+      plain.fill(0);
+      writeAll(segFd, Buffer.concat([ct, c.getAuthTag()]), dataPos);
+      writeAll(keyFd, master.wrap(dataKey, chunkAad(id, index)), slotPos);
+      dataKey.fill(0);
+    }
+    fsyncSync(keyFd);
+    fsyncSync(segFd);
+  } catch (e) {
+    throw ioFailure(e, 'range destruction');
+  } finally {
+    closeSync(segFd);
+    closeSync(keyFd);
+  }
+}
+
+/** Best-effort overwrite, fsync and unlink of one file; missing files are fine (already gone). */
+export function overwriteAndUnlink(path: string): void {
+  if (!existsSync(path)) return;
+  const fd = openSync(path, 'r+');
+  try {
+    const size = fstatSync(fd).size;
+    const block = Buffer.alloc(Math.min(size, 1 << 20));
+    for (let pos = 0; pos < size; pos += block.length) writeAll(fd, block.subarray(0, Math.min(block.length, size - pos)), pos);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  unlinkSync(path);
+}
+
+/** Crypto-erase of a whole segment: the key table first (that is what makes the data unreadable), then the data. */
+export function destroySegmentFiles(dir: string, id: string): void {
+  for (const suffix of ['', PARTIAL]) {
+    overwriteAndUnlink(keysPath(dir, id) + suffix);
+    overwriteAndUnlink(segmentPath(dir, id) + suffix);
+  }
+  fsyncDir(dir);
+}

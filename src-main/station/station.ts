@@ -1,0 +1,141 @@
+// The station core, composed by one factory from a config (DESIGN.md, src-main/station). The same
+// object serves the Electron window, the browser host, the CLI and the tests; it knows nothing of them.
+import { join } from 'node:path';
+import type { ArgsOf, MethodOf, Namespace, ResultOf } from '../../src-shared/api/contract';
+import { StationFailure } from '../../src-shared/api/result';
+import type { LedgerEntryView, PoolProgress, SessionInfo } from '../../src-shared/api/types';
+import { resolveSettings, type StationConfig } from './config';
+import { lockDataDir, prepareDataDir } from './data-dir';
+import { StationEventBus } from './events';
+import { Ledger } from './ledger/ledger';
+import type { LedgerEntry } from './ledger/entry';
+import { FileMasterKey } from './pool/master-key';
+import { Pool } from './pool/pool';
+import { defaultEntropyProvider, type EntropyProvider } from './sources';
+import { VERSION } from './version';
+
+export type Handlers = {
+  readonly [N in Namespace]: { readonly [M in MethodOf<N>]: (args: ArgsOf<N, M>) => Promise<ResultOf<N, M>> };
+};
+
+export interface Station {
+  readonly handlers: Handlers;
+  readonly events: StationEventBus;
+  readonly ledger: Ledger;
+  readonly pool: Pool;
+  close(): Promise<void>;
+}
+
+export interface StationDeps {
+  readonly entropy?: EntropyProvider;
+}
+
+export function ledgerView(e: LedgerEntry): LedgerEntryView {
+  return { seq: e.seq, time: e.time, type: e.type, data: e.data, hash: e.hash };
+}
+
+export function openStation(config: StationConfig, deps: StationDeps = {}): Station {
+  const now = config.now ?? (() => new Date());
+  prepareDataDir(config.dataDir);
+  const lock = lockDataDir(config.dataDir);
+  let ledger: Ledger | undefined;
+  try {
+    const settings = resolveSettings(config);
+    ledger = Ledger.open(config.dataDir, now);
+    const master = FileMasterKey.openOrCreate(join(config.dataDir, 'keys', 'master.key'));
+    const pool = new Pool(join(config.dataDir, 'pool'), ledger, master, settings.policy, now);
+    pool.recover();
+    const entropy = deps.entropy ?? defaultEntropyProvider(ledger, now);
+    return compose(config, ledger, pool, entropy, settings.sources, lock.release, now);
+  } catch (e) {
+    ledger?.close();
+    lock.release();
+    throw e;
+  }
+}
+
+function compose(
+  config: StationConfig,
+  ledger: Ledger,
+  pool: Pool,
+  entropy: EntropyProvider,
+  defaultSources: readonly string[],
+  releaseLock: () => void,
+  now: () => Date,
+): Station {
+  const events = new StationEventBus();
+  ledger.onAppend((e) => events.emit('ledger.appended', ledgerView(e)));
+  const session: SessionInfo = { version: VERSION, dataDir: config.dataDir, startedAt: now().toISOString(), host: config.host };
+  let busy: string | null = null;
+
+  /** One pool-changing operation at a time: two at once could race on the same bytes. */
+  async function exclusive<T>(what: string, run: () => Promise<T>): Promise<T> {
+    if (busy) throw new StationFailure('busy', `The station is busy (${busy}); try again when it has finished.`);
+    busy = what;
+    try {
+      return await run();
+    } finally {
+      busy = null;
+    }
+  }
+
+  const handlers: Handlers = {
+    session: {
+      info: async () => session,
+    },
+    pool: {
+      status: async () => pool.status(),
+      generate: (args) =>
+        exclusive('generating pool', async () => {
+          const stream = await entropy.open(args.sources ?? defaultSources);
+          const started = Date.now();
+          let lastEmit = 0;
+          const progress = (phase: PoolProgress['phase'], done: number): void => {
+            const t = Date.now();
+            if (phase === 'generating' && t - lastEmit < 200 && done < args.bytes) return;
+            lastEmit = t;
+            const rate = done / Math.max((t - started) / 1000, 1e-3);
+            events.emit('pool.progress', {
+              phase, bytesDone: done, bytesTotal: args.bytes, bytesPerSecond: Math.round(rate),
+              etaSeconds: rate > 0 && done < args.bytes ? Math.round((args.bytes - done) / rate) : done >= args.bytes ? 0 : null,
+              sources: stream.health(),
+            });
+          };
+          try {
+            progress('start-up test', 0);
+            const { segmentIds } = await pool.generate(stream, args.bytes, (p) => progress('generating', p.bytesDone), args.resumes);
+            progress('done', args.bytes);
+            return { bytes: args.bytes, segmentIds, label: stream.provenance().label };
+          } catch (e) {
+            progress('failed', 0);
+            throw e;
+          } finally {
+            await stream.close();
+          }
+        }),
+      destroyExpired: () => exclusive('destroying expired segments', async () => pool.destroyExpired()),
+    },
+    devices: {
+      listSources: () => entropy.list(),
+    },
+    audit: {
+      ledger: async ({ afterSeq, limit }) => {
+        const all = ledger.entries();
+        const from = afterSeq === undefined ? Math.max(0, all.length - (limit ?? 100)) : afterSeq + 1;
+        return all.slice(from, from + (limit ?? 100)).map(ledgerView);
+      },
+      verify: async () => ledger.verify(),
+    },
+  };
+
+  return {
+    handlers,
+    events,
+    ledger,
+    pool,
+    async close() {
+      ledger.close();
+      releaseLock();
+    },
+  };
+}
