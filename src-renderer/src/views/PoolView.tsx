@@ -1,0 +1,103 @@
+// The hub operator's view: how much unallocated PSRD there is, of what protection, and generating more.
+import { useEffect, useState } from 'react';
+import { formatBytes, parseSize } from '../../../src-shared/psrd/size';
+import type { LedgerEntryView, PoolProgress } from '../../../src-shared/api/types';
+import type { StationError } from '../../../src-shared/api/result';
+import { station } from '../station-client';
+import { useCall } from '../use-call';
+import { ErrorNote } from './ErrorNote';
+
+export function PoolView(): React.JSX.Element {
+  const status = useCall(() => station().pool.status({}), []);
+  const [size, setSize] = useState('16MiB');
+  const [sources, setSources] = useState('os');
+  const [progress, setProgress] = useState<PoolProgress>();
+  const [error, setError] = useState<StationError>();
+  const [busy, setBusy] = useState(false);
+  const [last, setLast] = useState<LedgerEntryView>();
+
+  useEffect(() => station().on('pool.progress', setProgress), []);
+  useEffect(
+    () =>
+      station().on('ledger.appended', (e) => {
+        if (e.type.startsWith('pool.')) setLast(e);
+      }),
+    [],
+  );
+
+  async function generate(): Promise<void> {
+    const bytes = parseSize(size);
+    if (bytes === null) {
+      setError({ code: 'bad-request', message: `"${size}" is not a size. Write for example 64MiB or 4GiB.` });
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    const r = await station().pool.generate({ bytes, sources: sources.split(/[\s,]+/).filter(Boolean) });
+    setBusy(false);
+    if (!r.ok) setError(r.error);
+    status.refresh();
+  }
+
+  const s = status.value;
+  return (
+    <section className="panel">
+      <h2>Unallocated pool</h2>
+      <ErrorNote error={status.error} />
+      {s && (
+        <dl className="figures">
+          <div>
+            <dt>Unallocated</dt>
+            <dd data-testid="pool-size" data-bytes={s.unallocatedBytes}>{formatBytes(s.unallocatedBytes)}</dd>
+          </div>
+          <div>
+            <dt>Segments</dt>
+            <dd data-testid="pool-segments">{s.segmentCount}</dd>
+          </div>
+          <div>
+            <dt>From DRBG sources only</dt>
+            <dd title="PSRD from the OS generator or another DRBG is computationally secure, not information-theoretically">{formatBytes(s.computationalBytes)}</dd>
+          </div>
+          <div>
+            <dt>Low-water mark</dt>
+            <dd className={s.belowLowWater ? 'warn' : ''}>{formatBytes(s.lowWaterBytes)}{s.belowLowWater ? ' — below it' : ''}</dd>
+          </div>
+        </dl>
+      )}
+      {s && s.expiredSegments > 0 && <p className="warn">{s.expiredSegments} segment(s) are past their refresh age and should be destroyed.</p>}
+
+      <h3>Generate PSRD</h3>
+      <form
+        className="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void generate();
+        }}
+      >
+        <label>
+          Amount <input aria-label="Amount" value={size} onChange={(e) => setSize(e.target.value)} />
+        </label>
+        <label>
+          Sources <input aria-label="Sources" value={sources} onChange={(e) => setSources(e.target.value)} />
+        </label>
+        <button type="submit" disabled={busy}>{busy ? 'Generating…' : 'Generate'}</button>
+      </form>
+      {progress && progress.phase !== 'done' && (
+        <p className="progress" data-testid="pool-progress">
+          {progress.phase}: {formatBytes(progress.bytesDone)} of {formatBytes(progress.bytesTotal)} · {formatBytes(progress.bytesPerSecond)}/s
+          {progress.etaSeconds !== null ? ` · ${progress.etaSeconds} s left` : ''}
+        </p>
+      )}
+      <ErrorNote error={error} />
+      {last && (
+        <p className="ledger-note" data-testid="pool-last-ledger">
+          Ledger #{last.seq}: {last.type} at {new Date(last.time).toLocaleString()}
+        </p>
+      )}
+      <p className="fine">
+        Segments are encrypted at rest under their own keys. Destroying a segment destroys its keys (crypto-erase) and then overwrites its
+        file as a best effort; overwriting alone cannot sanitize flash storage.
+      </p>
+    </section>
+  );
+}
