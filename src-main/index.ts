@@ -9,7 +9,7 @@ import { fail } from '../src-shared/api/result';
 import { eventNames } from '../src-shared/api/types';
 import { APP_ENTRY, APP_SCHEME, APP_SCHEME_PRIVILEGES, appProtocolResponse } from './shell/app-protocol';
 import { isAllowedNavigation, isTrustedSender, windowOpenPolicy } from './shell/ipc-policy';
-import { secureWindowOptions } from './shell/window-options';
+import { createStationWindow } from './shell/window';
 import { defaultDataDir } from './station/default-data-dir';
 import { openStation, type Station } from './station/station';
 import { createDispatch } from './transport/dispatch';
@@ -33,7 +33,8 @@ function hardenContents(contents: WebContents): void {
 }
 
 function createWindow(): BrowserWindow {
-  const win = new BrowserWindow(secureWindowOptions(preloadPath));
+  // DevTools only in development and test builds, never in a packaged release.
+  const win = createStationWindow(BrowserWindow, preloadPath, !app.isPackaged || process.env.DSKE_TEST_BUILD === '1');
   win.once('ready-to-show', () => win.show());
   void win.loadURL(APP_ENTRY);
   return win;

@@ -1,0 +1,49 @@
+// The walking skeleton through the UI (issue S1, part 6): open the printed URL in Chromium, generate a
+// small pool, and see its size and its ledger entry.
+import { expect, test } from '@playwright/test';
+import { startBuiltHost, type RunningHost } from './browser-host';
+
+let host: RunningHost;
+test.beforeAll(async () => {
+  host = await startBuiltHost();
+});
+test.afterAll(async () => {
+  await host.stop();
+});
+
+test('an operator generates a small pool and sees its size and ledger entry', async ({ page }) => {
+  await page.goto(host.url);
+  // The token moved from the address into a cookie.
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByTestId('pool-size')).toHaveText('0 B');
+
+  await page.getByLabel('Amount').fill('2MiB');
+  await page.getByRole('button', { name: 'Generate' }).click();
+
+  await expect(page.getByTestId('pool-size')).toHaveText('2.00 MiB');
+  await expect(page.getByTestId('pool-size')).toHaveAttribute('data-bytes', String(2 * 1024 * 1024));
+  await expect(page.getByTestId('pool-last-ledger')).toContainText('pool.generation-finished');
+
+  await page.getByRole('tab', { name: 'Ledger' }).click();
+  await expect(page.locator('[data-testid="ledger-entry"][data-type="pool.segment-added"]')).toHaveCount(1);
+  await expect(page.locator('[data-testid="ledger-entry"][data-type="pool.segment-added"]')).toContainText('bytes: 2097152');
+  await page.getByRole('button', { name: 'Verify the ledger' }).click();
+  await expect(page.getByTestId('ledger-verification')).toContainText('Verified: 3 entries');
+});
+
+test('a malformed amount is refused in plain words and changes nothing', async ({ page }) => {
+  await page.goto(host.url);
+  const before = await page.getByTestId('pool-size').getAttribute('data-bytes');
+  await page.getByLabel('Amount').fill('lots');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByRole('alert')).toContainText('is not a size');
+  await expect(page.getByTestId('pool-size')).toHaveAttribute('data-bytes', before!);
+});
+
+test('the page without the token is refused', async ({ page }) => {
+  const bare = new URL(host.url);
+  bare.search = '';
+  const res = await page.goto(bare.toString());
+  expect(res?.status()).toBe(401);
+  await expect(page.locator('body')).toContainText('no valid access token');
+});
