@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'crypto', 'child_process', 'net', 'http', 'https', 'stream', 'stream/*', 'util', 'events', 'buffer', 'url', 'zlib', 'worker_threads', 'process', 'tty', 'dgram', 'dns', 'cluster', 'module', 'readline', 'v8', 'vm'];
 
-const noElectron = { group: ['electron', 'electron/*'], message: 'Only src-main/index.ts and src-main/preload may import electron (DESIGN.md, boundaries).' };
+const noElectron = { group: ['electron', 'electron/*'], allowTypeImports: true, message: 'Only src-main/index.ts and src-main/preload may import electron (DESIGN.md, boundaries).' };
 const noHardware = { group: ['**/hardware/**', '**/hardware'], message: 'hardware/ is imported only by src-main/station, src-server and src-client (DESIGN.md, boundaries).' };
 
 export default tseslint.config(
@@ -23,7 +23,7 @@ export default tseslint.config(
     // src-shared: pure TypeScript that runs in every process.
     files: ['src-shared/**/*.ts', 'test/fixtures/lint/src-shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
+      '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [
           { group: nodeBuiltins, message: 'src-shared is pure TypeScript: no node:* imports (DESIGN.md).' },
           noElectron,
@@ -41,7 +41,7 @@ export default tseslint.config(
     // The renderer talks only to the typed station API in src-shared.
     files: ['src-renderer/**/*.ts', 'src-renderer/**/*.tsx', 'test/fixtures/lint/src-renderer/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
+      '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [
           { group: nodeBuiltins, message: 'The renderer is sandboxed: no node:* imports.' },
           noElectron,
@@ -54,22 +54,22 @@ export default tseslint.config(
     // The core and everything else on the node side: no electron, hardware only from station.
     files: ['src-main/**/*.ts', 'test/fixtures/lint/src-main/**/*.ts'],
     ignores: ['src-main/index.ts', 'src-main/preload/**', 'src-main/station/**', 'test/fixtures/lint/src-main/station/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [noElectron, noHardware] }] },
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [noElectron, noHardware] }] },
   },
   {
     files: ['src-main/station/**/*.ts', 'test/fixtures/lint/src-main/station/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [noElectron, { group: ['**/src-renderer/**'], message: 'The core knows nothing of the UI.' }] }] },
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [noElectron, { group: ['**/src-renderer/**'], message: 'The core knows nothing of the UI.' }] }] },
   },
   {
     files: ['src-main/preload/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [noHardware, { group: ['**/station/**', '**/station'], message: 'The preload exposes the API contract only; it never reaches the core.' }] }] },
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [noHardware, { group: ['**/station/**', '**/station'], message: 'The preload exposes the API contract only; it never reaches the core.' }] }] },
   },
   {
     files: ['hardware/**/*.ts', 'test/fixtures/lint/hardware/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [noElectron, { group: ['**/src-main/**', '**/src-renderer/**'], message: 'hardware/ drivers sit below the core and import neither it nor the UI.' }] }] },
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [noElectron, { group: ['**/src-main/**', '**/src-renderer/**'], message: 'hardware/ drivers sit below the core and import neither it nor the UI.' }] }] },
   },
   {
     files: ['src-server/**/*.ts', 'src-client/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [noElectron, { group: ['**/src-main/**', '**/src-renderer/**'], message: 'Server and client stand apart from the station.' }] }] },
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [noElectron, { group: ['**/src-main/**', '**/src-renderer/**'], message: 'Server and client stand apart from the station.' }] }] },
   },
 );

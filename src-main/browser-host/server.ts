@@ -46,8 +46,9 @@ function readBody(req: IncomingMessage): Promise<string | null> {
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY_BYTES) {
+        req.removeAllListeners('data');
+        req.resume();
         resolve(null);
-        req.destroy();
         return;
       }
       parts.push(c);
@@ -85,8 +86,9 @@ export function startBrowserHost(opts: BrowserHostOptions): Promise<BrowserHost>
       if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return send(res, 415, 'Send JSON.');
       const body = await readBody(req);
       let result;
-      if (body === null) result = fail('bad-request', 'The request was too large.');
-      else {
+      if (body === null) {
+        return send(res, 413, JSON.stringify(fail('bad-request', 'The request was too large.')), 'application/json', { Connection: 'close' });
+      } else {
         let args: unknown;
         try {
           args = body.length ? JSON.parse(body) : {};
