@@ -51,7 +51,7 @@ export function lockDataDir(dir: string): DataDirLock {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new StationFailure('data-dir', `The data directory ${dir} cannot be locked (${(e as NodeJS.ErrnoException).code ?? 'error'}).`);
       const holder = Number.parseInt(existsSync(path) ? readFileSync(path, 'utf8') : '', 10);
-      if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
+      if (Number.isSafeInteger(holder) && holder > 0 && alive(holder)) {
         throw new StationFailure('data-dir-locked', `Another station process (pid ${holder}) is using ${dir}; close it first.`);
       }
       try {

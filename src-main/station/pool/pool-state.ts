@@ -12,6 +12,13 @@ export interface SegmentRecord {
   readonly label: EntropyLabel;
   readonly sources: readonly string[];
   state: 'unallocated' | 'destroyed' | 'lost';
+  /** Ranges inside the segment destroyed on their own (sorted by offset, never overlapping). */
+  readonly erased: { offset: number; length: number }[];
+}
+
+/** Bytes of a segment still in the pool: its size less the ranges destroyed inside it. */
+export function liveBytes(s: SegmentRecord): number {
+  return s.bytes - s.erased.reduce((a, r) => a + r.length, 0);
 }
 
 export interface JobRecord {
@@ -27,6 +34,8 @@ export interface JobRecord {
 export class PoolState {
   readonly segments = new Map<string, SegmentRecord>();
   readonly jobs = new Map<string, JobRecord>();
+  /** The newest range destruction: the only one a crash can have left half done (recovery redoes it). */
+  lastRangeDestroyed: { segment: string; offset: number; length: number } | undefined;
 
   apply(e: LedgerEntry): void {
     const d = e.data as Record<string, unknown>;
@@ -43,7 +52,7 @@ export class PoolState {
       case 'pool.segment-added': {
         const rec: SegmentRecord = {
           id: String(d.segment), bytes: Number(d.bytes), chunkBytes: Number(d.chunkBytes), createdAt: e.time, job: String(d.job),
-          label: d.label === 'information-theoretic' ? 'information-theoretic' : 'computational', sources: (d.sources as string[]) ?? [], state: 'unallocated',
+          label: d.label === 'information-theoretic' ? 'information-theoretic' : 'computational', sources: (d.sources as string[]) ?? [], state: 'unallocated', erased: [],
         };
         this.segments.set(rec.id, rec);
         const job = this.jobs.get(rec.job);
@@ -54,6 +63,15 @@ export class PoolState {
       case 'pool.segment-lost': {
         const s = this.segments.get(String(d.segment));
         if (s) s.state = e.type === 'pool.segment-lost' ? 'lost' : 'destroyed';
+        break;
+      }
+      case 'pool.range-destroyed': {
+        const s = this.segments.get(String(d.segment));
+        if (s) {
+          s.erased.push({ offset: Number(d.offset), length: Number(d.length) });
+          s.erased.sort((a, b) => a.offset - b.offset);
+        }
+        this.lastRangeDestroyed = { segment: String(d.segment), offset: Number(d.offset), length: Number(d.length) };
         break;
       }
       case 'pool.generation-finished':

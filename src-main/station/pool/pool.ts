@@ -6,9 +6,9 @@ import { StationFailure } from '../../../src-shared/api/result';
 import type { EntropyLabel, PoolStatus, SegmentView } from '../../../src-shared/api/types';
 import type { Ledger } from '../ledger/ledger';
 import type { MasterKey } from './master-key';
-import { PoolState, type SegmentRecord } from './pool-state';
+import { PoolState, liveBytes, type SegmentRecord } from './pool-state';
 import { existsSync } from 'node:fs';
-import { PARTIAL, SegmentWriter, destroySegmentFiles, keysPath, overwriteAndUnlink, readRange, segmentPath } from './segment-file';
+import { PARTIAL, SegmentWriter, destroyRange, destroySegmentFiles, keysPath, overwriteAndUnlink, readRange, segmentPath } from './segment-file';
 
 /** What the pool needs from the entropy side: conditioned bytes and the provenance to record with them. */
 export interface EntropyStream {
@@ -78,6 +78,8 @@ export class Pool {
       if (existsSync(segmentPath(this.dir, s.id)) && existsSync(keysPath(this.dir, s.id))) continue;
       this.ledger.append('pool.segment-lost', { segment: s.id, bytes: s.bytes, reason: 'its files are missing from the data directory' }, this.now);
     }
+    const r = this.state.lastRangeDestroyed;
+    if (r && this.state.segments.get(r.segment)?.state === 'unallocated') destroyRange(this.dir, r.segment, this.master, r.offset, r.length);
     for (const job of this.state.jobs.values()) {
       if (job.state === 'running') this.ledger.append('pool.generation-interrupted', { job: job.job, bytesDone: job.bytesDone, bytesRemaining: job.bytes - job.bytesDone }, this.now);
     }
@@ -86,7 +88,7 @@ export class Pool {
   status(): PoolStatus {
     const unalloc = this.state.unallocated();
     const cutoff = this.now().getTime() - this.policy.refreshAfterDays * DAY_MS;
-    const total = unalloc.reduce((a, s) => a + s.bytes, 0);
+    const total = unalloc.reduce((a, s) => a + liveBytes(s), 0);
     return {
       unallocatedBytes: total,
       segmentCount: unalloc.length,
@@ -94,7 +96,7 @@ export class Pool {
       lowWaterBytes: this.policy.lowWaterBytes,
       belowLowWater: total < this.policy.lowWaterBytes,
       expiredSegments: unalloc.filter((s) => Date.parse(s.createdAt) < cutoff).length,
-      computationalBytes: unalloc.filter((s) => s.label === 'computational').reduce((a, s) => a + s.bytes, 0),
+      computationalBytes: unalloc.filter((s) => s.label === 'computational').reduce((a, s) => a + liveBytes(s), 0),
       segments: unalloc.map(view),
     };
   }
@@ -145,9 +147,9 @@ export class Pool {
     let bytes = 0;
     for (const s of this.state.unallocated()) {
       if (Date.parse(s.createdAt) >= cutoff) continue;
+      bytes += liveBytes(s);
       this.destroySegment(s, 'expired');
       n++;
-      bytes += s.bytes;
     }
     return { destroyedSegments: n, destroyedBytes: bytes };
   }
@@ -158,10 +160,23 @@ export class Pool {
     destroySegmentFiles(this.dir, s.id);
   }
 
+  /** Crypto-erases a range inside an unallocated segment; ledger first, and recovery redoes it after a crash. */
+  destroyRange(segmentId: string, offset: number, length: number, reason: string): void {
+    const s = this.state.segments.get(segmentId);
+    if (!s || s.state !== 'unallocated') throw new StationFailure('bad-request', `Segment ${segmentId} is not in the unallocated pool.`);
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length <= 0 || offset + length > s.bytes) {
+      throw new StationFailure('bad-request', 'The range to destroy lies outside the segment.');
+    }
+    if (s.erased.some((r) => offset < r.offset + r.length && r.offset < offset + length)) throw new StationFailure('bad-request', 'Part of that range is already destroyed.');
+    this.ledger.append('pool.range-destroyed', { segment: segmentId, offset, length, reason, method: 'crypto-erase of chunk keys + best-effort overwrite' }, this.now);
+    destroyRange(this.dir, segmentId, this.master, offset, length);
+  }
+
   /** Streams plaintext of an unallocated segment range, one chunk at a time; callers wipe each piece. */
   read(segmentId: string, offset: number, length: number): Generator<Buffer> {
     const s = this.state.segments.get(segmentId);
     if (!s || s.state !== 'unallocated') throw new StationFailure('bad-request', `Segment ${segmentId} is not in the unallocated pool.`);
+    if (s.erased.some((r) => offset < r.offset + r.length && r.offset < offset + length)) throw new StationFailure('bad-request', 'Part of that range has been destroyed.');
     return readRange(this.dir, segmentId, this.master, offset, length);
   }
 }
