@@ -27,16 +27,25 @@ const settingsShape = object({
     lowWaterBytes: optional(integer({ min: 0, max: 2 ** 50 })),
   })),
   sources: optional(list(text({ maxLength: 200 }), { minItems: 1, maxItems: 8 })),
+  /** Keep the master key in a PKCS#11 token; its PIN comes from the environment (DSKE_TOKEN_PIN), never from this file. */
+  masterKey: optional(object({
+    pkcs11: object({ module: text({ maxLength: 400, pattern: /^\// }), tokenLabel: text({ maxLength: 32 }), keyLabel: optional(text({ maxLength: 64 })) }),
+  })),
 });
+
+export interface MasterKeySettings {
+  readonly pkcs11?: { readonly module: string; readonly tokenLabel: string; readonly keyLabel?: string };
+}
 
 export interface ResolvedSettings {
   readonly policy: PoolPolicy;
   readonly sources: readonly string[];
+  readonly masterKey: MasterKeySettings;
 }
 
 export function resolveSettings(config: StationConfig): ResolvedSettings {
   const path = join(config.dataDir, SETTINGS_FILE);
-  let file: { pool?: Partial<PoolPolicy>; sources?: string[] } = {};
+  let file: { pool?: Partial<PoolPolicy>; sources?: string[]; masterKey?: MasterKeySettings } = {};
   if (existsSync(path)) {
     let raw: unknown;
     try {
@@ -50,5 +59,5 @@ export function resolveSettings(config: StationConfig): ResolvedSettings {
   }
   const policy: PoolPolicy = { ...defaultPolicy, ...file.pool, ...config.policy };
   if (policy.segmentBytes < policy.chunkBytes) throw new StationFailure('data-dir', 'A segment must hold at least one chunk (pool.segmentBytes ≥ pool.chunkBytes).');
-  return { policy, sources: config.defaultSources ?? file.sources ?? ['os'] };
+  return { policy, sources: config.defaultSources ?? file.sources ?? ['os'], masterKey: file.masterKey ?? {} };
 }

@@ -9,7 +9,8 @@ import { lockDataDir, prepareDataDir } from './data-dir';
 import { StationEventBus } from './events';
 import { Ledger } from './ledger/ledger';
 import type { LedgerEntry } from './ledger/entry';
-import { FileMasterKey } from './pool/master-key';
+import { FileMasterKey, TokenMasterKey, type MasterKey } from './pool/master-key';
+import type { MasterKeySettings } from './config';
 import { Pool } from './pool/pool';
 import { defaultEntropyProvider, type EntropyProvider } from './sources';
 import { VERSION } from './version';
@@ -39,19 +40,32 @@ export function openStation(config: StationConfig, deps: StationDeps = {}): Stat
   prepareDataDir(config.dataDir);
   const lock = lockDataDir(config.dataDir);
   let ledger: Ledger | undefined;
+  let master: MasterKey | undefined;
   try {
     const settings = resolveSettings(config);
     ledger = Ledger.open(config.dataDir, now);
-    const master = FileMasterKey.openOrCreate(join(config.dataDir, 'keys', 'master.key'));
+    master = openMasterKey(config.dataDir, settings.masterKey);
     const pool = new Pool(join(config.dataDir, 'pool'), ledger, master, settings.policy, now);
     pool.recover();
     const entropy = deps.entropy ?? defaultEntropyProvider(ledger, now);
-    return compose(config, ledger, pool, entropy, settings.sources, lock.release, now);
+    const m = master;
+    return compose(config, ledger, pool, entropy, settings.sources, () => {
+      m.close();
+      lock.release();
+    }, now);
   } catch (e) {
+    master?.close();
     ledger?.close();
     lock.release();
     throw e;
   }
+}
+
+function openMasterKey(dataDir: string, settings: MasterKeySettings): MasterKey {
+  if (!settings.pkcs11) return FileMasterKey.openOrCreate(join(dataDir, 'keys', 'master.key'));
+  const pin = process.env.DSKE_TOKEN_PIN;
+  if (!pin) throw new StationFailure('master-key', 'The master key is in a PKCS#11 token: set DSKE_TOKEN_PIN to its user PIN.');
+  return TokenMasterKey.open({ ...settings.pkcs11, keyLabel: settings.pkcs11.keyLabel ?? 'dske-station-master', pin });
 }
 
 function compose(

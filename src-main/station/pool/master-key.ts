@@ -6,6 +6,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync, fsyncSync, closeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StationFailure } from '../../../src-shared/api/result';
+import { Pkcs11AesKey, TokenKeyError, type TokenKeyConfig } from '../../../hardware/hsm/pkcs11-aes-key';
 
 export const WRAPPED_KEY_BYTES = 12 + 32 + 16;
 
@@ -13,6 +14,7 @@ export interface MasterKey {
   readonly description: string;
   wrap(dataKey: Uint8Array, aad: Uint8Array): Uint8Array;
   unwrap(wrapped: Uint8Array, aad: Uint8Array): Uint8Array;
+  close(): void;
 }
 
 export class FileMasterKey implements MasterKey {
@@ -59,5 +61,42 @@ export class FileMasterKey implements MasterKey {
     } catch {
       throw new StationFailure('master-key', 'A data key did not unwrap under the station master key (wrong key or damaged key table).');
     }
+  }
+
+  close(): void {
+    this.key.fill(0);
+  }
+}
+
+/** The master key inside a PKCS#11 token: wrapping happens in the token, the key never leaves it. */
+export class TokenMasterKey implements MasterKey {
+  readonly description: string;
+  private constructor(private readonly key: Pkcs11AesKey, config: TokenKeyConfig) {
+    this.description = `PKCS#11 token "${config.tokenLabel}", key "${config.keyLabel}"`;
+  }
+
+  static open(config: TokenKeyConfig): TokenMasterKey {
+    try {
+      return new TokenMasterKey(Pkcs11AesKey.open(config), config);
+    } catch (e) {
+      throw new StationFailure('master-key', e instanceof TokenKeyError ? e.message : 'The PKCS#11 token could not be used.');
+    }
+  }
+
+  wrap(dataKey: Uint8Array, aad: Uint8Array): Uint8Array {
+    return this.key.seal(dataKey, aad);
+  }
+
+  unwrap(wrapped: Uint8Array, aad: Uint8Array): Uint8Array {
+    if (wrapped.length !== WRAPPED_KEY_BYTES) throw new StationFailure('master-key', 'A wrapped data key has the wrong length.');
+    try {
+      return this.key.open(wrapped, aad);
+    } catch {
+      throw new StationFailure('master-key', 'A data key did not unwrap under the master key in the token (wrong key or damaged key table).');
+    }
+  }
+
+  close(): void {
+    this.key.close();
   }
 }

@@ -1,0 +1,123 @@
+// An AES-256 key that lives in a PKCS#11 token and never leaves it (CKA_SENSITIVE, !CKA_EXTRACTABLE;
+// REFERENCES.md, Media). The station keeps its master key here when a token is configured, so that the
+// key wrapping every segment's data keys can be destroyed for real. Encryption is AES-GCM in the token.
+import { randomBytes } from 'node:crypto';
+import * as pkcs11js from 'pkcs11js';
+
+export interface TokenKeyConfig {
+  /** Path of the PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so. */
+  readonly module: string;
+  /** The token's label; the slot is found by it, never by number (slots renumber). */
+  readonly tokenLabel: string;
+  readonly keyLabel: string;
+  readonly pin: string;
+}
+
+export class TokenKeyError extends Error {
+  constructor(readonly code: 'module' | 'token-not-found' | 'login' | 'key' | 'crypto', message: string) {
+    super(message);
+    this.name = 'TokenKeyError';
+  }
+}
+
+const ckrName = (e: unknown): string => (e instanceof Error ? e.message.split(':')[0] : String(e));
+
+export class Pkcs11AesKey {
+  private constructor(
+    private readonly lib: pkcs11js.PKCS11,
+    private readonly session: Buffer,
+    private readonly key: Buffer,
+    readonly created: boolean,
+  ) {}
+
+  /** Opens the token, logs in, and finds the key by label, generating it in the token on first use. */
+  static open(config: TokenKeyConfig): Pkcs11AesKey {
+    const lib = new pkcs11js.PKCS11();
+    try {
+      lib.load(config.module);
+      lib.C_Initialize();
+    } catch (e) {
+      throw new TokenKeyError('module', `The PKCS#11 module ${config.module} could not be loaded (${ckrName(e)}).`);
+    }
+    try {
+      const slot = lib.C_GetSlotList(true).find((s) => lib.C_GetTokenInfo(s).label.trim() === config.tokenLabel);
+      if (!slot) throw new TokenKeyError('token-not-found', `No PKCS#11 token labelled "${config.tokenLabel}" is present.`);
+      const session = lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+      try {
+        lib.C_Login(session, pkcs11js.CKU_USER, config.pin);
+      } catch (e) {
+        if (ckrName(e) !== 'CKR_USER_ALREADY_LOGGED_IN') throw new TokenKeyError('login', `Logging in to token "${config.tokenLabel}" failed (${ckrName(e)}).`);
+      }
+      const found = findKey(lib, session, config.keyLabel);
+      if (found) return new Pkcs11AesKey(lib, session, found, false);
+      const key = lib.C_GenerateKey(session, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
+        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+        { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
+        { type: pkcs11js.CKA_VALUE_LEN, value: 32 },
+        { type: pkcs11js.CKA_LABEL, value: config.keyLabel },
+        { type: pkcs11js.CKA_TOKEN, value: true },
+        { type: pkcs11js.CKA_PRIVATE, value: true },
+        { type: pkcs11js.CKA_SENSITIVE, value: true },
+        { type: pkcs11js.CKA_EXTRACTABLE, value: false },
+        { type: pkcs11js.CKA_ENCRYPT, value: true },
+        { type: pkcs11js.CKA_DECRYPT, value: true },
+      ]);
+      return new Pkcs11AesKey(lib, session, key, true);
+    } catch (e) {
+      lib.C_Finalize();
+      if (e instanceof TokenKeyError) throw e;
+      throw new TokenKeyError('key', `The master key in the token could not be opened (${ckrName(e)}).`);
+    }
+  }
+
+  /** Reads back the protection attributes (tests and `sources list` show that the key cannot leave). */
+  attributes(): { sensitive: boolean; extractable: boolean } {
+    const [s, x] = this.lib.C_GetAttributeValue(this.session, this.key, [{ type: pkcs11js.CKA_SENSITIVE }, { type: pkcs11js.CKA_EXTRACTABLE }]);
+    return { sensitive: (s.value as Buffer)[0] === 1, extractable: (x.value as Buffer)[0] === 1 };
+  }
+
+  /** AES-256-GCM in the token: returns nonce(12) ‖ ciphertext ‖ tag(16). */
+  seal(plain: Uint8Array, aad: Uint8Array): Buffer {
+    const iv = randomBytes(12);
+    try {
+      this.lib.C_EncryptInit(this.session, gcm(iv, aad), this.key);
+      const out = this.lib.C_Encrypt(this.session, Buffer.from(plain), Buffer.alloc(plain.length + 16));
+      return Buffer.concat([iv, out]);
+    } catch (e) {
+      throw new TokenKeyError('crypto', `The token could not encrypt (${ckrName(e)}).`);
+    }
+  }
+
+  open(sealed: Uint8Array, aad: Uint8Array): Buffer {
+    try {
+      this.lib.C_DecryptInit(this.session, gcm(Buffer.from(sealed.subarray(0, 12)), aad), this.key);
+      return this.lib.C_Decrypt(this.session, Buffer.from(sealed.subarray(12)), Buffer.alloc(sealed.length - 12));
+    } catch (e) {
+      throw new TokenKeyError('crypto', `The token refused to decrypt (${ckrName(e)}): wrong key or damaged data.`);
+    }
+  }
+
+  close(): void {
+    try {
+      this.lib.C_CloseSession(this.session);
+    } finally {
+      this.lib.C_Finalize();
+    }
+  }
+}
+
+function gcm(iv: Buffer, aad: Uint8Array): pkcs11js.Mechanism {
+  return { mechanism: pkcs11js.CKM_AES_GCM, parameter: { type: pkcs11js.CK_PARAMS_AES_GCM, iv, aad: Buffer.from(aad), ivBits: 96, tagBits: 128 } as pkcs11js.AesGCM };
+}
+
+function findKey(lib: pkcs11js.PKCS11, session: Buffer, label: string): Buffer | null {
+  lib.C_FindObjectsInit(session, [
+    { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+    { type: pkcs11js.CKA_LABEL, value: label },
+  ]);
+  try {
+    return lib.C_FindObjects(session);
+  } finally {
+    lib.C_FindObjectsFinal(session);
+  }
+}
