@@ -1,0 +1,69 @@
+// bench/pool: pool generation throughput against `openssl rand -out FILE N` and
+// `dd if=/dev/zero of=FILE bs=1M count=N conv=fsync`, run alternately in one go, as ratios; and the
+// station's peak RSS for a small and a large pool (it must stay flat in pool size).
+//   npx tsx bench/pool.ts [--size 1GiB] [--rounds 3] [--rss-size 4GiB] [--dir /var/tmp]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatBytes, parseSize } from '../src-shared/psrd/size';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+const size = parseSize(arg('--size', '1GiB'))!;
+const rounds = Number(arg('--rounds', '3'));
+const rssSize = parseSize(arg('--rss-size', '4GiB'))!;
+const base = arg('--dir', '/var/tmp');
+
+function seconds(run: () => void): number {
+  const t = process.hrtime.bigint();
+  run();
+  return Number(process.hrtime.bigint() - t) / 1e9;
+}
+
+function station(bytes: number): { seconds: number; maxRssKiB: number } {
+  const dir = mkdtempSync(join(base, 'dske-bench-'));
+  try {
+    let out = '';
+    const wall = seconds(() => {
+      out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/pool-child.ts', dir, String(bytes), 'os'], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    });
+    const r = JSON.parse(out.trim().split('\n').at(-1)!) as { maxRssKiB: number };
+    return { seconds: wall, maxRssKiB: r.maxRssKiB };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function baseline(cmd: string, args: (file: string) => string[]): number {
+  const dir = mkdtempSync(join(base, 'dske-bench-'));
+  try {
+    return seconds(() => {
+      const r = spawnSync(cmd, args(join(dir, 'out.bin')), { stdio: 'ignore' });
+      if (r.status !== 0) throw new Error(`${cmd} failed`);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const mb = (bytes: number, s: number): string => `${(bytes / s / 1e6).toFixed(0)} MB/s`;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+console.log(`bench/pool: ${formatBytes(size)} per run, ${rounds} rounds, alternating station / openssl rand / dd (files under ${base})`);
+const vsOpenssl: number[] = [];
+const vsDd: number[] = [];
+for (let i = 0; i < rounds; i++) {
+  const s = station(size).seconds;
+  const o = baseline('openssl', (f) => ['rand', '-out', f, String(size)]);
+  const d = baseline('dd', (f) => ['if=/dev/zero', `of=${f}`, 'bs=1M', `count=${Math.ceil(size / 2 ** 20)}`, 'conv=fsync']);
+  vsOpenssl.push(o / s);
+  vsDd.push(d / s);
+  console.log(`round ${i + 1}: station ${mb(size, s)} · openssl rand ${mb(size, o)} · dd conv=fsync ${mb(size, d)} · station/openssl ${(o / s).toFixed(2)}× · station/dd ${(d / s).toFixed(2)}×`);
+}
+console.log(`median throughput ratio: station / openssl rand = ${median(vsOpenssl).toFixed(2)}× (goal ≥ 0.90×), station / dd = ${median(vsDd).toFixed(2)}×`);
+
+const small = station(Math.min(64 * 2 ** 20, rssSize));
+const large = station(rssSize);
+console.log(`peak RSS: ${(small.maxRssKiB / 1024).toFixed(0)} MiB for a ${formatBytes(Math.min(64 * 2 ** 20, rssSize))} pool, ${(large.maxRssKiB / 1024).toFixed(0)} MiB for a ${formatBytes(rssSize)} pool (ratio ${(large.maxRssKiB / small.maxRssKiB).toFixed(2)}; flat = ~1.0)`);
