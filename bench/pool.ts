@@ -1,8 +1,10 @@
-// bench/pool: pool generation throughput against `openssl rand -out FILE N` and
-// `dd if=/dev/zero of=FILE bs=1M count=N conv=fsync`, run alternately in one go, as ratios; and the
-// station's peak RSS for a small and a large pool (it must stay flat in pool size).
-//   npx tsx bench/pool.ts [--size 1GiB] [--rounds 3] [--rss-size 4GiB] [--dir /var/tmp]
-import { execFileSync, spawnSync } from 'node:child_process';
+// bench/pool: pool generation throughput — the built CLI, `dske-station pool generate --source os`,
+// end to end (health tests, conditioning, encryption at rest, fsync, ledger) — against
+// `openssl rand -out FILE N` and `dd if=/dev/zero of=FILE bs=1M count=N conv=fsync`, run alternately in
+// one go, as ratios; and the station's peak RSS (/usr/bin/time) for a small and a large pool.
+//   npm run build && npx tsx bench/pool.ts [--size 1GiB] [--rounds 3] [--rss-size 4GiB] [--dir /var/tmp]
+// Note: openssl rand does not fsync; the station does (a segment counts only once durable), as dd conv=fsync.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatBytes, parseSize } from '../src-shared/psrd/size';
@@ -25,12 +27,13 @@ function seconds(run: () => void): number {
 function station(bytes: number): { seconds: number; maxRssKiB: number } {
   const dir = mkdtempSync(join(base, 'dske-bench-'));
   try {
-    let out = '';
+    let rss = '';
     const wall = seconds(() => {
-      out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/pool-child.ts', dir, String(bytes), 'os'], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, 'out/main/cli.js', '--data-dir', dir, '--json', 'pool', 'generate', '--bytes', String(bytes), '--source', 'os'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      if (r.status !== 0) throw new Error(`station generation failed: ${r.stdout}${r.stderr}`);
+      rss = r.stderr.trim().split('\n').at(-1)!;
     });
-    const r = JSON.parse(out.trim().split('\n').at(-1)!) as { maxRssKiB: number };
-    return { seconds: wall, maxRssKiB: r.maxRssKiB };
+    return { seconds: wall, maxRssKiB: Number(rss) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

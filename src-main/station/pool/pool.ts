@@ -101,40 +101,64 @@ export class Pool {
     };
   }
 
-  /** Generates `bytes` of PSRD into new segments; each segment enters the ledger once durable. */
+  /**
+   * Generates `bytes` of PSRD into new segments; each segment enters the ledger once durable. Segment
+   * N's fsync overlaps the generation of segment N+1, and N is recorded only once its fsync is done.
+   */
   async generate(stream: EntropyStream, bytes: number, onProgress?: (p: GenerateProgress) => void, resumes?: string): Promise<{ job: string; segmentIds: string[] }> {
     const job = `job-${randomBytes(8).toString('hex')}`;
     const prov = stream.provenance();
     this.ledger.append('pool.generation-started', { job, bytes, sources: prov.sources, label: prov.label, ...(resumes ? { resumes } : {}) }, this.now);
     const segmentIds: string[] = [];
     let done = 0;
-    while (done < bytes) {
-      const segBytes = Math.min(this.policy.segmentBytes, bytes - done);
-      const id = `seg-${randomBytes(12).toString('hex')}`;
-      let writer: SegmentWriter | undefined;
+    let finishing: { writer: SegmentWriter; durable: Promise<void> } | undefined;
+    const commit = async (): Promise<void> => {
+      if (!finishing) return;
+      const { writer, durable } = finishing;
+      finishing = undefined;
       try {
-        writer = SegmentWriter.create(this.dir, id, this.policy.chunkBytes, this.master);
-        for (let off = 0; off < segBytes; off += this.policy.chunkBytes) {
-          const n = Math.min(this.policy.chunkBytes, segBytes - off);
-          const chunk = await stream.read(n);
-          if (chunk.length !== n) throw new StationFailure('entropy-source', 'An entropy source delivered fewer bytes than asked.');
-          try {
-            writer.appendChunk(chunk);
-          } finally {
-            chunk.fill(0);
-          }
-          onProgress?.({ bytesDone: done + off + n, bytesTotal: bytes });
-        }
-        writer.finish();
+        await durable;
       } catch (e) {
-        writer?.abort();
-        const f = asFailure(e);
-        this.ledger.append('pool.generation-failed', { job, bytesDone: done, bytesRemaining: bytes - done, code: f.code, reason: f.message }, this.now);
-        throw f;
+        await writer.abort();
+        throw e;
       }
-      this.ledger.append('pool.segment-added', { segment: id, bytes: segBytes, chunkBytes: this.policy.chunkBytes, job, label: prov.label, sources: prov.sources, provenance: prov.detail }, this.now);
-      segmentIds.push(id);
-      done += segBytes;
+      this.ledger.append('pool.segment-added', { segment: writer.id, bytes: writer.bytes, chunkBytes: this.policy.chunkBytes, job, label: prov.label, sources: prov.sources, provenance: prov.detail }, this.now);
+      segmentIds.push(writer.id);
+      done += writer.bytes;
+    };
+    let written = 0;
+    try {
+      while (written < bytes) {
+        const segBytes = Math.min(this.policy.segmentBytes, bytes - written);
+        const writer = await SegmentWriter.create(this.dir, `seg-${randomBytes(12).toString('hex')}`, this.policy.chunkBytes, this.master);
+        try {
+          for (let off = 0; off < segBytes; off += this.policy.chunkBytes) {
+            const n = Math.min(this.policy.chunkBytes, segBytes - off);
+            const chunk = await stream.read(n);
+            if (chunk.length !== n) throw new StationFailure('entropy-source', 'An entropy source delivered fewer bytes than asked.');
+            try {
+              await writer.appendChunk(chunk);
+            } finally {
+              chunk.fill(0);
+            }
+            onProgress?.({ bytesDone: written + off + n, bytesTotal: bytes });
+          }
+          await commit();
+          const durable = writer.finish();
+          durable.catch(() => undefined); // awaited in commit(); this only keeps an early failure from going unhandled
+          finishing = { writer, durable };
+        } catch (e) {
+          await writer.abort();
+          throw e;
+        }
+        written += segBytes;
+      }
+      await commit();
+    } catch (e) {
+      if (finishing) await finishing.writer.abort();
+      const f = asFailure(e);
+      this.ledger.append('pool.generation-failed', { job, bytesDone: done, bytesRemaining: bytes - done, code: f.code, reason: f.message }, this.now);
+      throw f;
     }
     this.ledger.append('pool.generation-finished', { job, bytes, segments: segmentIds.length }, this.now);
     return { job, segmentIds };

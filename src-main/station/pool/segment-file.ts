@@ -4,7 +4,8 @@
 // crypto-erase: zero the key slot, then best-effort overwrite the ciphertext. Overwriting alone would
 // not sanitize flash or journaling filesystems (NIST SP 800-88); the key's destruction is what counts.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync, fstatSync, existsSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readSync, unlinkSync, writeSync, fstatSync, existsSync } from 'node:fs';
+import { open, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StationFailure } from '../../../src-shared/api/result';
 import { WRAPPED_KEY_BYTES, type MasterKey } from './master-key';
@@ -47,99 +48,118 @@ function ioFailure(e: unknown, what: string): StationFailure {
   return new StationFailure('io', `A ${what} failed (${code ?? 'error'}).`);
 }
 
-/** Writes one new segment as .partial files; only finish() makes it a segment (atomic rename + dir fsync). */
+/**
+ * Writes one new segment as .partial files; only finish() makes it a segment (fsync, atomic rename,
+ * dir fsync). Writes are asynchronous with one chunk in flight, so encrypting the next chunk overlaps
+ * the disk write of the last; the wrapped chunk keys (60 bytes each) are written once, at finish.
+ */
 export class SegmentWriter {
   private chunks = 0;
   private plainBytes = 0;
   private closed = false;
+  private inFlight: Promise<unknown> = Promise.resolve();
+  private readonly wrapped: Uint8Array[] = [];
 
   private constructor(
     private readonly dir: string,
     readonly id: string,
     readonly chunkBytes: number,
     private readonly master: MasterKey,
-    private readonly segFd: number,
-    private readonly keyFd: number,
+    private readonly seg: FileHandle,
   ) {}
 
-  static create(dir: string, id: string, chunkBytes: number, master: MasterKey): SegmentWriter {
-    let segFd = -1;
-    let keyFd = -1;
+  static async create(dir: string, id: string, chunkBytes: number, master: MasterKey): Promise<SegmentWriter> {
     try {
-      segFd = openSync(segmentPath(dir, id) + PARTIAL, 'wx', 0o600);
-      keyFd = openSync(keysPath(dir, id) + PARTIAL, 'wx', 0o600);
+      const seg = await open(segmentPath(dir, id) + PARTIAL, 'wx', 0o600);
       const h = Buffer.alloc(HEADER_BYTES);
       SEG_MAGIC.copy(h, 0);
       h.writeUInt32LE(1, 8);
       h.writeUInt32LE(chunkBytes, 12);
-      writeAll(segFd, h, 0);
-      return new SegmentWriter(dir, id, chunkBytes, master, segFd, keyFd);
+      await seg.write(h, 0, h.length, 0);
+      return new SegmentWriter(dir, id, chunkBytes, master, seg);
     } catch (e) {
-      if (segFd >= 0) closeSync(segFd);
-      if (keyFd >= 0) closeSync(keyFd);
       throw ioFailure(e, 'segment creation');
     }
   }
 
-  /** Encrypts and writes one chunk; every chunk but the last must be exactly chunkBytes long. */
-  appendChunk(plain: Uint8Array): void {
+  /**
+   * Encrypts one chunk and queues its write; every chunk but the last must be exactly chunkBytes long.
+   * The caller may wipe `plain` as soon as this returns (only ciphertext is queued).
+   */
+  async appendChunk(plain: Uint8Array): Promise<void> {
     if (plain.length === 0 || plain.length > this.chunkBytes) throw new RangeError('chunk of the wrong size');
     if (this.plainBytes % this.chunkBytes !== 0) throw new RangeError('only the last chunk may be short');
     const dataKey = randomBytes(32);
+    let body: Buffer;
     try {
       const c = createCipheriv('aes-256-gcm', dataKey, ZERO_NONCE);
       c.setAAD(chunkAad(this.id, this.chunks));
       const ct = c.update(plain);
       c.final();
-      const pos = HEADER_BYTES + this.chunks * (this.chunkBytes + TAG_BYTES);
-      writeAll(this.segFd, ct, pos);
-      writeAll(this.segFd, c.getAuthTag(), pos + ct.length);
-      writeAll(this.keyFd, this.master.wrap(dataKey, chunkAad(this.id, this.chunks)), HEADER_BYTES + this.chunks * WRAPPED_KEY_BYTES);
-    } catch (e) {
-      throw ioFailure(e, 'segment write');
+      body = Buffer.concat([ct, c.getAuthTag()]);
+      this.wrapped.push(this.master.wrap(dataKey, chunkAad(this.id, this.chunks)));
     } finally {
       dataKey.fill(0);
     }
+    const pos = HEADER_BYTES + this.chunks * (this.chunkBytes + TAG_BYTES);
     this.chunks++;
     this.plainBytes += plain.length;
+    try {
+      await this.inFlight;
+    } catch (e) {
+      throw ioFailure(e, 'segment write');
+    }
+    this.inFlight = writeFully(this.seg, body, pos);
   }
 
   get bytes(): number {
     return this.plainBytes;
   }
 
-  /** Makes the segment durable and visible under its final name. */
-  finish(): void {
+  /** Makes the segment durable and visible under its final name; until it resolves it is not a segment. */
+  async finish(): Promise<void> {
     try {
-      const h = Buffer.alloc(HEADER_BYTES);
-      KEY_MAGIC.copy(h, 0);
-      h.writeUInt32LE(this.chunkBytes, 8);
-      h.writeUInt32LE(this.chunks, 12);
-      h.writeBigUInt64LE(BigInt(this.plainBytes), 16);
-      writeAll(this.keyFd, h, 0);
-      fsyncSync(this.segFd);
-      fsyncSync(this.keyFd);
-      this.close();
-      renameSync(keysPath(this.dir, this.id) + PARTIAL, keysPath(this.dir, this.id));
-      renameSync(segmentPath(this.dir, this.id) + PARTIAL, segmentPath(this.dir, this.id));
+      await this.inFlight;
+      const keys = Buffer.alloc(HEADER_BYTES + this.wrapped.length * WRAPPED_KEY_BYTES);
+      KEY_MAGIC.copy(keys, 0);
+      keys.writeUInt32LE(this.chunkBytes, 8);
+      keys.writeUInt32LE(this.chunks, 12);
+      keys.writeBigUInt64LE(BigInt(this.plainBytes), 16);
+      this.wrapped.forEach((w, i) => keys.set(w, HEADER_BYTES + i * WRAPPED_KEY_BYTES));
+      const kh = await open(keysPath(this.dir, this.id) + PARTIAL, 'wx', 0o600);
+      try {
+        await writeFully(kh, keys, 0);
+        await kh.sync();
+      } finally {
+        await kh.close();
+      }
+      await this.seg.sync();
+      await this.close();
+      await rename(keysPath(this.dir, this.id) + PARTIAL, keysPath(this.dir, this.id));
+      await rename(segmentPath(this.dir, this.id) + PARTIAL, segmentPath(this.dir, this.id));
       fsyncDir(this.dir);
     } catch (e) {
       throw ioFailure(e, 'segment completion');
     }
   }
 
-  /** Abandons the partial segment: its keys are never finished, and the files are erased. */
-  abort(): void {
-    this.close();
+  /** Abandons the partial segment: its key table is never written, and the files are erased. */
+  async abort(): Promise<void> {
+    await this.inFlight.catch(() => undefined);
+    await this.close().catch(() => undefined);
     for (const p of [keysPath(this.dir, this.id) + PARTIAL, segmentPath(this.dir, this.id) + PARTIAL]) overwriteAndUnlink(p);
   }
 
-  private close(): void {
+  private async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    closeSync(this.segFd);
-    closeSync(this.keyFd);
+    await this.seg.close();
   }
+}
+
+async function writeFully(fh: FileHandle, buf: Uint8Array, position: number): Promise<void> {
+  let off = 0;
+  while (off < buf.length) off += (await fh.write(buf, off, buf.length - off, position + off)).bytesWritten;
 }
 
 export interface SegmentLayout {
