@@ -31,6 +31,7 @@ export default defineConfig({
     root: resolve('src-renderer'),
     build: {
       outDir: resolve('out/renderer'),
+      minify: true,
       rollupOptions: { input: resolve('src-renderer/index.html') },
     },
     plugins: [react()],
