@@ -18,6 +18,8 @@ module.exports = {
     enableCookieEncryption: true,
     enableNodeOptionsEnvironmentVariable: false,
     enableNodeCliInspectArguments: testBuild,
+    // Effective on macOS and Windows only; on Linux the asar is protected by the install location
+    // (the deb installs root-owned under /opt), not by this fuse: a user-writable AppImage is not.
     enableEmbeddedAsarIntegrityValidation: true,
     onlyLoadAppFromAsar: true,
     loadBrowserProcessSpecificV8Snapshot: false,

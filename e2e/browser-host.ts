@@ -19,7 +19,7 @@ export async function startBuiltHost(): Promise<RunningHost> {
     const timer = setTimeout(() => reject(new Error(`browser host printed no URL: ${out}`)), 15_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
+      const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/#token=\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]);

@@ -33,8 +33,8 @@ function hardenContents(contents: WebContents): void {
 }
 
 function createWindow(): BrowserWindow {
-  // DevTools only in development and test builds, never in a packaged release.
-  const win = createStationWindow(BrowserWindow, preloadPath, !app.isPackaged || process.env.DSKE_TEST_BUILD === '1');
+  // DevTools only when running unpackaged (development, tests), never in a packaged release.
+  const win = createStationWindow(BrowserWindow, preloadPath, !app.isPackaged);
   win.once('ready-to-show', () => win.show());
   void win.loadURL(APP_ENTRY);
   return win;

@@ -1,8 +1,9 @@
 // Who may talk to the browser host (issue S1, part 5): only a page on our own loopback origin that
 // holds this run's token. The checks are pure so that tests can state each refusal on its own.
+// The token travels only as `Authorization: Bearer`: never as a cookie (cookies are not scoped by
+// port, so any other listener on 127.0.0.1 would receive it) and never in a query string (the printed
+// URL carries it in the fragment, which no server sees).
 import { timingSafeEqual } from 'node:crypto';
-
-export const SESSION_COOKIE = 'dske_station_session';
 
 export interface AccessPolicy {
   readonly token: string;
@@ -11,7 +12,8 @@ export interface AccessPolicy {
 
 export type AccessDecision = { readonly allow: true } | { readonly allow: false; readonly status: 401 | 403 | 421; readonly reason: string };
 
-const allowedHosts = (port: number): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
+// Only the address we bind: `localhost` may resolve to ::1, where another process could listen on our port.
+const allowedHosts = (port: number): string[] => [`127.0.0.1:${port}`];
 const allowedOrigins = (port: number): string[] => allowedHosts(port).map((h) => `http://${h}`);
 
 export function sameSecret(a: string, b: string): boolean {
@@ -33,20 +35,9 @@ export function checkOrigin(policy: AccessPolicy, origin: string | undefined): A
   return { allow: true };
 }
 
-export function cookieToken(cookieHeader: string | undefined): string | undefined {
-  if (!cookieHeader) return undefined;
-  for (const part of cookieHeader.split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === SESSION_COOKIE) return v.join('=');
-  }
-  return undefined;
-}
-
-/** The token arrives once in the printed URL, then as an HttpOnly SameSite=Strict cookie or a bearer header. */
-export function checkToken(policy: AccessPolicy, headers: { cookie?: string; authorization?: string }, queryToken: string | null): AccessDecision {
+/** API calls and the event stream carry the token as a bearer header. */
+export function checkToken(policy: AccessPolicy, headers: { authorization?: string }): AccessDecision {
   const bearer = headers.authorization?.startsWith('Bearer ') ? headers.authorization.slice(7) : undefined;
-  for (const candidate of [queryToken ?? undefined, bearer, cookieToken(headers.cookie)]) {
-    if (candidate !== undefined && sameSecret(candidate, policy.token)) return { allow: true };
-  }
+  if (bearer !== undefined && sameSecret(bearer, policy.token)) return { allow: true };
   return { allow: false, status: 401, reason: 'This station link has no valid access token. Open the address printed when the station started.' };
 }

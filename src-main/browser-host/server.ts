@@ -1,6 +1,8 @@
 // The browser host (issue S1, part 5): the same renderer and the same core, on 127.0.0.1 only, the
-// API carried over HTTP (calls) and Server-Sent Events (subscriptions). Every request passes the Host,
-// Origin and token checks of access.ts before anything else happens.
+// API carried over HTTP (calls) and a Server-Sent-Events stream (subscriptions). Every request passes
+// the Host and Origin checks of access.ts; every API call and the event stream also need the token.
+// The UI's own files (no secrets in them) are served without it: the page reads the token from the
+// URL fragment it was opened with.
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -11,7 +13,7 @@ import type { Station } from '../station/station';
 import { createDispatch } from '../transport/dispatch';
 import { SECURITY_HEADERS } from '../shell/csp';
 import { resolveStatic } from '../shell/static-files';
-import { SESSION_COOKIE, checkHost, checkOrigin, checkToken, type AccessDecision, type AccessPolicy } from './access';
+import { checkHost, checkOrigin, checkToken, type AccessDecision } from './access';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -70,15 +72,9 @@ export function startBrowserHost(opts: BrowserHostOptions): Promise<BrowserHost>
     if (!host.allow) return refuse(res, host);
     const origin = checkOrigin(policy, req.headers.origin);
     if (!origin.allow) return refuse(res, origin);
-    const auth = checkToken(policy as AccessPolicy, req.headers, url.searchParams.get('token'));
-    if (!auth.allow) return refuse(res, auth);
-
-    // The token leaves the address bar at once: it becomes a cookie other sites cannot send.
-    if (url.searchParams.has('token')) {
-      return send(res, 303, '', 'text/plain', {
-        Location: '/',
-        'Set-Cookie': `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-      });
+    if (url.pathname.startsWith('/api/')) {
+      const auth = checkToken(policy, req.headers);
+      if (!auth.allow) return refuse(res, auth);
     }
 
     if (url.pathname.startsWith('/api/call/')) {
@@ -132,7 +128,7 @@ export function startBrowserHost(opts: BrowserHostOptions): Promise<BrowserHost>
       policy.port = port;
       const origin = `http://127.0.0.1:${port}`;
       resolve({
-        url: `${origin}/?token=${token}`,
+        url: `${origin}/#token=${token}`,
         origin,
         port,
         token,
