@@ -113,6 +113,8 @@ interface Lane {
   /** Raw bytes per output byte, for sizing reads. */
   readonly expansion: number;
   open: boolean;
+  /** A reused raw buffer for sources with readInto (the raw chunk is consumed before the next read). */
+  scratch: Uint8Array | undefined;
   surplus: Uint8Array[];
   bytesRead: number;
   bytesOutput: number;
@@ -148,13 +150,27 @@ export class EntropyPipeline {
       const monitor = new HealthMonitor(source.sampleBits, source.claimedMinEntropyPerSample, entry.alpha ?? options.alpha ?? DEFAULT_ALPHA);
       const conditioner = conditionerFor(source);
       const d = conditioner.description;
-      return { id, source, monitor, conditioner, expansion: d.inputBytesPerBlock / d.outputBytesPerBlock, open: false, surplus: [], bytesRead: 0, bytesOutput: 0, failure: undefined };
+      return { id, source, monitor, conditioner, expansion: d.inputBytesPerBlock / d.outputBytesPerBlock, open: false, scratch: undefined, surplus: [], bytesRead: 0, bytesOutput: 0, failure: undefined };
     });
   }
 
-  /** Builds the sources from spec strings (hardware/entropy/spec.ts); malformed specs throw EntropySourceError('bad-spec'). */
-  static fromSpecs(specs: readonly string[], options: EntropyPipelineOptions & { readonly source?: CreateSourceOptions | ((spec: string) => CreateSourceOptions) } = {}): EntropyPipeline {
-    const sources = specs.map((spec) => createSource(spec, typeof options.source === 'function' ? options.source(spec) : options.source));
+  /**
+   * Builds the sources from spec strings (hardware/entropy/spec.ts); malformed specs throw
+   * EntropySourceError('bad-spec'). `alphaFor` sets α per source, e.g. 2^-40 for a GB/s OS source, whose
+   * false-alarm rate at 2^-30 (one per ~4 GiB of good data at H = 8) would stop long generations.
+   */
+  static fromSpecs(
+    specs: readonly string[],
+    options: EntropyPipelineOptions & {
+      readonly source?: CreateSourceOptions | ((spec: string) => CreateSourceOptions);
+      readonly alphaFor?: (spec: string) => number | undefined;
+    } = {},
+  ): EntropyPipeline {
+    const sources = specs.map((spec): PipelineSource => {
+      const source = createSource(spec, typeof options.source === 'function' ? options.source(spec) : options.source);
+      const alpha = options.alphaFor?.(source.provenance.spec);
+      return alpha === undefined ? { source } : { source, alpha };
+    });
     return new EntropyPipeline(sources, options);
   }
 
@@ -189,6 +205,7 @@ export class EntropyPipeline {
     });
   }
 
+  /** What a segment records. Call it after the segment's reads: a serial source's USB identity is resolved at open. */
   provenance(): EntropyProvenance {
     const allComputational = this.lanes.every((l) => l.source.computational);
     return {
@@ -264,9 +281,8 @@ export class EntropyPipeline {
       throw rejected.find((e) => !(e instanceof Aborted));
     }
     for (let i = 1; i < targets.length; i++) {
-      const t = targets[i] as Uint8Array;
-      for (let k = 0; k < n; k++) out[k] = (out[k] as number) ^ (t[k] as number);
-      t.fill(0);
+      xorInto(out, targets[i] as Uint8Array);
+      (targets[i] as Uint8Array).fill(0);
     }
     for (const lane of this.lanes) lane.bytesOutput += n;
     await this.emit({ type: 'stats', stats: this.stats() });
@@ -282,7 +298,7 @@ export class EntropyPipeline {
         const want = this.chunkFor(lane, n - off);
         let raw: Uint8Array;
         try {
-          raw = await this.watchdog(lane.source.read(want), `${lane.id} read`);
+          raw = await this.watchdog(this.readRaw(lane, want), `${lane.id} read`);
         } catch (e) {
           throw await this.failLane(lane, e);
         }
@@ -303,6 +319,15 @@ export class EntropyPipeline {
       lane.surplus.unshift(target.slice(0, off));
       throw new Aborted();
     }
+  }
+
+  private async readRaw(lane: Lane, want: number): Promise<Uint8Array> {
+    const source = lane.source;
+    if (!source.readInto) return source.read(want);
+    if (!lane.scratch || lane.scratch.length < want) lane.scratch = new Uint8Array(Math.max(want, this.maxChunk));
+    const view = lane.scratch.subarray(0, want);
+    const n = await source.readInto(view);
+    return view.subarray(0, Math.min(n, want));
   }
 
   private async ensureOpen(lane: Lane): Promise<void> {
@@ -383,6 +408,19 @@ export class EntropyPipeline {
   private async emit(event: EntropyEvent): Promise<void> {
     if (this.onEvent) await this.onEvent(event);
   }
+}
+
+/** out ^= t, a word at a time where both are 4-aligned. */
+function xorInto(out: Uint8Array, t: Uint8Array): void {
+  let k = 0;
+  if ((out.byteOffset & 3) === 0 && (t.byteOffset & 3) === 0) {
+    const words = out.length >>> 2;
+    const a = new Int32Array(out.buffer, out.byteOffset, words);
+    const b = new Int32Array(t.buffer, t.byteOffset, words);
+    for (let j = 0; j < words; j++) a[j] = (a[j] as number) ^ (b[j] as number);
+    k = words << 2;
+  }
+  for (; k < out.length; k++) out[k] = (out[k] as number) ^ (t[k] as number);
 }
 
 function isHealthFailure(x: unknown): x is HealthFailure {
