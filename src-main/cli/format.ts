@@ -1,6 +1,6 @@
 // Human-readable output of the CLI. --json prints the API's result objects instead, unchanged.
 import { formatBytes } from '../../src-shared/psrd/size';
-import type { GenerateResult, LedgerEntryView, LedgerVerification, PoolStatus, SourceReport, DestroyResult } from '../../src-shared/api/types';
+import type { GenerateResult, LedgerEntryView, LedgerVerification, PoolStatus, SourceReport, SourceTestReport, DestroyResult } from '../../src-shared/api/types';
 
 export function poolStatus(s: PoolStatus): string {
   const lines = [
@@ -29,6 +29,12 @@ export function verification(v: LedgerVerification): string {
 }
 
 export function sources(r: SourceReport): string {
-  const rows = r.sources.map((s) => `${s.state.toUpperCase().padEnd(7)} ${s.spec.padEnd(36)} ${s.label}${s.serial ? ` (serial ${s.serial})` : ''}${s.reason ? ` — ${s.reason}` : ''}`);
+  const rows = r.sources.map((s) => `${s.state.toUpperCase().padEnd(7)} ${s.configured ? 'configured' : '          '} ${s.spec.padEnd(36)} ${s.label}${s.serial ? ` (serial ${s.serial})` : ''}${s.reason ? ` — ${s.reason}` : ''}`);
   return [...rows, ...r.warnings.map((w) => `note: ${w}`)].join('\n');
+}
+
+export function sourceTest(r: SourceTestReport): string {
+  return r.passed
+    ? `PASSED  ${r.label}: ${r.samplesTested} samples through the start-up, repetition-count and adaptive-proportion tests.`
+    : `FAILED  ${r.label} after ${r.samplesTested} samples: ${r.reason}`;
 }

@@ -2,6 +2,7 @@
 // Exit codes: 0 done; 1 the station refused or failed (the error code is printed); 2 usage error.
 import { resolve } from 'node:path';
 import type { Result } from '../../src-shared/api/result';
+import type { SourceTestReport } from '../../src-shared/api/types';
 import { parseSize } from '../../src-shared/psrd/size';
 import { formatBytes } from '../../src-shared/psrd/size';
 import { openStation, type Station } from '../station/station';
@@ -26,7 +27,9 @@ Commands:
                                       generate PSRD into the pool (SIZE like 64MiB, 4GiB)
   pool generate --resume              finish a generation that stopped early
   pool destroy-expired                crypto-erase unallocated segments past their refresh age
-  sources list                        entropy sources present and configured
+  sources list                        entropy sources present and configured, and their health
+  sources test SPEC                   run one source through its SP 800-90B health tests (nothing is kept)
+  sources ack SPEC --operator NAME    re-enable a source latched FAILED, after checking the device
   ledger show [--limit N]             the newest ledger entries
   ledger verify                       check the ledger's hash chain end to end
 
@@ -48,8 +51,12 @@ const stdio: CliIo = { out: (l) => process.stdout.write(l + '\n'), err: (l) => p
 
 interface Command {
   readonly call: string;
-  args(a: ParsedArgs, station: Station): Record<string, unknown>;
+  /** Positional arguments after the command words, by name (all required). */
+  readonly operands?: readonly string[];
+  args(a: ParsedArgs, station: Station, operands: readonly string[]): Record<string, unknown>;
   show(value: never): string;
+  /** A result that is a finding rather than a refusal (a source failing its test) still exits 1. */
+  failed?(value: never): boolean;
 }
 
 const commands: Readonly<Record<string, Command>> = {
@@ -73,6 +80,17 @@ const commands: Readonly<Record<string, Command>> = {
   },
   'pool destroy-expired': { call: 'pool.destroyExpired', args: () => ({}), show: fmt.destroyed },
   'sources list': { call: 'devices.listSources', args: () => ({}), show: fmt.sources },
+  'sources test': { call: 'devices.testSource', operands: ['SPEC'], args: (_a, _s, [spec]) => ({ spec }), show: fmt.sourceTest, failed: (r: SourceTestReport) => !r.passed },
+  'sources ack': {
+    call: 'devices.acknowledgeSource',
+    operands: ['SPEC'],
+    args: (a, _s, [spec]) => {
+      const operator = single(a, '--operator');
+      if (!operator) throw new UsageError('sources ack needs --operator NAME: the ledger records who re-enabled the source.');
+      return { spec, operator };
+    },
+    show: () => 'Acknowledged: the source is enabled again and repeats its start-up test on its next use.',
+  },
   'ledger show': {
     call: 'audit.ledger',
     args: (a) => {
@@ -102,10 +120,15 @@ export async function runCli(argv: readonly string[], io: CliIo = stdio, env: No
     io.out(VERSION);
     return EXIT_OK;
   }
-  const name = parsed.command.join(' ');
+  const name = parsed.command.slice(0, 2).join(' ');
   const cmd = commands[name];
+  const operands = parsed.command.slice(2);
   if (!cmd) {
-    io.err(`Unknown command "${name}".\n\nRun dske-station --help for usage.`);
+    io.err(`Unknown command "${parsed.command.join(' ')}".\n\nRun dske-station --help for usage.`);
+    return EXIT_USAGE;
+  }
+  if (operands.length !== (cmd.operands?.length ?? 0)) {
+    io.err(`${name} takes ${cmd.operands?.length ? cmd.operands.join(' ') : 'no further words'}.\n\nRun dske-station --help for usage.`);
     return EXIT_USAGE;
   }
   let station: Station;
@@ -117,7 +140,7 @@ export async function runCli(argv: readonly string[], io: CliIo = stdio, env: No
   try {
     let callArgs: Record<string, unknown>;
     try {
-      callArgs = cmd.args(parsed, station);
+      callArgs = cmd.args(parsed, station, operands);
     } catch (e) {
       io.err(`${(e as Error).message}\n\nRun dske-station --help for usage.`);
       return EXIT_USAGE;
@@ -128,7 +151,8 @@ export async function runCli(argv: readonly string[], io: CliIo = stdio, env: No
       });
     }
     const result = await createDispatch(station.handlers)(cmd.call, callArgs);
-    return report(io, json, result, cmd.show as (v: unknown) => string);
+    const code = report(io, json, result, cmd.show as (v: unknown) => string);
+    return result.ok && cmd.failed?.(result.value as never) ? EXIT_FAILED : code;
   } finally {
     await station.close();
   }

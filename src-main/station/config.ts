@@ -3,7 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StationFailure } from '../../src-shared/api/result';
-import { integer, list, object, optional, text } from '../../src-shared/api/validate';
+import { integer, list, number, object, optional, record, text } from '../../src-shared/api/validate';
+import { defaultEntropySettings, type EntropySettings } from './sources';
 import type { SessionInfo } from '../../src-shared/api/types';
 import { defaultPolicy, type PoolPolicy } from './pool/pool';
 
@@ -14,6 +15,8 @@ export interface StationConfig {
   readonly policy?: Partial<PoolPolicy>;
   /** Sources used when a generate call names none. */
   readonly defaultSources?: readonly string[];
+  /** Overrides of the entropy settings (tests: short timeouts and the like). */
+  readonly entropy?: Partial<EntropySettings>;
   readonly now?: () => Date;
 }
 
@@ -27,6 +30,12 @@ const settingsShape = object({
     lowWaterBytes: optional(integer({ min: 0, max: 2 ** 50 })),
   })),
   sources: optional(list(text({ maxLength: 200 }), { minItems: 1, maxItems: 8 })),
+  entropy: optional(object({
+    alphaExponent: optional(integer({ min: 20, max: 40 })),
+    computationalAlphaExponent: optional(integer({ min: 20, max: 40 })),
+    /** Each unit's SP 800-90B min-entropy estimate per raw sample, by source spec. */
+    claimedMinEntropy: optional(record(/^[\x21-\x7e]{1,200}$/, number({ min: 0.01, max: 8 }), { maxKeys: 16 })),
+  })),
   /** Keep the master key in a PKCS#11 token; its PIN comes from the environment (DSKE_TOKEN_PIN), never from this file. */
   masterKey: optional(object({
     pkcs11: object({ module: text({ maxLength: 400, pattern: /^\// }), tokenLabel: text({ maxLength: 32 }), keyLabel: optional(text({ maxLength: 64 })) }),
@@ -41,11 +50,12 @@ export interface ResolvedSettings {
   readonly policy: PoolPolicy;
   readonly sources: readonly string[];
   readonly masterKey: MasterKeySettings;
+  readonly entropy: EntropySettings;
 }
 
 export function resolveSettings(config: StationConfig): ResolvedSettings {
   const path = join(config.dataDir, SETTINGS_FILE);
-  let file: { pool?: Partial<PoolPolicy>; sources?: string[]; masterKey?: MasterKeySettings } = {};
+  let file: { pool?: Partial<PoolPolicy>; sources?: string[]; masterKey?: MasterKeySettings; entropy?: Partial<EntropySettings> } = {};
   if (existsSync(path)) {
     let raw: unknown;
     try {
@@ -59,5 +69,6 @@ export function resolveSettings(config: StationConfig): ResolvedSettings {
   }
   const policy: PoolPolicy = { ...defaultPolicy, ...file.pool, ...config.policy };
   if (policy.segmentBytes < policy.chunkBytes) throw new StationFailure('data-dir', 'A segment must hold at least one chunk (pool.segmentBytes ≥ pool.chunkBytes).');
-  return { policy, sources: config.defaultSources ?? file.sources ?? ['os'], masterKey: file.masterKey ?? {} };
+  const entropy: EntropySettings = { ...defaultEntropySettings, ...file.entropy, ...config.entropy };
+  return { policy, sources: config.defaultSources ?? file.sources ?? ['os'], masterKey: file.masterKey ?? {}, entropy };
 }

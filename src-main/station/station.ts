@@ -12,7 +12,7 @@ import type { LedgerEntry } from './ledger/entry';
 import { FileMasterKey, TokenMasterKey, type MasterKey } from './pool/master-key';
 import type { MasterKeySettings } from './config';
 import { Pool } from './pool/pool';
-import { defaultEntropyProvider, type EntropyProvider } from './sources';
+import { canonicalSpec, defaultEntropyProvider, type EntropyProvider } from './sources';
 import { VERSION } from './version';
 
 export type Handlers = {
@@ -47,7 +47,7 @@ export function openStation(config: StationConfig, deps: StationDeps = {}): Stat
     master = openMasterKey(config.dataDir, settings.masterKey);
     const pool = new Pool(join(config.dataDir, 'pool'), ledger, master, settings.policy, now);
     pool.recover();
-    const entropy = deps.entropy ?? defaultEntropyProvider(ledger, now);
+    const entropy = deps.entropy ?? defaultEntropyProvider(ledger, now, settings.entropy);
     const m = master;
     return compose(config, ledger, pool, entropy, settings.sources, () => {
       m.close();
@@ -81,6 +81,20 @@ function compose(
   ledger.onAppend((e) => events.emit('ledger.appended', ledgerView(e)));
   const session: SessionInfo = { version: VERSION, dataDir: config.dataDir, startedAt: now().toISOString(), host: config.host };
   let busy: string | null = null;
+  const configured = new Set(['os', ...defaultSources.map(canonicalSpec)]);
+
+  /**
+   * The window and the browser host may use only the sources named in the station's settings: a page
+   * must never point generation at a path of its choosing (a file it knows would become PSRD).
+   * The CLI is run by the operator at the station's own shell, and may name any source.
+   */
+  function allowedSources(specs: readonly string[]): readonly string[] {
+    if (config.host === 'cli' || config.host === 'test') return specs;
+    for (const s of specs) {
+      if (!configured.has(canonicalSpec(s))) throw new StationFailure('forbidden', `${s} is not one of this station's configured entropy sources; an operator adds it to station.json first.`);
+    }
+    return specs;
+  }
 
   /** One pool-changing operation at a time: two at once could race on the same bytes. */
   async function exclusive<T>(what: string, run: () => Promise<T>): Promise<T> {
@@ -101,7 +115,7 @@ function compose(
       status: async () => pool.status(),
       generate: (args) =>
         exclusive('generating pool', async () => {
-          const stream = await entropy.open(args.sources ?? defaultSources);
+          const stream = await entropy.open(allowedSources(args.sources ?? defaultSources));
           const started = Date.now();
           let lastEmit = 0;
           const progress = (phase: PoolProgress['phase'], done: number): void => {
@@ -130,7 +144,9 @@ function compose(
       destroyExpired: () => exclusive('destroying expired segments', async () => pool.destroyExpired()),
     },
     devices: {
-      listSources: () => entropy.list(),
+      listSources: () => entropy.list(defaultSources),
+      testSource: ({ spec }) => exclusive('testing an entropy source', () => entropy.test(allowedSources([spec])[0])),
+      acknowledgeSource: ({ spec, operator }) => exclusive('acknowledging an entropy source', () => entropy.acknowledge(spec, operator)),
     },
     audit: {
       ledger: async ({ afterSeq, limit }) => {

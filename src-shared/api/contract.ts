@@ -2,12 +2,16 @@
 // each call with a validator for its argument and a declared result type. IPC, the browser host and
 // the CLI all dispatch through this table, so a call that is not listed here does not exist.
 import { integer, list, object, optional, text, type Validator } from './validate';
-import type { LedgerEntryView, LedgerVerification, PoolStatus, GenerateResult, SessionInfo, SourceReport, DestroyResult } from './types';
+import type { LedgerEntryView, LedgerVerification, PoolStatus, GenerateResult, SessionInfo, SourceReport, SourceTestReport, DestroyResult } from './types';
 
-/** A source spec as the CLI and UI name it: os | hwrng | file:/path | serial:/dev/ttyACM0[:model] | usb:VID:PID[:SERIAL]. */
+/**
+ * A source spec as the CLI and UI name it: os | hwrng | file:/path | serial:/dev/ttyACM0[:MODEL[:MODE]] |
+ * serial:VID:PID[:SERIAL|*[:MODEL[:MODE]]] | usb:VID:PID[:SERIAL]. Only its shape is checked here; the
+ * station parses it exactly (hardware/entropy/spec.ts) and refuses what it cannot open, by name.
+ */
 type NoArgs = Record<string, never>;
 
-const sourceSpec = text({ maxLength: 200, pattern: /^(os|hwrng|file:\/[^\0]+|serial:\/[^\0]+|usb:[0-9a-fA-F]{4}:[0-9a-fA-F]{4}(:[\x21-\x7e]{1,64})?)$/ });
+const sourceSpec = text({ maxLength: 200, pattern: /^(os|hwrng|(file|serial|usb):[\x21-\x7e]{1,195})$/ });
 
 /** One call: its argument's validator and (as a phantom) its result type. */
 export interface CallSpec<A, R> {
@@ -38,6 +42,12 @@ export const stationApi = {
   },
   devices: {
     listSources: call<NoArgs, SourceReport>(object({})),
+    /** Runs a source through its start-up and continuous health tests on 256 KiB; nothing it produces is kept. */
+    testSource: call<{ spec: string }, SourceTestReport>(object({ spec: sourceSpec })),
+    /** An operator re-enables a source latched FAILED, after checking the device (SP 800-90B §4.3). */
+    acknowledgeSource: call<{ spec: string; operator: string }, { acknowledged: boolean }>(
+      object({ spec: sourceSpec, operator: text({ maxLength: 100, pattern: /^[^\x00-\x1f]{1,100}$/ }) }),
+    ),
   },
   audit: {
     ledger: call<{ afterSeq?: number; limit?: number }, LedgerEntryView[]>(

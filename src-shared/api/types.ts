@@ -51,6 +51,18 @@ export interface SourceView {
   readonly serial?: string;
   readonly state: 'ok' | 'failed' | 'absent';
   readonly reason?: string;
+  /** Named in the station's settings (the window and the browser host may use only these). */
+  readonly configured: boolean;
+}
+
+export interface SourceTestReport {
+  readonly spec: string;
+  readonly label: string;
+  readonly passed: boolean;
+  readonly samplesTested: number;
+  readonly bytesRead: number;
+  readonly code?: string;
+  readonly reason?: string;
 }
 
 export interface SourceReport {

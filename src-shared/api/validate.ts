@@ -56,6 +56,31 @@ export function optional<T>(inner: Validator<T>): Validator<T | undefined> & { r
   return Object.assign(v, { optional: true as const });
 }
 
+/** A map with keys of one form and values of one type (e.g. per-source settings). */
+export function record<T>(key: RegExp, value: Validator<T>, opts: { maxKeys: number }): Validator<Record<string, T>> {
+  return (x, path = '') => {
+    if (typeof x !== 'object' || x === null || Array.isArray(x)) return reject(path, 'must be an object');
+    const entries = Object.entries(x);
+    if (entries.length > opts.maxKeys) return reject(path, `must hold at most ${opts.maxKeys} entries`);
+    const out: Record<string, T> = Object.create(null) as Record<string, T>;
+    for (const [k, v] of entries) {
+      if (!key.test(k) || k === '__proto__') return reject(path ? `${path}.${k}` : k, 'is not an accepted name');
+      const r = value(v, path ? `${path}.${k}` : k);
+      if (!r.ok) return r;
+      out[k] = r.value;
+    }
+    return pass(out);
+  };
+}
+
+export function number(opts: { min: number; max: number }): Validator<number> {
+  return (x, path = '') => {
+    if (typeof x !== 'number' || !Number.isFinite(x)) return reject(path, 'must be a number');
+    if (x < opts.min || x > opts.max) return reject(path, `must be between ${opts.min} and ${opts.max}`);
+    return pass(x);
+  };
+}
+
 type Shape = Record<string, Validator<unknown>>;
 type ObjectOf<S extends Shape> = { [K in keyof S as S[K] extends { optional: true } ? never : K]: Infer<S[K]> } & {
   [K in keyof S as S[K] extends { optional: true } ? K : never]?: Infer<S[K]>;

@@ -18,14 +18,14 @@ const CANARY_AT = CHUNK + 1000; // inside the second chunk
 function canaryStream(): EntropyStream {
   let pos = 0;
   return {
-    async read(n) {
-      const b = randomBytes(n);
+    async readInto(b) {
+      const n = b.length;
+      b.set(randomBytes(n));
       for (let i = 0; i < CANARY.length; i++) {
         const at = CANARY_AT + i - pos;
         if (at >= 0 && at < n) b[at] = CANARY[i];
       }
       pos += n;
-      return b;
     },
     provenance: () => ({ label: 'computational', sources: ['test canary'], detail: {} }),
   };

@@ -12,7 +12,8 @@ import { PARTIAL, SegmentWriter, destroyRange, destroySegmentFiles, keysPath, ov
 
 /** What the pool needs from the entropy side: conditioned bytes and the provenance to record with them. */
 export interface EntropyStream {
-  read(n: number): Promise<Uint8Array>;
+  /** Fills target with conditioned bytes, or rejects (a StationFailure saying why). */
+  readInto(target: Uint8Array): Promise<void>;
   provenance(): { readonly label: EntropyLabel; readonly sources: readonly string[]; readonly detail: Readonly<Record<string, unknown>> };
 }
 
@@ -127,6 +128,8 @@ export class Pool {
       done += writer.bytes;
     };
     let written = 0;
+    // One plaintext buffer for the whole generation, wiped at the end: appendChunk consumes it synchronously.
+    const buffer = new Uint8Array(this.policy.chunkBytes);
     try {
       while (written < bytes) {
         const segBytes = Math.min(this.policy.segmentBytes, bytes - written);
@@ -134,13 +137,9 @@ export class Pool {
         try {
           for (let off = 0; off < segBytes; off += this.policy.chunkBytes) {
             const n = Math.min(this.policy.chunkBytes, segBytes - off);
-            const chunk = await stream.read(n);
-            if (chunk.length !== n) throw new StationFailure('entropy-source', 'An entropy source delivered fewer bytes than asked.');
-            try {
-              await writer.appendChunk(chunk);
-            } finally {
-              chunk.fill(0);
-            }
+            const chunk = n === buffer.length ? buffer : buffer.subarray(0, n);
+            await stream.readInto(chunk);
+            await writer.appendChunk(chunk);
             onProgress?.({ bytesDone: written + off + n, bytesTotal: bytes });
           }
           await commit();
@@ -156,10 +155,12 @@ export class Pool {
       await commit();
     } catch (e) {
       if (finishing) await finishing.writer.abort();
+      buffer.fill(0);
       const f = asFailure(e);
       this.ledger.append('pool.generation-failed', { job, bytesDone: done, bytesRemaining: bytes - done, code: f.code, reason: f.message }, this.now);
       throw f;
     }
+    buffer.fill(0);
     this.ledger.append('pool.generation-finished', { job, bytes, segments: segmentIds.length }, this.now);
     return { job, segmentIds };
   }
