@@ -2,7 +2,7 @@
 // end to end (health tests, conditioning, encryption at rest, fsync, ledger) — against
 // `openssl rand -out FILE N` and `dd if=/dev/zero of=FILE bs=1M count=N conv=fsync`, run alternately in
 // one go, as ratios; and the station's peak RSS (/usr/bin/time) for a small and a large pool.
-//   npm run build && npx tsx bench/pool.ts [--size 1GiB] [--rounds 3] [--rss-size 4GiB] [--dir /var/tmp]
+//   npm run build && npx tsx bench/pool.ts [--size 1GiB] [--rounds 5] [--rss-size 4GiB] [--dir /var/tmp]
 // Note: openssl rand does not fsync; the station does (a segment counts only once durable), as dd conv=fsync.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +14,7 @@ function arg(name: string, fallback: string): string {
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
 const size = parseSize(arg('--size', '1GiB'))!;
-const rounds = Number(arg('--rounds', '3'));
+const rounds = Number(arg('--rounds', '5'));
 const rssSize = parseSize(arg('--rss-size', '4GiB'))!;
 const base = arg('--dir', '/var/tmp');
 
@@ -54,7 +54,10 @@ function baseline(cmd: string, args: (file: string) => string[]): number {
 const mb = (bytes: number, s: number): string => `${(bytes / s / 1e6).toFixed(0)} MB/s`;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-console.log(`bench/pool: ${formatBytes(size)} per run, ${rounds} rounds, alternating station / openssl rand / dd (files under ${base})`);
+console.log(`bench/pool: ${formatBytes(size)} per run, ${rounds} rounds after one warm-up, alternating station / openssl rand / dd (files under ${base})`);
+// One uncounted round first: the first writes after a quiet spell meet a cold page cache and disk.
+station(size);
+baseline('openssl', (f) => ['rand', '-out', f, String(size)]);
 const vsOpenssl: number[] = [];
 const vsDd: number[] = [];
 for (let i = 0; i < rounds; i++) {

@@ -35,6 +35,8 @@ export interface GenerateProgress {
 }
 
 const DAY_MS = 86_400_000;
+/** Finished segments whose fsync may still be running while the next is generated. */
+const UNSYNCED_SEGMENTS = 2;
 
 export class Pool {
   readonly state = new PoolState();
@@ -103,8 +105,9 @@ export class Pool {
   }
 
   /**
-   * Generates `bytes` of PSRD into new segments; each segment enters the ledger once durable. Segment
-   * N's fsync overlaps the generation of segment N+1, and N is recorded only once its fsync is done.
+   * Generates `bytes` of PSRD into new segments; each segment enters the ledger only once durable. The
+   * fsyncs of up to UNSYNCED_SEGMENTS finished segments overlap the generation of the next ones, so the
+   * disk and the CPU work side by side; segments are recorded in the order they were written.
    */
   async generate(stream: EntropyStream, bytes: number, onProgress?: (p: GenerateProgress) => void, resumes?: string): Promise<{ job: string; segmentIds: string[] }> {
     const job = `job-${randomBytes(8).toString('hex')}`;
@@ -112,11 +115,9 @@ export class Pool {
     this.ledger.append('pool.generation-started', { job, bytes, sources: prov.sources, label: prov.label, ...(resumes ? { resumes } : {}) }, this.now);
     const segmentIds: string[] = [];
     let done = 0;
-    let finishing: { writer: SegmentWriter; durable: Promise<void> } | undefined;
-    const commit = async (): Promise<void> => {
-      if (!finishing) return;
-      const { writer, durable } = finishing;
-      finishing = undefined;
+    const finishing: { writer: SegmentWriter; durable: Promise<void> }[] = [];
+    const commitOldest = async (): Promise<void> => {
+      const { writer, durable } = finishing.shift()!;
       try {
         await durable;
       } catch (e) {
@@ -142,19 +143,20 @@ export class Pool {
             await writer.appendChunk(chunk);
             onProgress?.({ bytesDone: written + off + n, bytesTotal: bytes });
           }
-          await commit();
-          const durable = writer.finish();
-          durable.catch(() => undefined); // awaited in commit(); this only keeps an early failure from going unhandled
-          finishing = { writer, durable };
         } catch (e) {
           await writer.abort();
           throw e;
         }
+        const durable = writer.finish();
+        durable.catch(() => undefined); // awaited in commitOldest(); this only keeps an early failure from going unhandled
+        finishing.push({ writer, durable });
+        while (finishing.length > UNSYNCED_SEGMENTS) await commitOldest();
         written += segBytes;
       }
-      await commit();
+      while (finishing.length > 0) await commitOldest();
     } catch (e) {
-      if (finishing) await finishing.writer.abort();
+      // Segments not yet recorded were never counted: erase them (recovery would, at the next start).
+      for (const f of finishing.splice(0)) await f.durable.catch(() => undefined).then(() => f.writer.abort());
       buffer.fill(0);
       const f = asFailure(e);
       this.ledger.append('pool.generation-failed', { job, bytesDone: done, bytesRemaining: bytes - done, code: f.code, reason: f.message }, this.now);
