@@ -11,8 +11,10 @@ export interface RunningHost {
   stop(): Promise<void>;
 }
 
-export async function startBuiltHost(): Promise<RunningHost> {
+/** `prepare` may write settings (station.json) into the fresh data directory before the host starts. */
+export async function startBuiltHost(prepare?: (dataDir: string) => void): Promise<RunningHost> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dske-e2e-'));
+  prepare?.(dataDir);
   const child: ChildProcess = spawn(process.execPath, ['out/main/browser-host.js', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';

@@ -2,6 +2,7 @@
 // health-tested, conditioned stream for one generation, records every source failure in the ledger
 // before the failing read returns, keeps latched sources closed until an operator acknowledges them,
 // and reports what is present. PSRD never leaves as a string: only counts, states and provenance.
+import { existsSync } from 'node:fs';
 import { StationFailure } from '../../src-shared/api/result';
 import type { PoolProgress, SourceReport, SourceTestReport, SourceView } from '../../src-shared/api/types';
 import { enumerateSources, EntropySourceError, formatSourceSpec, parseSourceSpec, type CreateSourceOptions } from '../../hardware/entropy';
@@ -39,6 +40,14 @@ export interface EntropyProvider {
   acknowledge(spec: string, operator: string): Promise<{ acknowledged: boolean }>;
 }
 
+/** Whether a configured source that enumeration did not list is there to be opened (paths only; devices by ID are enumerated). */
+function present(spec: string): boolean {
+  const parsed = parseSourceSpec(spec);
+  if (parsed.kind === 'os') return true;
+  if (parsed.kind === 'device-file' || (parsed.kind === 'serial' && parsed.path)) return existsSync(parsed.path!);
+  return false;
+}
+
 /** The canonical form of a spec, so that `serial:/dev/ttyACM0` and its twin name one latch. */
 export function canonicalSpec(spec: string): string {
   try {
@@ -48,9 +57,12 @@ export function canonicalSpec(spec: string): string {
   }
 }
 
+const TEST_NAMES: Readonly<Record<string, string>> = { rct: 'repetition count', apt: 'adaptive proportion', source: 'device' };
+
 function toStationFailure(e: unknown): unknown {
   if (e instanceof EntropyFailure) {
-    return new StationFailure('entropy-failed', `${e.info.source.label} failed its ${e.info.test} health test (${e.info.reason}). Nothing it produced since its last good test was used; check the device, then acknowledge it with \`dske-station sources ack ${e.info.source.spec}\`.`);
+    const what = e.info.test === 'source' ? `stopped delivering samples (${e.info.reason})` : `failed its ${TEST_NAMES[e.info.test]} health test (${e.info.reason})`;
+    return new StationFailure('entropy-failed', `${e.info.source.label} ${what}. Nothing it produced since its last good test was used. Check the device, then acknowledge it (Sources, or \`dske-station sources ack ${e.info.source.spec}\`).`);
   }
   if (e instanceof EntropySourceError) {
     const code = e.code === 'not-found' || e.code === 'ambiguous' ? 'source-not-found' : 'entropy-source';
@@ -132,7 +144,7 @@ export function defaultEntropyProvider(ledger: Ledger, now: () => Date, settings
       for (const raw of configured) {
         const spec = canonicalSpec(raw);
         const seen = views.get(spec);
-        views.set(spec, seen ? { ...seen, configured: true } : { spec, label: spec, kind: parseSourceSpec(spec).kind, configured: true, ...(latched.has(spec) ? state(spec) : { state: spec === 'os' ? 'ok' : 'absent' }) });
+        views.set(spec, seen ? { ...seen, configured: true } : { spec, label: spec, kind: parseSourceSpec(spec).kind, configured: true, ...(latched.has(spec) ? state(spec) : { state: present(spec) ? 'ok' : 'absent' }) });
       }
       for (const [spec] of latched) if (!views.has(spec)) views.set(spec, { spec, label: spec, kind: parseSourceSpec(spec).kind, configured: false, ...state(spec) });
       return { sources: [...views.values()], warnings: found.warnings.map((w) => w.message) };

@@ -5,8 +5,9 @@ import type { SessionInfo } from '../../src-shared/api/types';
 import { station } from './station-client';
 import { PoolView } from './views/PoolView';
 import { LedgerView } from './views/LedgerView';
+import { SourcesView } from './views/SourcesView';
 
-type Tab = 'pool' | 'ledger';
+type Tab = 'pool' | 'sources' | 'ledger';
 
 export function App(): React.JSX.Element {
   const [tab, setTab] = useState<Tab>('pool');
@@ -22,9 +23,10 @@ export function App(): React.JSX.Element {
       </header>
       <nav className="tabs" role="tablist">
         <button role="tab" aria-selected={tab === 'pool'} onClick={() => setTab('pool')}>Pool</button>
+        <button role="tab" aria-selected={tab === 'sources'} onClick={() => setTab('sources')}>Sources</button>
         <button role="tab" aria-selected={tab === 'ledger'} onClick={() => setTab('ledger')}>Ledger</button>
       </nav>
-      <main>{tab === 'pool' ? <PoolView /> : <LedgerView />}</main>
+      <main>{tab === 'pool' ? <PoolView /> : tab === 'sources' ? <SourcesView /> : <LedgerView />}</main>
     </div>
   );
 }

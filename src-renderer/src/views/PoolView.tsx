@@ -10,7 +10,7 @@ import { ErrorNote } from './ErrorNote';
 export function PoolView(): React.JSX.Element {
   const status = useCall(() => station().pool.status({}), []);
   const [size, setSize] = useState('16MiB');
-  const [sources, setSources] = useState('os');
+  const [sources, setSources] = useState('');
   const [progress, setProgress] = useState<PoolProgress>();
   const [error, setError] = useState<StationError>();
   const [busy, setBusy] = useState(false);
@@ -33,7 +33,8 @@ export function PoolView(): React.JSX.Element {
     }
     setBusy(true);
     setError(undefined);
-    const r = await station().pool.generate({ bytes, sources: sources.split(/[\s,]+/).filter(Boolean) });
+    const named = sources.split(/[\s,]+/).filter(Boolean);
+    const r = await station().pool.generate(named.length ? { bytes, sources: named } : { bytes });
     setBusy(false);
     if (!r.ok) setError(r.error);
     status.refresh();
@@ -78,7 +79,7 @@ export function PoolView(): React.JSX.Element {
           Amount <input aria-label="Amount" value={size} onChange={(e) => setSize(e.target.value)} />
         </label>
         <label>
-          Sources <input aria-label="Sources" value={sources} onChange={(e) => setSources(e.target.value)} />
+          Sources <input aria-label="Sources" placeholder="the configured ones" value={sources} onChange={(e) => setSources(e.target.value)} />
         </label>
         <button type="submit" disabled={busy}>{busy ? 'Generating…' : 'Generate'}</button>
       </form>
@@ -86,6 +87,7 @@ export function PoolView(): React.JSX.Element {
         <p className="progress" data-testid="pool-progress">
           {progress.phase}: {formatBytes(progress.bytesDone)} of {formatBytes(progress.bytesTotal)} · {formatBytes(progress.bytesPerSecond)}/s
           {progress.etaSeconds !== null ? ` · ${progress.etaSeconds} s left` : ''}
+          {progress.sources.map((src) => ` · ${src.label}: ${src.state}, ${src.samplesTested} samples tested`).join('')}
         </p>
       )}
       <ErrorNote error={error} />

@@ -1,0 +1,95 @@
+// The hub operator's view of entropy sources: what is present and configured, which are latched FAILED
+// after a health-test failure, a test run on demand, and the acknowledgement that re-enables a source.
+import { useState } from 'react';
+import type { SourceTestReport, SourceView } from '../../../src-shared/api/types';
+import type { StationError } from '../../../src-shared/api/result';
+import { station } from '../station-client';
+import { useCall } from '../use-call';
+import { ErrorNote } from './ErrorNote';
+
+export function SourcesView(): React.JSX.Element {
+  const list = useCall(() => station().devices.listSources({}), []);
+  const [tested, setTested] = useState<SourceTestReport>();
+  const [error, setError] = useState<StationError>();
+  const [operator, setOperator] = useState('');
+  const [busy, setBusy] = useState<string>();
+
+  async function test(s: SourceView): Promise<void> {
+    setBusy(s.spec);
+    setError(undefined);
+    const r = await station().devices.testSource({ spec: s.spec });
+    setBusy(undefined);
+    if (r.ok) setTested(r.value);
+    else setError(r.error);
+    list.refresh();
+  }
+
+  async function acknowledge(s: SourceView): Promise<void> {
+    if (!operator.trim()) {
+      setError({ code: 'bad-request', message: 'Enter your name first: the ledger records who re-enabled the source.' });
+      return;
+    }
+    setError(undefined);
+    const r = await station().devices.acknowledgeSource({ spec: s.spec, operator: operator.trim() });
+    if (!r.ok) setError(r.error);
+    list.refresh();
+  }
+
+  return (
+    <section className="panel">
+      <h2>Entropy sources</h2>
+      <ErrorNote error={list.error} />
+      <table className="ledger">
+        <thead>
+          <tr>
+            <th>State</th>
+            <th>Source</th>
+            <th>Device</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {(list.value?.sources ?? []).map((s) => (
+            <tr key={s.spec} data-testid="source" data-spec={s.spec} data-state={s.state}>
+              <td className={s.state === 'failed' ? 'error' : s.state === 'ok' ? 'good' : 'warn'}>
+                {s.state === 'failed' ? 'FAILED' : s.state === 'ok' ? 'ready' : 'not present'}
+                {s.configured ? ' · configured' : ''}
+              </td>
+              <td className="facts">{s.spec}</td>
+              <td>
+                {s.label}
+                {s.serial ? ` · serial ${s.serial}` : ''}
+                {s.reason ? <div className="fine">{s.reason}</div> : null}
+              </td>
+              <td>
+                {s.state === 'failed' ? (
+                  <button onClick={() => void acknowledge(s)}>Acknowledge</button>
+                ) : s.configured && s.state === 'ok' ? (
+                  <button disabled={busy !== undefined} onClick={() => void test(s)}>{busy === s.spec ? 'Testing…' : 'Test'}</button>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="row">
+        <label>
+          Your name (for acknowledgements) <input aria-label="Operator" value={operator} onChange={(e) => setOperator(e.target.value)} />
+        </label>
+      </div>
+      <ErrorNote error={error} />
+      {tested && (
+        <p data-testid="source-test" className={tested.passed ? 'good' : 'error'}>
+          {tested.passed ? `Passed: ${tested.label}, ${tested.samplesTested} samples through the start-up and continuous health tests.` : `Failed: ${tested.label}: ${tested.reason}`}
+        </p>
+      )}
+      {(list.value?.warnings ?? []).map((w) => (
+        <p key={w} className="fine">{w}</p>
+      ))}
+      <p className="fine">
+        Every source's raw samples pass the NIST SP 800-90B start-up, repetition-count and adaptive-proportion tests. A source that fails is
+        latched until someone who has checked the device acknowledges it here; nothing it produced since its last passing test is used.
+      </p>
+    </section>
+  );
+}
