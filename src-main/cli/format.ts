@@ -1,6 +1,6 @@
 // Human-readable output of the CLI. --json prints the API's result objects instead, unchanged.
 import { formatBytes } from '../../src-shared/psrd/size';
-import type { GenerateResult, LedgerEntryView, LedgerVerification, PoolStatus, SourceReport, SourceTestReport, DestroyResult } from '../../src-shared/api/types';
+import type { GenerateResult, LedgerEntryView, LedgerVerification, PoolStatus, SourceReport, SourceTestReport, DestroyResult, RefreshResult } from '../../src-shared/api/types';
 
 export function poolStatus(s: PoolStatus): string {
   const lines = [
@@ -18,6 +18,10 @@ export function generated(r: GenerateResult): string {
 
 export function destroyed(r: DestroyResult): string {
   return r.destroyedSegments === 0 ? 'No segment is past its refresh age.' : `Destroyed ${r.destroyedSegments} expired segment(s), ${formatBytes(r.destroyedBytes)}, by crypto-erase (keys destroyed) and best-effort overwrite.`;
+}
+
+export function refreshed(r: RefreshResult): string {
+  return r.destroyedSegments === 0 ? destroyed(r) : `${destroyed(r)}\nGenerated ${formatBytes(r.generatedBytes)} to replace them.`;
 }
 
 export function ledgerEntries(list: readonly LedgerEntryView[]): string {

@@ -27,6 +27,7 @@ Commands:
                                       generate PSRD into the pool (SIZE like 64MiB, 4GiB)
   pool generate --resume              finish a generation that stopped early
   pool destroy-expired                crypto-erase unallocated segments past their refresh age
+  pool refresh                        destroy-expired, then generate as much again from the configured sources
   sources list                        entropy sources present and configured, and their health
   sources test SPEC                   run one source through its SP 800-90B health tests (nothing is kept)
   sources ack SPEC --operator NAME    re-enable a source latched FAILED, after checking the device
@@ -79,6 +80,7 @@ const commands: Readonly<Record<string, Command>> = {
     show: fmt.generated,
   },
   'pool destroy-expired': { call: 'pool.destroyExpired', args: () => ({}), show: fmt.destroyed },
+  'pool refresh': { call: 'pool.refresh', args: () => ({}), show: fmt.refreshed },
   'sources list': { call: 'devices.listSources', args: () => ({}), show: fmt.sources },
   'sources test': { call: 'devices.testSource', operands: ['SPEC'], args: (_a, _s, [spec]) => ({ spec }), show: fmt.sourceTest, failed: (r: SourceTestReport) => !r.passed },
   'sources ack': {

@@ -107,41 +107,51 @@ function compose(
     }
   }
 
+  /** One generation: sources → health tests → conditioning → encrypted segments, with progress events. */
+  async function generate(args: ArgsOf<'pool', 'generate'>): Promise<ResultOf<'pool', 'generate'>> {
+    const stream = await entropy.open(allowedSources(args.sources ?? defaultSources));
+    const started = Date.now();
+    let lastEmit = 0;
+    const progress = (phase: PoolProgress['phase'], done: number): void => {
+      const t = Date.now();
+      if (phase === 'generating' && t - lastEmit < 200 && done < args.bytes) return;
+      lastEmit = t;
+      const rate = done / Math.max((t - started) / 1000, 1e-3);
+      events.emit('pool.progress', {
+        phase, bytesDone: done, bytesTotal: args.bytes, bytesPerSecond: Math.round(rate),
+        etaSeconds: rate > 0 && done < args.bytes ? Math.round((args.bytes - done) / rate) : done >= args.bytes ? 0 : null,
+        sources: stream.health(),
+      });
+    };
+    try {
+      progress('start-up test', 0);
+      const { segmentIds } = await pool.generate(stream, args.bytes, (p) => progress('generating', p.bytesDone), args.resumes);
+      progress('done', args.bytes);
+      return { bytes: args.bytes, segmentIds, label: stream.provenance().label };
+    } catch (e) {
+      progress('failed', 0);
+      throw e;
+    } finally {
+      await stream.close();
+    }
+  }
+
   const handlers: Handlers = {
     session: {
       info: async () => session,
     },
     pool: {
       status: async () => pool.status(),
-      generate: (args) =>
-        exclusive('generating pool', async () => {
-          const stream = await entropy.open(allowedSources(args.sources ?? defaultSources));
-          const started = Date.now();
-          let lastEmit = 0;
-          const progress = (phase: PoolProgress['phase'], done: number): void => {
-            const t = Date.now();
-            if (phase === 'generating' && t - lastEmit < 200 && done < args.bytes) return;
-            lastEmit = t;
-            const rate = done / Math.max((t - started) / 1000, 1e-3);
-            events.emit('pool.progress', {
-              phase, bytesDone: done, bytesTotal: args.bytes, bytesPerSecond: Math.round(rate),
-              etaSeconds: rate > 0 && done < args.bytes ? Math.round((args.bytes - done) / rate) : done >= args.bytes ? 0 : null,
-              sources: stream.health(),
-            });
-          };
-          try {
-            progress('start-up test', 0);
-            const { segmentIds } = await pool.generate(stream, args.bytes, (p) => progress('generating', p.bytesDone), args.resumes);
-            progress('done', args.bytes);
-            return { bytes: args.bytes, segmentIds, label: stream.provenance().label };
-          } catch (e) {
-            progress('failed', 0);
-            throw e;
-          } finally {
-            await stream.close();
-          }
-        }),
+      generate: (args) => exclusive('generating pool', () => generate(args)),
       destroyExpired: () => exclusive('destroying expired segments', async () => pool.destroyExpired()),
+      // Spec §10 refresh: destroy what is past its age, then generate as much again from the configured sources.
+      refresh: () =>
+        exclusive('refreshing the pool', async () => {
+          const destroyed = pool.destroyExpired();
+          if (destroyed.destroyedBytes === 0) return { ...destroyed, generatedBytes: 0 };
+          const made = await generate({ bytes: destroyed.destroyedBytes });
+          return { ...destroyed, generatedBytes: made.bytes };
+        }),
     },
     devices: {
       listSources: () => entropy.list(defaultSources),

@@ -2,7 +2,7 @@
 // each call with a validator for its argument and a declared result type. IPC, the browser host and
 // the CLI all dispatch through this table, so a call that is not listed here does not exist.
 import { integer, list, object, optional, text, type Validator } from './validate';
-import type { LedgerEntryView, LedgerVerification, PoolStatus, GenerateResult, SessionInfo, SourceReport, SourceTestReport, DestroyResult } from './types';
+import type { LedgerEntryView, LedgerVerification, PoolStatus, GenerateResult, SessionInfo, SourceReport, SourceTestReport, DestroyResult, RefreshResult } from './types';
 
 /**
  * A source spec as the CLI and UI name it: os | hwrng | file:/path | serial:/dev/ttyACM0[:MODEL[:MODE]] |
@@ -39,6 +39,8 @@ export const stationApi = {
       }),
     ),
     destroyExpired: call<NoArgs, DestroyResult>(object({})),
+    /** §10: destroy unallocated segments past their refresh age and generate as much again. */
+    refresh: call<NoArgs, RefreshResult>(object({})),
   },
   devices: {
     listSources: call<NoArgs, SourceReport>(object({})),

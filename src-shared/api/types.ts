@@ -42,6 +42,10 @@ export interface DestroyResult {
   readonly destroyedBytes: number;
 }
 
+export interface RefreshResult extends DestroyResult {
+  readonly generatedBytes: number;
+}
+
 export interface SourceView {
   readonly spec: string;
   readonly label: string;

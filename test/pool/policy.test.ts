@@ -25,6 +25,17 @@ describe('pool policy', () => {
     expect(await ts.station.handlers.pool.destroyExpired({})).toEqual({ destroyedSegments: 0, destroyedBytes: 0 });
   });
 
+  it('refreshes: destroys what is past its age and generates as much again', async () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    ts = openTestStation({ now: () => new Date(now), policy: { segmentBytes: 256 * 1024, chunkBytes: 64 * 1024, refreshAfterDays: 183, lowWaterBytes: 0 } });
+    const old = await ts.station.handlers.pool.generate({ bytes: 300 * 1024 });
+    now += 200 * DAY;
+    expect(await ts.station.handlers.pool.refresh({})).toEqual({ destroyedSegments: 2, destroyedBytes: 300 * 1024, generatedBytes: 300 * 1024 });
+    const status = await ts.station.handlers.pool.status({});
+    expect(status).toMatchObject({ unallocatedBytes: 300 * 1024, expiredSegments: 0 });
+    expect(status.segments.map((s) => s.id).some((id) => old.segmentIds.includes(id))).toBe(false);
+  });
+
   it('warns below the low-water mark', async () => {
     ts = openTestStation({ policy: { segmentBytes: 256 * 1024, chunkBytes: 64 * 1024, lowWaterBytes: 600 * 1024 } });
     await ts.station.handlers.pool.generate({ bytes: 512 * 1024 });

@@ -25,6 +25,15 @@ export function PoolView(): React.JSX.Element {
     [],
   );
 
+  async function refresh(): Promise<void> {
+    setBusy(true);
+    setError(undefined);
+    const r = await station().pool.refresh({});
+    setBusy(false);
+    if (!r.ok) setError(r.error);
+    status.refresh();
+  }
+
   async function generate(): Promise<void> {
     const bytes = parseSize(size);
     if (bytes === null) {
@@ -65,7 +74,12 @@ export function PoolView(): React.JSX.Element {
           </div>
         </dl>
       )}
-      {s && s.expiredSegments > 0 && <p className="warn">{s.expiredSegments} segment(s) are past their refresh age and should be destroyed.</p>}
+      {s && s.expiredSegments > 0 && (
+        <p className="warn row">
+          {s.expiredSegments} segment(s) are past their refresh age.
+          <button disabled={busy} onClick={() => void refresh()}>Refresh: destroy them and generate as much again</button>
+        </p>
+      )}
 
       <h3>Generate PSRD</h3>
       <form
