@@ -1,8 +1,11 @@
 // Runs Electronegativity from its own folder (.tools/electronegativity; it clashes with the project's
 // TypeScript) against the built app, parses its CSV, and fails on any finding above LOW unless the
 // source line it points at carries a justification comment: `electronegativity CHECK_ID: why`.
+// Its CSV writer races its header against the first row (seen: a row's start overwritten), and its SARIF
+// output carries no severity; so the CSV is validated row by row, rewritten on a retry when damaged,
+// and checked against the SARIF report's findings, so that no finding can go missing unnoticed.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -19,12 +22,16 @@ if (!existsSync(join(root, 'out', 'main', 'index.js'))) {
   console.error('Build the app first (npm run build).');
   process.exit(1);
 }
-const csv = join(toolDir, 'report.csv');
 const electronVersion = JSON.parse(readFileSync(join(root, 'node_modules', 'electron', 'package.json'), 'utf8')).version;
-const run = spawnSync(bin, ['-i', join(root, 'out'), '-o', csv, '-e', electronVersion], { cwd: toolDir, encoding: 'utf8' });
-if (run.status !== 0 || !existsSync(csv)) {
-  console.error(`Electronegativity did not run: ${run.stderr || run.stdout}`);
-  process.exit(1);
+
+function scan(output) {
+  rmSync(output, { force: true });
+  const run = spawnSync(bin, ['-i', join(root, 'out'), '-o', output, '-e', electronVersion], { cwd: toolDir, encoding: 'utf8' });
+  if (run.status !== 0 || !existsSync(output)) {
+    console.error(`Electronegativity did not run: ${run.stderr || run.stdout}`);
+    process.exit(1);
+  }
+  return readFileSync(output, 'utf8');
 }
 
 export function parseCsv(text) {
@@ -77,7 +84,29 @@ function justification(finding) {
   return null;
 }
 
-const findings = parseCsv(readFileSync(csv, 'utf8'));
+const HEADER = 'issue, severity, confidence, filename, location, sample, description, url';
+const SEVERITIES = new Set(['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']);
+const wellFormed = (text, rows) => text.split('\n')[0] === HEADER && rows.every((r) => /^[A-Z0-9_]+$/.test(r.issue) && SEVERITIES.has(r.severity) && /^\d+:\d+$/.test(r.location ?? ''));
+
+let findings = null;
+for (let attempt = 1; attempt <= 3 && !findings; attempt++) {
+  const text = scan(join(toolDir, 'report.csv'));
+  const rows = parseCsv(text);
+  if (wellFormed(text, rows)) findings = rows;
+  else console.log(`Electronegativity wrote a damaged CSV (attempt ${attempt}); running it again.`);
+}
+if (!findings) {
+  console.error('Electronegativity kept writing a damaged CSV report; the gate cannot judge it.');
+  process.exit(1);
+}
+const sarif = JSON.parse(scan(join(toolDir, 'report.sarif')));
+const key = (issue, file, line) => `${issue} ${file}:${line}`;
+const fromSarif = sarif.runs.flatMap((r) => r.results).map((r) => key(r.ruleId, r.locations[0].physicalLocation.artifactLocation.uri, r.locations[0].physicalLocation.region.startLine)).sort();
+const fromCsv = findings.map((f) => key(f.issue, f.filename, f.location.split(':')[0])).sort();
+if (JSON.stringify(fromSarif) !== JSON.stringify(fromCsv)) {
+  console.error(`The CSV and SARIF reports disagree:\n  csv:   ${fromCsv.join('\n         ')}\n  sarif: ${fromSarif.join('\n         ')}`);
+  process.exit(1);
+}
 let failed = 0;
 for (const f of findings) {
   const high = f.severity !== 'LOW' && f.severity !== 'INFORMATIONAL';
