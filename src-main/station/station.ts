@@ -174,6 +174,7 @@ function compose(
     ledger,
     pool,
     async close() {
+      await pool.close();
       ledger.close();
       releaseLock();
     },

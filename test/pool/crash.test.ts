@@ -28,7 +28,7 @@ function runCli(args: string[], killAfterMs: number | null): Promise<{ code: num
 }
 
 /** Opens the station (which runs recovery) and checks every invariant the ledger and the files share. */
-function checkAgreement(): { bytes: number } {
+async function checkAgreement(): Promise<{ bytes: number }> {
   const station = openStation({ dataDir: dir, host: 'test' });
   try {
     expect(station.ledger.verify().ok).toBe(true);
@@ -52,7 +52,7 @@ function checkAgreement(): { bytes: number } {
     }
     return { bytes };
   } finally {
-    void station.close();
+    await station.close();
   }
 }
 
@@ -64,7 +64,7 @@ describe('generation killed with SIGKILL at random moments', () => {
       const resume = i % 2 === 1;
       const r = await runCli(resume ? ['pool', 'generate', '--resume'] : ['pool', 'generate', '--bytes', String(BYTES)], 150 + Math.floor(Math.random() * 400));
       if (r.signal === 'SIGKILL') killed++;
-      checkAgreement();
+      await checkAgreement();
     }
     expect(killed).toBe(RUNS);
 
@@ -87,15 +87,15 @@ describe('generation killed with SIGKILL at random moments', () => {
     } finally {
       await station.close();
     }
-    expect(checkAgreement().bytes).toBe(jobs().roots * BYTES);
+    expect((await checkAgreement()).bytes).toBe((await jobs()).roots * BYTES);
   }, 300_000);
 });
 
-function jobs(): { roots: number } {
+async function jobs(): Promise<{ roots: number }> {
   const station = openStation({ dataDir: dir, host: 'test' });
   try {
     return { roots: [...station.pool.state.jobs.values()].filter((j) => !j.resumes).length };
   } finally {
-    void station.close();
+    await station.close();
   }
 }

@@ -6,6 +6,7 @@ import { StationFailure } from '../../../src-shared/api/result';
 import type { EntropyLabel, PoolStatus, SegmentView } from '../../../src-shared/api/types';
 import type { Ledger } from '../ledger/ledger';
 import type { MasterKey } from './master-key';
+import { workerSealer, type ChunkSealer } from './chunk-sealer';
 import { PoolState, liveBytes, type SegmentRecord } from './pool-state';
 import { existsSync } from 'node:fs';
 import { PARTIAL, SegmentWriter, destroyRange, destroySegmentFiles, keysPath, overwriteAndUnlink, readRange, segmentPath } from './segment-file';
@@ -40,6 +41,7 @@ const UNSYNCED_SEGMENTS = 2;
 
 export class Pool {
   readonly state = new PoolState();
+  private chunkSealer: ChunkSealer | undefined;
 
   constructor(
     readonly dir: string,
@@ -134,7 +136,7 @@ export class Pool {
     try {
       while (written < bytes) {
         const segBytes = Math.min(this.policy.segmentBytes, bytes - written);
-        const writer = await SegmentWriter.create(this.dir, `seg-${randomBytes(12).toString('hex')}`, this.policy.chunkBytes, this.master);
+        const writer = await SegmentWriter.create(this.dir, `seg-${randomBytes(12).toString('hex')}`, this.policy.chunkBytes, this.master, this.sealer());
         try {
           for (let off = 0; off < segBytes; off += this.policy.chunkBytes) {
             const n = Math.min(this.policy.chunkBytes, segBytes - off);
@@ -165,6 +167,17 @@ export class Pool {
     buffer.fill(0);
     this.ledger.append('pool.generation-finished', { job, bytes, segments: segmentIds.length }, this.now);
     return { job, segmentIds };
+  }
+
+  /** The worker that encrypts and writes chunks, started on first use. */
+  private sealer(): ChunkSealer {
+    this.chunkSealer ??= workerSealer(this.policy.chunkBytes);
+    return this.chunkSealer;
+  }
+
+  async close(): Promise<void> {
+    await this.chunkSealer?.close();
+    this.chunkSealer = undefined;
   }
 
   /** Destroys (crypto-erase + overwrite) unallocated segments older than the refresh age. */

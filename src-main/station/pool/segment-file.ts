@@ -9,6 +9,7 @@ import { open, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StationFailure } from '../../../src-shared/api/result';
 import { WRAPPED_KEY_BYTES, type MasterKey } from './master-key';
+import type { ChunkSealer } from './chunk-sealer';
 
 const SEG_MAGIC = Buffer.from('DSKESEG1', 'ascii');
 const KEY_MAGIC = Buffer.from('DSKEKEY1', 'ascii');
@@ -16,7 +17,6 @@ export const HEADER_BYTES = 32;
 const TAG_BYTES = 16;
 const ZERO_NONCE = Buffer.alloc(12);
 const ERASED_SLOT = Buffer.alloc(WRAPPED_KEY_BYTES);
-const CIPHER_PIECE = 64 * 1024;
 
 export const segmentPath = (dir: string, id: string): string => join(dir, `${id}.seg`);
 export const keysPath = (dir: string, id: string): string => join(dir, `${id}.keys`);
@@ -66,10 +66,11 @@ export class SegmentWriter {
     readonly id: string,
     readonly chunkBytes: number,
     private readonly master: MasterKey,
+    private readonly sealer: ChunkSealer,
     private readonly seg: FileHandle,
   ) {}
 
-  static async create(dir: string, id: string, chunkBytes: number, master: MasterKey): Promise<SegmentWriter> {
+  static async create(dir: string, id: string, chunkBytes: number, master: MasterKey, sealer: ChunkSealer): Promise<SegmentWriter> {
     try {
       const seg = await open(segmentPath(dir, id) + PARTIAL, 'wx', 0o600);
       const h = Buffer.alloc(HEADER_BYTES);
@@ -77,34 +78,31 @@ export class SegmentWriter {
       h.writeUInt32LE(1, 8);
       h.writeUInt32LE(chunkBytes, 12);
       await seg.write(h, 0, h.length, 0);
-      return new SegmentWriter(dir, id, chunkBytes, master, seg);
+      return new SegmentWriter(dir, id, chunkBytes, master, sealer, seg);
     } catch (e) {
       throw ioFailure(e, 'segment creation');
     }
   }
 
   /**
-   * Encrypts one chunk and queues its write; every chunk but the last must be exactly chunkBytes long.
-   * The caller may wipe `plain` as soon as this returns (only ciphertext is queued).
+   * Encrypts one chunk and queues its write (chunk-sealer.ts); every chunk but the last must be exactly
+   * chunkBytes long. The caller may reuse or wipe `plain` as soon as this returns: it has been copied.
+   * One chunk is in flight at a time, so memory stays bounded whatever the pool size.
    */
   async appendChunk(plain: Uint8Array): Promise<void> {
     if (plain.length === 0 || plain.length > this.chunkBytes) throw new RangeError('chunk of the wrong size');
     if (this.plainBytes % this.chunkBytes !== 0) throw new RangeError('only the last chunk may be short');
+    const aad = chunkAad(this.id, this.chunks);
+    const pos = HEADER_BYTES + this.chunks * (this.chunkBytes + TAG_BYTES);
     const dataKey = randomBytes(32);
-    const body: Buffer[] = [];
+    let written: Promise<void>;
     try {
-      const c = createCipheriv('aes-256-gcm', dataKey, ZERO_NONCE);
-      c.setAAD(chunkAad(this.id, this.chunks));
-      // Encrypt in pieces below the allocator's mmap threshold: a fresh 1 MiB output buffer per chunk
-      // costs its page faults every time and halves GCM throughput; 64 KiB pieces are recycled.
-      for (let off = 0; off < plain.length; off += CIPHER_PIECE) body.push(c.update(plain.subarray(off, off + CIPHER_PIECE)));
-      c.final();
-      body.push(c.getAuthTag());
-      this.wrapped.push(this.master.wrap(dataKey, chunkAad(this.id, this.chunks)));
+      this.wrapped.push(this.master.wrap(dataKey, aad));
+      written = this.sealer.seal(this.seg.fd, pos, dataKey, aad, plain);
     } finally {
       dataKey.fill(0);
     }
-    const pos = HEADER_BYTES + this.chunks * (this.chunkBytes + TAG_BYTES);
+    written.catch(() => undefined); // awaited through inFlight
     this.chunks++;
     this.plainBytes += plain.length;
     try {
@@ -112,7 +110,7 @@ export class SegmentWriter {
     } catch (e) {
       throw ioFailure(e, 'segment write');
     }
-    this.inFlight = writeAllPieces(this.seg, body, pos);
+    this.inFlight = written;
   }
 
   get bytes(): number {
@@ -158,12 +156,6 @@ export class SegmentWriter {
     this.closed = true;
     await this.seg.close();
   }
-}
-
-async function writeAllPieces(fh: FileHandle, pieces: Buffer[], position: number): Promise<void> {
-  const total = pieces.reduce((a, p) => a + p.length, 0);
-  const done = (await fh.writev(pieces, position)).bytesWritten;
-  if (done < total) await writeFully(fh, Buffer.concat(pieces).subarray(done), position + done);
 }
 
 async function writeFully(fh: FileHandle, buf: Uint8Array, position: number): Promise<void> {
