@@ -69,7 +69,7 @@ app.whenReady().then(
       if (!r.filePath) return new Response('Not found', { status: r.status, headers: r.headers });
       return new Response(await readFile(r.filePath), { status: r.status, headers: r.headers });
     });
-    station = openStation({ dataDir: process.env.DSKE_STATION_DATA ?? defaultDataDir(), host: 'electron' });
+    station = openStation({ dataDir: process.env.DSKE_STATION_DATA ?? defaultDataDir(), host: 'electron', watchDevicesMs: 3000 });
     wireIpc(station);
     mainWindow = createWindow();
   },

@@ -15,6 +15,8 @@ export interface StationConfig {
   readonly policy?: Partial<PoolPolicy>;
   /** Sources used when a generate call names none. */
   readonly defaultSources?: readonly string[];
+  /** Long-lived hosts (the window, the browser host) watch for source changes this often; off when absent. */
+  readonly watchDevicesMs?: number;
   /** Overrides of the entropy settings (tests: short timeouts and the like). */
   readonly entropy?: Partial<EntropySettings>;
   readonly now?: () => Date;

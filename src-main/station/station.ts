@@ -14,6 +14,7 @@ import type { MasterKeySettings } from './config';
 import { Pool } from './pool/pool';
 import { canonicalSpec, defaultEntropyProvider, type EntropyProvider } from './sources';
 import { VERSION } from './version';
+import { watchDevices } from './device-watch';
 
 export type Handlers = {
   readonly [N in Namespace]: { readonly [M in MethodOf<N>]: (args: ArgsOf<N, M>) => Promise<ResultOf<N, M>> };
@@ -168,12 +169,18 @@ function compose(
     },
   };
 
+  const watch = config.watchDevicesMs ? watchDevices(() => entropy.list(defaultSources), (r) => events.emit('devices.changed', r), config.watchDevicesMs) : undefined;
+  ledger.onAppend((e) => {
+    if (e.type.startsWith('entropy.')) watch?.poke();
+  });
+
   return {
     handlers,
     events,
     ledger,
     pool,
     async close() {
+      watch?.stop();
       await pool.close();
       ledger.close();
       releaseLock();

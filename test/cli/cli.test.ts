@@ -1,5 +1,6 @@
 // The CLI over the same core (issue S1, part 7): subcommands, --data-dir, --json, exit codes, --help.
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runCli } from '../../src-main/cli/run';
 import { parseArgs, UsageError } from '../../src-main/cli/args';
@@ -65,5 +66,31 @@ describe('dske-station', () => {
     expect(a.options['--source']).toEqual(['os', 'hwrng']);
     expect(a.flags.has('--json')).toBe(true);
     expect(() => parseArgs(['--bytes'])).toThrow(UsageError);
+  });
+});
+
+describe('dske-station sources', () => {
+  it('tests a source and exits 0 when it passes', async () => {
+    const r = await cli('--data-dir', dir, 'sources', 'test', 'os');
+    expect(r.code).toBe(EXIT_OK);
+    expect(r.out).toContain('PASSED');
+  });
+
+  it('exits 1 when the tested source fails, and latches it', async () => {
+    const device = join(dir, 'stuck');
+    writeFileSync(device, Buffer.alloc(1 << 16, 9));
+    const r = await cli('--data-dir', dir, 'sources', 'test', `file:${device}`);
+    expect(r.code).toBe(EXIT_FAILED);
+    expect(r.out).toContain('FAILED');
+    const listed = JSON.parse((await cli('--data-dir', dir, '--json', 'sources', 'list')).out);
+    expect(listed.value.sources.find((s: { spec: string }) => s.spec === `file:${device}`)).toMatchObject({ state: 'failed' });
+  });
+
+  it('requires the operator’s name to acknowledge, and a latched source to acknowledge', async () => {
+    expect((await cli('--data-dir', dir, 'sources', 'ack', 'os')).code).toBe(EXIT_USAGE);
+    const r = await cli('--data-dir', dir, 'sources', 'ack', 'os', '--operator', 'A. Operator');
+    expect(r.code).toBe(EXIT_FAILED);
+    expect(r.err).toContain('not latched');
+    expect((await cli('--data-dir', dir, 'sources', 'test')).code).toBe(EXIT_USAGE);
   });
 });

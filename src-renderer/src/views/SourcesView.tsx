@@ -1,6 +1,6 @@
 // The hub operator's view of entropy sources: what is present and configured, which are latched FAILED
 // after a health-test failure, a test run on demand, and the acknowledgement that re-enables a source.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { SourceTestReport, SourceView } from '../../../src-shared/api/types';
 import type { StationError } from '../../../src-shared/api/result';
 import { station } from '../station-client';
@@ -13,6 +13,8 @@ export function SourcesView(): React.JSX.Element {
   const [error, setError] = useState<StationError>();
   const [operator, setOperator] = useState('');
   const [busy, setBusy] = useState<string>();
+  const { refresh } = list;
+  useEffect(() => station().on('devices.changed', () => refresh()), [refresh]);
 
   async function test(s: SourceView): Promise<void> {
     setBusy(s.spec);
