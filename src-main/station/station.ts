@@ -4,17 +4,16 @@ import { join } from 'node:path';
 import type { ArgsOf, MethodOf, Namespace, ResultOf } from '../../src-shared/api/contract';
 import { StationFailure } from '../../src-shared/api/result';
 import type { LedgerEntryView, PoolProgress, SessionInfo } from '../../src-shared/api/types';
-import { resolveSettings, type StationConfig } from './config';
+import { resolveSettings, type MasterKeySettings, type StationConfig } from './config';
 import { lockDataDir, prepareDataDir } from './data-dir';
 import { StationEventBus } from './events';
 import { Ledger } from './ledger/ledger';
 import type { LedgerEntry } from './ledger/entry';
 import { FileMasterKey, TokenMasterKey, type MasterKey } from './pool/master-key';
-import type { MasterKeySettings } from './config';
 import { Pool } from './pool/pool';
 import { canonicalSpec, defaultEntropyProvider, type EntropyProvider } from './sources';
-import { VERSION } from './version';
 import { watchDevices } from './device-watch';
+import { VERSION } from './version';
 
 export type Handlers = {
   readonly [N in Namespace]: { readonly [M in MethodOf<N>]: (args: ArgsOf<N, M>) => Promise<ResultOf<N, M>> };
