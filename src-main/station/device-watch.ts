@@ -20,7 +20,8 @@ export function watchDevices(list: () => Promise<SourceReport>, onChange: (repor
     try {
       const report = await list();
       const key = JSON.stringify(report);
-      if (last !== undefined && key !== last && !stopped) onChange(report);
+      // The first look is reported too: a subscriber never misses a change that raced the start.
+      if (key !== last && !stopped) onChange(report);
       last = key;
     } catch {
       // Enumeration never throws by contract; a failure here just waits for the next look.
