@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eventNames } from '../../src-shared/api/types';
-import { fail } from '../../src-shared/api/result';
+import { fail, type Result } from '../../src-shared/api/result';
 import type { Station } from '../station/station';
 import { createDispatch } from '../transport/dispatch';
 import { SECURITY_HEADERS } from '../shell/csp';
@@ -63,6 +63,23 @@ function readBody(req: IncomingMessage): Promise<string | null> {
 export function startBrowserHost(opts: BrowserHostOptions): Promise<BrowserHost> {
   const token = opts.token ?? randomBytes(32).toString('base64url');
   const dispatch = createDispatch(opts.station.handlers);
+
+  /** One API call: the channel from the path, the argument from the JSON body; every outcome a Result. */
+  async function answer(rawChannel: string, body: string): Promise<Result<unknown>> {
+    let channel: string;
+    try {
+      channel = decodeURIComponent(rawChannel);
+    } catch {
+      return fail('unknown-call', 'The station does not offer that operation.');
+    }
+    let args: unknown;
+    try {
+      args = body.length ? JSON.parse(body) : {};
+    } catch {
+      return fail('bad-request', 'The request was not valid JSON.');
+    }
+    return dispatch(channel, args);
+  }
   const policy: { token: string; port: number } = { token, port: 0 };
   const streams = new Set<ServerResponse>();
 
@@ -81,19 +98,8 @@ export function startBrowserHost(opts: BrowserHostOptions): Promise<BrowserHost>
       if (req.method !== 'POST') return send(res, 405, 'Use POST.', undefined, { Allow: 'POST' });
       if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return send(res, 415, 'Send JSON.');
       const body = await readBody(req);
-      let result;
-      if (body === null) {
-        return send(res, 413, JSON.stringify(fail('bad-request', 'The request was too large.')), 'application/json', { Connection: 'close' });
-      } else {
-        let args: unknown;
-        try {
-          args = body.length ? JSON.parse(body) : {};
-          result = await dispatch(decodeURIComponent(url.pathname.slice('/api/call/'.length)), args);
-        } catch {
-          result = fail('bad-request', 'The request was not valid JSON.');
-        }
-      }
-      return send(res, 200, JSON.stringify(result), 'application/json');
+      if (body === null) return send(res, 413, JSON.stringify(fail('bad-request', 'The request was too large.')), 'application/json', { Connection: 'close' });
+      return send(res, 200, JSON.stringify(await answer(url.pathname.slice('/api/call/'.length), body)), 'application/json');
     }
 
     if (url.pathname === '/api/events') {

@@ -132,6 +132,8 @@ describe('the browser host', () => {
   it('gives an unknown call a typed error', async () => {
     const r = await send('/api/call/pool.__proto__', { method: 'POST', headers: auth(), body: '{}' });
     expect(JSON.parse(r.body)).toMatchObject({ ok: false, error: { code: 'unknown-call' } });
+    const broken = await send('/api/call/pool.%E0%A4%A', { method: 'POST', headers: auth(), body: '{}' });
+    expect(JSON.parse(broken.body)).toMatchObject({ ok: false, error: { code: 'unknown-call' } });
   });
 
   it('refuses calls that are not JSON POSTs (no CSRF through simple requests)', async () => {
