@@ -81,6 +81,16 @@ describe('the ledger', () => {
     l.close();
   });
 
+  it('hashes what it stores, so values that serialize differently still verify after reopening', () => {
+    const l = Ledger.open(dir);
+    l.append('test.shapes', { list: [1, undefined, 3], at: new Date('2026-01-01T00:00:00Z') as unknown as string });
+    l.close();
+    const again = Ledger.open(dir);
+    expect(again.verify().ok).toBe(true);
+    expect(again.entries().at(-1)!.data).toEqual({ list: [1, null, 3], at: '2026-01-01T00:00:00.000Z' });
+    again.close();
+  });
+
   it('tells listeners about each append after it is durable', () => {
     const l = Ledger.open(dir);
     const seen: number[] = [];

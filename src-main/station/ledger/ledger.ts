@@ -4,7 +4,7 @@
 import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync, existsSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { StationFailure } from '../../../src-shared/api/result';
-import { GENESIS, entryHash, parseLine, serialize, type LedgerData, type LedgerEntry } from './entry';
+import { GENESIS, canonicalJson, entryHash, parseLine, serialize, type LedgerData, type LedgerEntry } from './entry';
 
 export const LEDGER_FILE = 'ledger.jsonl';
 
@@ -21,10 +21,14 @@ export class Ledger {
   private readonly fd: number;
   private readonly list: LedgerEntry[];
   private readonly listeners = new Set<LedgerListener>();
+  /** Bytes of whole, durable entries: where the next entry is written. */
+  private size: number;
+  private broken = false;
 
   private constructor(readonly path: string, fd: number, entries: LedgerEntry[]) {
     this.fd = fd;
     this.list = entries;
+    this.size = fstatSync(fd).size;
   }
 
   /** Opens (or creates) the ledger in dir, verifying every entry; refuses a broken chain. */
@@ -59,25 +63,32 @@ export class Ledger {
     const last = this.list[this.list.length - 1];
     const seq = last ? last.seq + 1 : 0;
     const prev = last ? last.hash : GENESIS;
+    if (this.broken) throw new StationFailure('ledger-write', 'The ledger could not be repaired after a failed write; restart the station, which cuts off the torn entry.');
     const time = now().toISOString();
-    const hash = entryHash(prev, seq, time, type, data);
-    const entry: LedgerEntry = Object.freeze({ seq, time, type, data: JSON.parse(JSON.stringify(data)) as LedgerData, prev, hash });
+    // Hash exactly what is stored: the canonical JSON of the stored copy, not the caller's object
+    // (a Date or an undefined inside an array would serialize differently from how it hashed).
+    canonicalJson(data); // refuses raw bytes, bigints and non-finite numbers in what the caller gave
+    const stored = JSON.parse(JSON.stringify(data)) as LedgerData;
+    const hash = entryHash(prev, seq, time, type, stored);
+    const entry: LedgerEntry = Object.freeze({ seq, time, type, data: stored, prev, hash });
     const line = Buffer.from(serialize(entry), 'utf8');
-    const size = fstatSync(this.fd).size;
+    const size = this.size;
     try {
       let off = 0;
       while (off < line.length) off += writeSync(this.fd, line, off, line.length - off, size + off);
       fsyncSync(this.fd);
     } catch (e) {
-      // Leave no partial line behind: the entry did not happen.
+      // Leave no partial line behind: the entry did not happen. If even that fails, append nothing more
+      // (a next entry would be glued to the torn one); the next start cuts the torn tail off.
       try {
         ftruncateSync(this.fd, size);
       } catch {
-        /* the torn tail is cut at next open */
+        this.broken = true;
       }
       const code = (e as NodeJS.ErrnoException).code === 'ENOSPC' ? 'disk-full' : 'ledger-write';
       throw new StationFailure(code, `The ledger could not be written (${(e as NodeJS.ErrnoException).code ?? 'error'}); nothing was changed.`);
     }
+    this.size = size + line.length;
     this.list.push(entry);
     for (const l of this.listeners) l(entry);
     return entry;

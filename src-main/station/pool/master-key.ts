@@ -56,9 +56,12 @@ export class FileMasterKey implements MasterKey {
     const d = createDecipheriv('aes-256-gcm', this.key, wrapped.subarray(0, 12));
     d.setAAD(aad);
     d.setAuthTag(wrapped.subarray(44, 60));
+    const key = d.update(wrapped.subarray(12, 44));
     try {
-      return Buffer.concat([d.update(wrapped.subarray(12, 44)), d.final()]);
+      d.final();
+      return key;
     } catch {
+      key.fill(0);
       throw new StationFailure('master-key', 'A data key did not unwrap under the station master key (wrong key or damaged key table).');
     }
   }

@@ -105,12 +105,15 @@ export class SegmentWriter {
     written.catch(() => undefined); // awaited through inFlight
     this.chunks++;
     this.plainBytes += plain.length;
+    // The newest write becomes inFlight before waiting on the one before it: the worker handles chunks
+    // in order, so abort() and finish() waiting on inFlight also wait for every chunk already handed over.
+    const previous = this.inFlight;
+    this.inFlight = written;
     try {
-      await this.inFlight;
+      await previous;
     } catch (e) {
       throw ioFailure(e, 'segment write');
     }
-    this.inFlight = written;
   }
 
   get bytes(): number {
@@ -233,11 +236,12 @@ function decryptChunk(segFd: number, keyFd: number, id: string, index: number, l
   const d = createDecipheriv('aes-256-gcm', dataKey, ZERO_NONCE);
   d.setAAD(chunkAad(id, index));
   d.setAuthTag(body.subarray(len));
+  const plain = d.update(body.subarray(0, len));
   try {
-    const plain = d.update(body.subarray(0, len));
     d.final();
     return plain;
   } catch {
+    plain.fill(0);
     throw new StationFailure('io', `Chunk ${index} of segment ${id} failed its integrity check.`);
   } finally {
     dataKey.fill(0);
