@@ -1,6 +1,7 @@
 // The station's data directory: created 0700, and held by one station process at a time through a
 // lock file, because two processes appending to one ledger could allocate the same bytes twice.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { StationFailure } from '../../src-shared/api/result';
 
@@ -28,38 +29,71 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Takes the data directory's lock; a lock left by a process that no longer runs is taken over. */
+function readHolder(path: string): number | undefined {
+  try {
+    const text = readFileSync(path, 'utf8');
+    return /^[1-9][0-9]{0,9}$/.test(text) ? Number(text) : Number.NaN;
+  } catch {
+    return undefined; // gone
+  }
+}
+
+const held = (dir: string, holder: number): StationFailure =>
+  Number.isNaN(holder)
+    ? new StationFailure('data-dir-locked', `The lock file in ${dir} is unreadable; if no station process runs there, remove ${LOCK_FILE}.`)
+    : new StationFailure('data-dir-locked', `Another station process (pid ${holder}) is using ${dir}; close it first.`);
+
+/**
+ * Takes the data directory's lock. The lock file appears with its content in one step (a finished
+ * temporary file hard-linked into place), so no process ever reads an empty lock. A lock whose process
+ * no longer runs is moved aside under a unique name and checked before it is removed, so two processes
+ * taking over the same stale lock cannot both win.
+ */
 export function lockDataDir(dir: string): DataDirLock {
   const path = join(dir, LOCK_FILE);
-  for (let attempt = 0; attempt < 2; attempt++) {
+  const mine = String(process.pid);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const tmp = join(dir, `.${LOCK_FILE}.${mine}.${randomBytes(6).toString('hex')}`);
     try {
-      const fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      let released = false;
-      return {
-        release() {
-          if (released) return;
-          released = true;
-          try {
-            if (readFileSync(path, 'utf8') === String(process.pid)) unlinkSync(path);
-          } catch {
-            /* already gone */
-          }
-        },
-      };
+      writeFileSync(tmp, mine, { mode: 0o600, flag: 'wx' });
+      linkSync(tmp, path);
+      unlinkSync(tmp);
+      return ownLock(path, mine);
     } catch (e) {
+      rmSync(tmp, { force: true });
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new StationFailure('data-dir', `The data directory ${dir} cannot be locked (${(e as NodeJS.ErrnoException).code ?? 'error'}).`);
-      const holder = Number.parseInt(existsSync(path) ? readFileSync(path, 'utf8') : '', 10);
-      if (Number.isSafeInteger(holder) && holder > 0 && alive(holder)) {
-        throw new StationFailure('data-dir-locked', `Another station process (pid ${holder}) is using ${dir}; close it first.`);
-      }
-      try {
-        unlinkSync(path);
-      } catch {
-        /* raced with its owner's release */
-      }
     }
+    const holder = readHolder(path);
+    if (holder === undefined) continue; // released meanwhile
+    if (Number.isNaN(holder) || alive(holder)) throw held(dir, holder);
+    const aside = join(dir, `.${LOCK_FILE}.stale.${randomBytes(6).toString('hex')}`);
+    try {
+      renameSync(path, aside);
+    } catch {
+      continue; // someone else moved it first
+    }
+    if (readHolder(aside) !== holder) {
+      // Between our look and the move, another process took the lock over: give it back.
+      try {
+        linkSync(aside, path);
+      } catch {
+        /* a third process holds it now */
+      }
+      rmSync(aside, { force: true });
+      continue;
+    }
+    rmSync(aside, { force: true });
   }
   throw new StationFailure('data-dir-locked', `The data directory ${dir} could not be locked.`);
+}
+
+function ownLock(path: string, mine: string): DataDirLock {
+  let released = false;
+  return {
+    release() {
+      if (released) return;
+      released = true;
+      if (readHolder(path) === Number(mine)) rmSync(path, { force: true });
+    },
+  };
 }
