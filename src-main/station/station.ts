@@ -81,6 +81,7 @@ function compose(
   ledger.onAppend((e) => events.emit('ledger.appended', ledgerView(e)));
   const session: SessionInfo = { version: VERSION, dataDir: config.dataDir, startedAt: now().toISOString(), host: config.host };
   let busy: string | null = null;
+  let running: Promise<unknown> = Promise.resolve();
   const configured = new Set(['os', ...defaultSources.map(canonicalSpec)]);
 
   /**
@@ -100,8 +101,10 @@ function compose(
   async function exclusive<T>(what: string, run: () => Promise<T>): Promise<T> {
     if (busy) throw new StationFailure('busy', `The station is busy (${busy}); try again when it has finished.`);
     busy = what;
+    const op = run();
+    running = op.catch(() => undefined);
     try {
-      return await run();
+      return await op;
     } finally {
       busy = null;
     }
@@ -180,6 +183,8 @@ function compose(
     pool,
     async close() {
       watch?.stop();
+      // A running operation finishes (and records its end) before the ledger and the worker go away.
+      await running;
       await pool.close();
       ledger.close();
       releaseLock();

@@ -11,6 +11,8 @@ export interface ChunkSealer {
    */
   seal(fd: number, position: number, key: Uint8Array, aad: Uint8Array, plain: Uint8Array): Promise<void>;
   close(): Promise<void>;
+  /** True once the worker has stopped: every further seal fails. */
+  readonly dead: boolean;
 }
 
 interface Reply {
@@ -81,6 +83,9 @@ export function workerSealer(chunkBytes: number): ChunkSealer {
   worker.on('exit', (code) => fail(new Error(`the chunk sealer stopped (exit ${code})`)));
 
   return {
+    get dead() {
+      return dead !== undefined;
+    },
     seal(fd, position, key, aad, plain) {
       if (dead) return Promise.reject(dead);
       // Plaintext and key travel together in one transferred buffer: one copy, no second allocation.

@@ -157,8 +157,12 @@ export class Pool {
       }
       while (finishing.length > 0) await commitOldest();
     } catch (e) {
-      // Segments not yet recorded were never counted: erase them (recovery would, at the next start).
-      for (const f of finishing.splice(0)) await f.durable.catch(() => undefined).then(() => f.writer.abort());
+      // Segments not yet recorded were never counted: erase them now, finished or not (recovery would too).
+      for (const f of finishing.splice(0)) {
+        await f.durable.catch(() => undefined);
+        await f.writer.abort().catch(() => undefined);
+        destroySegmentFiles(this.dir, f.writer.id);
+      }
       buffer.fill(0);
       const f = asFailure(e);
       this.ledger.append('pool.generation-failed', { job, bytesDone: done, bytesRemaining: bytes - done, code: f.code, reason: f.message }, this.now);
@@ -171,6 +175,7 @@ export class Pool {
 
   /** The worker that encrypts and writes chunks, started on first use. */
   private sealer(): ChunkSealer {
+    if (this.chunkSealer?.dead) this.chunkSealer = undefined; // a worker that died is replaced, not reused
     this.chunkSealer ??= workerSealer(this.policy.chunkBytes);
     return this.chunkSealer;
   }
