@@ -2,7 +2,8 @@
 // written into it cannot be found anywhere in the data directory — not as plaintext, not as the
 // ciphertext that held it — and the key that encrypted it is gone.
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createCipheriv } from 'node:crypto';
+import { closeSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EntropyStream } from '../../src-main/station/pool/pool';
@@ -102,5 +103,42 @@ describe('crypto-erase', () => {
     expect(ts.station.pool.status().unallocatedBytes).toBe(4 * CHUNK - 2 * CHUNK);
     expect(ts.station.ledger.entries().at(-1)).toMatchObject({ type: 'pool.range-destroyed', data: { segment: id, offset: 500, length: 2 * CHUNK } });
     expect(() => ts.station.pool.destroyRange(id, 400, 200, 'overlap')).toThrow(/already destroyed/);
+  });
+});
+
+describe('recovery of a range destruction', () => {
+  it('finishes one whose file step never ran (a crash, or a failed write after its ledger entry)', async () => {
+    const pool = join(ts.dataDir, 'pool');
+    ts.station.ledger.append('pool.range-destroyed', { segment: id, offset: 0, length: CHUNK, reason: 'test: recorded, then the station stopped' });
+    const station = await ts.reopen();
+    expect(() => collect(station.pool.read(id, 0, 1))).toThrow(/destroyed/);
+    const keys = readFileSync(keysPath(pool, id));
+    expect(keys.subarray(HEADER_BYTES, HEADER_BYTES + WRAPPED_KEY_BYTES).every((b) => b === 0)).toBe(true);
+    expect(station.pool.status().unallocatedBytes).toBe(3 * CHUNK);
+  });
+
+  it('erases a chunk torn between its new ciphertext and its new key, and records the bytes lost with it', async () => {
+    const pool = join(ts.dataDir, 'pool');
+    const before = collect(ts.station.pool.read(id, 0, 4 * CHUNK));
+    // The crash: the ledger says [CHUNK+100, CHUNK+200) is destroyed; chunk 1 got new ciphertext under a
+    // fresh key, but the station stopped before that key reached the key table.
+    ts.station.ledger.append('pool.range-destroyed', { segment: id, offset: CHUNK + 100, length: 100, reason: 'test: torn' });
+    const c = createCipheriv('aes-256-gcm', Buffer.alloc(32, 1), Buffer.alloc(12));
+    const body = Buffer.concat([c.update(Buffer.alloc(CHUNK)), c.final(), c.getAuthTag()]);
+    const fd = openSync(segmentPath(pool, id), 'r+');
+    writeSync(fd, body, 0, body.length, HEADER_BYTES + (CHUNK + 16));
+    closeSync(fd);
+
+    const station = await ts.reopen();
+    expect(station.ledger.verify().ok).toBe(true);
+    const recorded = station.ledger.entries().filter((e) => e.type === 'pool.range-destroyed').map((e) => [e.data.offset, e.data.length]);
+    expect(recorded).toEqual([[CHUNK + 100, 100], [CHUNK, 100], [CHUNK + 200, CHUNK - 200]]);
+    expect(station.pool.status().unallocatedBytes).toBe(3 * CHUNK);
+    expect(collect(station.pool.read(id, 0, CHUNK)).equals(before.subarray(0, CHUNK))).toBe(true);
+    expect(collect(station.pool.read(id, 2 * CHUNK, 2 * CHUNK)).equals(before.subarray(2 * CHUNK))).toBe(true);
+    expect(findInDataDir(ts.dataDir, CANARY)).toEqual([]);
+    // And the next start finds nothing more to do.
+    const again = await ts.reopen();
+    expect(again.ledger.entries().length).toBe(station.ledger.entries().length);
   });
 });

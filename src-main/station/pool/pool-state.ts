@@ -34,8 +34,6 @@ export interface JobRecord {
 export class PoolState {
   readonly segments = new Map<string, SegmentRecord>();
   readonly jobs = new Map<string, JobRecord>();
-  /** The newest range destruction: the only one a crash can have left half done (recovery redoes it). */
-  lastRangeDestroyed: { segment: string; offset: number; length: number } | undefined;
 
   apply(e: LedgerEntry): void {
     const d = e.data as Record<string, unknown>;
@@ -71,7 +69,6 @@ export class PoolState {
           s.erased.push({ offset: Number(d.offset), length: Number(d.length) });
           s.erased.sort((a, b) => a.offset - b.offset);
         }
-        this.lastRangeDestroyed = { segment: String(d.segment), offset: Number(d.offset), length: Number(d.length) };
         break;
       }
       case 'pool.generation-finished':

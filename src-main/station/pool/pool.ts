@@ -83,10 +83,27 @@ export class Pool {
       if (existsSync(segmentPath(this.dir, s.id)) && existsSync(keysPath(this.dir, s.id))) continue;
       this.ledger.append('pool.segment-lost', { segment: s.id, bytes: s.bytes, reason: 'its files are missing from the data directory' }, this.now);
     }
-    const r = this.state.lastRangeDestroyed;
-    if (r && this.state.segments.get(r.segment)?.state === 'unallocated') destroyRange(this.dir, r.segment, this.master, r.offset, r.length);
+    this.redoRangeDestructions();
     for (const job of this.state.jobs.values()) {
       if (job.state === 'running') this.ledger.append('pool.generation-interrupted', { job: job.job, bytesDone: job.bytesDone, bytesRemaining: job.bytes - job.bytesDone }, this.now);
+    }
+  }
+
+  /**
+   * Repeats every recorded range destruction (idempotent): one cut short by a crash, or whose file step
+   * failed after its ledger entry, is finished here. A chunk torn by a crash between its new ciphertext
+   * and its new key is erased whole, and the bytes that went with it are recorded as destroyed too.
+   */
+  private redoRangeDestructions(): void {
+    for (const s of this.state.unallocated()) {
+      const torn = new Set<number>();
+      for (const r of [...s.erased]) for (const i of destroyRange(this.dir, s.id, this.master, r.offset, r.length, true)) torn.add(i);
+      for (const index of torn) {
+        const start = index * s.chunkBytes;
+        for (const gap of uncovered(start, Math.min(start + s.chunkBytes, s.bytes), s.erased)) {
+          this.ledger.append('pool.range-destroyed', { segment: s.id, offset: gap.offset, length: gap.length, reason: 'lost with a chunk torn by a crash during range destruction', method: 'crypto-erase of chunk keys + best-effort overwrite' }, this.now);
+        }
+      }
     }
   }
 
@@ -224,6 +241,19 @@ export class Pool {
     if (s.erased.some((r) => offset < r.offset + r.length && r.offset < offset + length)) throw new StationFailure('bad-request', 'Part of that range has been destroyed.');
     return readRange(this.dir, segmentId, this.master, offset, length);
   }
+}
+
+/** The parts of [from, to) that no range in `ranges` covers. */
+function uncovered(from: number, to: number, ranges: readonly { offset: number; length: number }[]): { offset: number; length: number }[] {
+  const gaps: { offset: number; length: number }[] = [];
+  let at = from;
+  for (const r of [...ranges].sort((a, b) => a.offset - b.offset)) {
+    if (r.offset + r.length <= at || r.offset >= to) continue;
+    if (r.offset > at) gaps.push({ offset: at, length: r.offset - at });
+    at = Math.max(at, r.offset + r.length);
+  }
+  if (at < to) gaps.push({ offset: at, length: to - at });
+  return gaps;
 }
 
 function view(s: SegmentRecord): SegmentView {

@@ -252,12 +252,18 @@ function decryptChunk(segFd: number, keyFd: number, id: string, index: number, l
  * Crypto-erases [offset, offset+length) inside a segment: chunks wholly inside lose their key; a chunk
  * cut by the range keeps its other bytes under a fresh key, with the erased bytes zeroed. Then the
  * ciphertext of the range is overwritten (best effort).
+ *
+ * `redo` is recovery's mode, after a crash or a failed write: every step is repeated (zeroing again is
+ * harmless), a chunk whose key is already erased is skipped, and a cut chunk that no longer decrypts —
+ * its new ciphertext written but not yet its new key — is erased whole. Those chunks are returned, so
+ * that the pool can record the bytes lost with them.
  */
-export function destroyRange(dir: string, id: string, master: MasterKey, offset: number, length: number): void {
+export function destroyRange(dir: string, id: string, master: MasterKey, offset: number, length: number, redo = false): number[] {
   const layout = readLayout(dir, id);
   if (offset < 0 || length <= 0 || offset + length > layout.plainBytes) throw new StationFailure('bad-request', 'The range to destroy lies outside the segment.');
   const segFd = openSync(segmentPath(dir, id), 'r+');
   const keyFd = openSync(keysPath(dir, id), 'r+');
+  const torn: number[] = [];
   try {
     const end = offset + length;
     for (let index = Math.floor(offset / layout.chunkBytes); index * layout.chunkBytes < end; index++) {
@@ -267,12 +273,24 @@ export function destroyRange(dir: string, id: string, master: MasterKey, offset:
       const to = Math.min(end, start + len) - start;
       const slotPos = HEADER_BYTES + index * WRAPPED_KEY_BYTES;
       const dataPos = HEADER_BYTES + index * (layout.chunkBytes + TAG_BYTES);
-      if (from === 0 && to === len) {
+      const eraseWhole = (): void => {
         writeAll(keyFd, ERASED_SLOT, slotPos);
         writeAll(segFd, randomBytes(len + TAG_BYTES), dataPos);
+      };
+      if (from === 0 && to === len) {
+        eraseWhole();
         continue;
       }
-      const plain = decryptChunk(segFd, keyFd, id, index, layout, master);
+      if (redo && readExactly(keyFd, WRAPPED_KEY_BYTES, slotPos).equals(ERASED_SLOT)) continue;
+      let plain: Buffer;
+      try {
+        plain = decryptChunk(segFd, keyFd, id, index, layout, master);
+      } catch (e) {
+        if (!redo) throw e;
+        eraseWhole();
+        torn.push(index);
+        continue;
+      }
       plain.fill(0, from, to);
       const dataKey = randomBytes(32);
       const c = createCipheriv('aes-256-gcm', dataKey, ZERO_NONCE);
@@ -292,6 +310,7 @@ export function destroyRange(dir: string, id: string, master: MasterKey, offset:
     closeSync(segFd);
     closeSync(keyFd);
   }
+  return torn;
 }
 
 /** Best-effort overwrite, fsync and unlink of one file; missing files are fine (already gone). */
