@@ -1,15 +1,13 @@
 // `dske-station`: the CLI over the same core and the same dispatch as the window (issue S1, part 7).
 // Exit codes: 0 done; 1 the station refused or failed (the error code is printed); 2 usage error.
 import { resolve } from 'node:path';
-import type { Result } from '../../src-shared/api/result';
+import { StationFailure, type Result } from '../../src-shared/api/result';
 import type { SourceTestReport } from '../../src-shared/api/types';
-import { parseSize } from '../../src-shared/psrd/size';
-import { formatBytes } from '../../src-shared/psrd/size';
-import { openStation, type Station } from '../station/station';
+import { formatBytes, parseSize } from '../../src-shared/psrd/size';
 import { defaultDataDir } from '../station/default-data-dir';
-import { StationFailure } from '../../src-shared/api/result';
-import { createDispatch } from '../transport/dispatch';
+import { openStation, type Station } from '../station/station';
 import { VERSION } from '../station/version';
+import { createDispatch } from '../transport/dispatch';
 import { UsageError, parseArgs, single, type ParsedArgs } from './args';
 import * as fmt from './format';
 

@@ -140,7 +140,7 @@ export class Pool {
       try {
         await durable;
       } catch (e) {
-        await writer.abort();
+        await writer.abort().catch(() => destroySegmentFiles(this.dir, writer.id));
         throw e;
       }
       this.ledger.append('pool.segment-added', { segment: writer.id, bytes: writer.bytes, chunkBytes: this.policy.chunkBytes, job, label: prov.label, sources: prov.sources, provenance: prov.detail }, this.now);
@@ -163,7 +163,7 @@ export class Pool {
             onProgress?.({ bytesDone: written + off + n, bytesTotal: bytes });
           }
         } catch (e) {
-          await writer.abort();
+          await writer.abort().catch(() => destroySegmentFiles(this.dir, writer.id));
           throw e;
         }
         const durable = writer.finish();
