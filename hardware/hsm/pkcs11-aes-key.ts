@@ -2,7 +2,15 @@
 // REFERENCES.md, Media). The station keeps its master key here when a token is configured, so that the
 // key wrapping every segment's data keys can be destroyed for real. Encryption is AES-GCM in the token.
 import { randomBytes } from 'node:crypto';
-import * as pkcs11js from 'pkcs11js';
+import { createRequire } from 'node:module';
+import type * as Pkcs11 from 'pkcs11js';
+
+// Loaded on first use: a station without a token never needs the native module to load.
+let loaded: typeof Pkcs11 | undefined;
+function pkcs11(): typeof Pkcs11 {
+  loaded ??= createRequire(import.meta.url)('pkcs11js') as typeof Pkcs11;
+  return loaded;
+}
 
 export interface TokenKeyConfig {
   /** Path of the PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so. */
@@ -24,7 +32,7 @@ const ckrName = (e: unknown): string => (e instanceof Error ? e.message.split(':
 
 export class Pkcs11AesKey {
   private constructor(
-    private readonly lib: pkcs11js.PKCS11,
+    private readonly lib: Pkcs11.PKCS11,
     private readonly session: Buffer,
     private readonly key: Buffer,
     readonly created: boolean,
@@ -32,8 +40,9 @@ export class Pkcs11AesKey {
 
   /** Opens the token, logs in, and finds the key by label, generating it in the token on first use. */
   static open(config: TokenKeyConfig): Pkcs11AesKey {
-    const lib = new pkcs11js.PKCS11();
+    let lib: Pkcs11.PKCS11;
     try {
+      lib = new (pkcs11().PKCS11)();
       lib.load(config.module);
       lib.C_Initialize();
     } catch (e) {
@@ -42,25 +51,25 @@ export class Pkcs11AesKey {
     try {
       const slot = lib.C_GetSlotList(true).find((s) => lib.C_GetTokenInfo(s).label.trim() === config.tokenLabel);
       if (!slot) throw new TokenKeyError('token-not-found', `No PKCS#11 token labelled "${config.tokenLabel}" is present.`);
-      const session = lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+      const session = lib.C_OpenSession(slot, pkcs11().CKF_SERIAL_SESSION | pkcs11().CKF_RW_SESSION);
       try {
-        lib.C_Login(session, pkcs11js.CKU_USER, config.pin);
+        lib.C_Login(session, pkcs11().CKU_USER, config.pin);
       } catch (e) {
         if (ckrName(e) !== 'CKR_USER_ALREADY_LOGGED_IN') throw new TokenKeyError('login', `Logging in to token "${config.tokenLabel}" failed (${ckrName(e)}).`);
       }
       const found = findKey(lib, session, config.keyLabel);
       if (found) return new Pkcs11AesKey(lib, session, found, false);
-      const key = lib.C_GenerateKey(session, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
-        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
-        { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
-        { type: pkcs11js.CKA_VALUE_LEN, value: 32 },
-        { type: pkcs11js.CKA_LABEL, value: config.keyLabel },
-        { type: pkcs11js.CKA_TOKEN, value: true },
-        { type: pkcs11js.CKA_PRIVATE, value: true },
-        { type: pkcs11js.CKA_SENSITIVE, value: true },
-        { type: pkcs11js.CKA_EXTRACTABLE, value: false },
-        { type: pkcs11js.CKA_ENCRYPT, value: true },
-        { type: pkcs11js.CKA_DECRYPT, value: true },
+      const key = lib.C_GenerateKey(session, { mechanism: pkcs11().CKM_AES_KEY_GEN }, [
+        { type: pkcs11().CKA_CLASS, value: pkcs11().CKO_SECRET_KEY },
+        { type: pkcs11().CKA_KEY_TYPE, value: pkcs11().CKK_AES },
+        { type: pkcs11().CKA_VALUE_LEN, value: 32 },
+        { type: pkcs11().CKA_LABEL, value: config.keyLabel },
+        { type: pkcs11().CKA_TOKEN, value: true },
+        { type: pkcs11().CKA_PRIVATE, value: true },
+        { type: pkcs11().CKA_SENSITIVE, value: true },
+        { type: pkcs11().CKA_EXTRACTABLE, value: false },
+        { type: pkcs11().CKA_ENCRYPT, value: true },
+        { type: pkcs11().CKA_DECRYPT, value: true },
       ]);
       return new Pkcs11AesKey(lib, session, key, true);
     } catch (e) {
@@ -72,7 +81,7 @@ export class Pkcs11AesKey {
 
   /** Reads back the protection attributes (tests and `sources list` show that the key cannot leave). */
   attributes(): { sensitive: boolean; extractable: boolean } {
-    const [s, x] = this.lib.C_GetAttributeValue(this.session, this.key, [{ type: pkcs11js.CKA_SENSITIVE }, { type: pkcs11js.CKA_EXTRACTABLE }]);
+    const [s, x] = this.lib.C_GetAttributeValue(this.session, this.key, [{ type: pkcs11().CKA_SENSITIVE }, { type: pkcs11().CKA_EXTRACTABLE }]);
     return { sensitive: (s.value as Buffer)[0] === 1, extractable: (x.value as Buffer)[0] === 1 };
   }
 
@@ -106,14 +115,14 @@ export class Pkcs11AesKey {
   }
 }
 
-function gcm(iv: Buffer, aad: Uint8Array): pkcs11js.Mechanism {
-  return { mechanism: pkcs11js.CKM_AES_GCM, parameter: { type: pkcs11js.CK_PARAMS_AES_GCM, iv, aad: Buffer.from(aad), ivBits: 96, tagBits: 128 } as pkcs11js.AesGCM };
+function gcm(iv: Buffer, aad: Uint8Array): Pkcs11.Mechanism {
+  return { mechanism: pkcs11().CKM_AES_GCM, parameter: { type: pkcs11().CK_PARAMS_AES_GCM, iv, aad: Buffer.from(aad), ivBits: 96, tagBits: 128 } as Pkcs11.AesGCM };
 }
 
-function findKey(lib: pkcs11js.PKCS11, session: Buffer, label: string): Buffer | null {
+function findKey(lib: Pkcs11.PKCS11, session: Buffer, label: string): Buffer | null {
   lib.C_FindObjectsInit(session, [
-    { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
-    { type: pkcs11js.CKA_LABEL, value: label },
+    { type: pkcs11().CKA_CLASS, value: pkcs11().CKO_SECRET_KEY },
+    { type: pkcs11().CKA_LABEL, value: label },
   ]);
   try {
     return lib.C_FindObjects(session);
