@@ -23,6 +23,8 @@ test('an operator generates a small pool and sees its size and ledger entry', as
   await expect(page.getByTestId('pool-size')).toHaveText('2.00 MiB');
   await expect(page.getByTestId('pool-size')).toHaveAttribute('data-bytes', String(2 * 1024 * 1024));
   await expect(page.getByTestId('pool-last-ledger')).toContainText('pool.generation-finished');
+  await expect(page.getByTestId('segments').locator('tbody tr')).toHaveCount(1);
+  await expect(page.getByTestId('segments')).toContainText('computational');
 
   await page.getByRole('tab', { name: 'Ledger' }).click();
   await expect(page.locator('[data-testid="ledger-entry"][data-type="pool.segment-added"]')).toHaveCount(1);

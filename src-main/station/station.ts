@@ -145,6 +145,7 @@ function compose(
     },
     pool: {
       status: async () => pool.status(),
+      segments: async ({ offset, limit }) => pool.segments(offset ?? 0, limit ?? 100),
       generate: (args) => exclusive('generating pool', () => generate(args)),
       destroyExpired: () => exclusive('destroying expired segments', async () => pool.destroyExpired()),
       // Spec §10 refresh: destroy what is past its age, then generate as much again from the configured sources.

@@ -2,7 +2,7 @@
 // each call with a validator for its argument and a declared result type. IPC, the browser host and
 // the CLI all dispatch through this table, so a call that is not listed here does not exist.
 import { integer, list, object, optional, text, type Validator } from './validate';
-import type { LedgerEntryView, LedgerVerification, PoolStatus, GenerateResult, SessionInfo, SourceReport, SourceTestReport, DestroyResult, RefreshResult } from './types';
+import type { LedgerEntryView, LedgerVerification, PoolStatus, GenerateResult, SessionInfo, SourceReport, SourceTestReport, DestroyResult, RefreshResult, SegmentPage } from './types';
 
 /**
  * A source spec as the CLI and UI name it: os | hwrng | file:/path | serial:/dev/ttyACM0[:MODEL[:MODE]] |
@@ -30,6 +30,9 @@ export const stationApi = {
   },
   pool: {
     status: call<NoArgs, PoolStatus>(object({})),
+    segments: call<{ offset?: number; limit?: number }, SegmentPage>(
+      object({ offset: optional(integer({ min: 0, max: Number.MAX_SAFE_INTEGER })), limit: optional(integer({ min: 1, max: 500 })) }),
+    ),
     generate: call<{ bytes: number; sources?: string[]; resumes?: string }, GenerateResult>(
       object({
         bytes: integer({ min: 1, max: MAX_GENERATE_BYTES }),

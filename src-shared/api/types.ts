@@ -18,6 +18,8 @@ export interface SegmentView {
   readonly state: 'unallocated' | 'destroyed' | 'lost';
   readonly label: EntropyLabel;
   readonly sources: readonly string[];
+  /** Bytes still in the pool: the size less any ranges destroyed inside the segment. */
+  readonly liveBytes: number;
 }
 
 export interface PoolStatus {
@@ -28,6 +30,12 @@ export interface PoolStatus {
   readonly belowLowWater: boolean;
   readonly expiredSegments: number;
   readonly computationalBytes: number;
+}
+
+/** One page of the unallocated segments, oldest first (a pool of terabytes has tens of thousands). */
+export interface SegmentPage {
+  readonly total: number;
+  readonly offset: number;
   readonly segments: readonly SegmentView[];
 }
 

@@ -33,7 +33,9 @@ describe('pool policy', () => {
     expect(await ts.station.handlers.pool.refresh({})).toEqual({ destroyedSegments: 2, destroyedBytes: 300 * 1024, generatedBytes: 300 * 1024 });
     const status = await ts.station.handlers.pool.status({});
     expect(status).toMatchObject({ unallocatedBytes: 300 * 1024, expiredSegments: 0 });
-    expect(status.segments.map((s) => s.id).some((id) => old.segmentIds.includes(id))).toBe(false);
+    const page = await ts.station.handlers.pool.segments({});
+    expect(page.total).toBe(2);
+    expect(page.segments.map((s) => s.id).some((id) => old.segmentIds.includes(id))).toBe(false);
   });
 
   it('warns below the low-water mark', async () => {

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { StationFailure } from '../../../src-shared/api/result';
-import type { EntropyLabel, PoolStatus, SegmentView } from '../../../src-shared/api/types';
+import type { EntropyLabel, PoolStatus, SegmentPage, SegmentView } from '../../../src-shared/api/types';
 import type { Ledger } from '../ledger/ledger';
 import type { MasterKey } from './master-key';
 import { workerSealer, type ChunkSealer } from './chunk-sealer';
@@ -119,8 +119,13 @@ export class Pool {
       belowLowWater: total < this.policy.lowWaterBytes,
       expiredSegments: unalloc.filter((s) => Date.parse(s.createdAt) < cutoff).length,
       computationalBytes: unalloc.filter((s) => s.label === 'computational').reduce((a, s) => a + liveBytes(s), 0),
-      segments: unalloc.map(view),
     };
+  }
+
+  /** One page of unallocated segments, oldest first. */
+  segments(offset: number, limit: number): SegmentPage {
+    const unalloc = this.state.unallocated();
+    return { total: unalloc.length, offset, segments: unalloc.slice(offset, offset + limit).map(view) };
   }
 
   /**
@@ -257,7 +262,7 @@ function uncovered(from: number, to: number, ranges: readonly { offset: number; 
 }
 
 function view(s: SegmentRecord): SegmentView {
-  return { id: s.id, bytes: s.bytes, createdAt: s.createdAt, state: s.state, label: s.label, sources: s.sources };
+  return { id: s.id, bytes: s.bytes, liveBytes: liveBytes(s), createdAt: s.createdAt, state: s.state, label: s.label, sources: s.sources };
 }
 
 function asFailure(e: unknown): StationFailure {

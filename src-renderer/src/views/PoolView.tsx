@@ -9,6 +9,7 @@ import { ErrorNote } from './ErrorNote';
 
 export function PoolView(): React.JSX.Element {
   const status = useCall(() => station().pool.status({}), []);
+  const page = useCall(() => station().pool.segments({ limit: 50 }), []);
   const [size, setSize] = useState('16MiB');
   const [sources, setSources] = useState('');
   const [progress, setProgress] = useState<PoolProgress>();
@@ -32,6 +33,7 @@ export function PoolView(): React.JSX.Element {
     setBusy(false);
     if (!r.ok) setError(r.error);
     status.refresh();
+    page.refresh();
   }
 
   async function generate(): Promise<void> {
@@ -47,6 +49,7 @@ export function PoolView(): React.JSX.Element {
     setBusy(false);
     if (!r.ok) setError(r.error);
     status.refresh();
+    page.refresh();
   }
 
   const s = status.value;
@@ -109,6 +112,34 @@ export function PoolView(): React.JSX.Element {
         <p className="ledger-note" data-testid="pool-last-ledger">
           Ledger #{last.seq}: {last.type} at {new Date(last.time).toLocaleString()}
         </p>
+      )}
+      {page.value && page.value.total > 0 && (
+        <>
+          <h3>Segments</h3>
+          <table className="ledger" data-testid="segments">
+            <thead>
+              <tr>
+                <th>Segment</th>
+                <th>Size</th>
+                <th>Created</th>
+                <th>Protection</th>
+                <th>Sources</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.value.segments.map((g) => (
+                <tr key={g.id}>
+                  <td className="facts">{g.id}</td>
+                  <td>{formatBytes(g.liveBytes)}{g.liveBytes < g.bytes ? ` of ${formatBytes(g.bytes)}` : ''}</td>
+                  <td>{new Date(g.createdAt).toLocaleString()}</td>
+                  <td>{g.label}</td>
+                  <td className="facts">{g.sources.join(' ⊕ ')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {page.value.total > page.value.segments.length && <p className="fine">Showing the oldest {page.value.segments.length} of {page.value.total} segments.</p>}
+        </>
       )}
       <p className="fine">
         Segments are encrypted at rest under their own keys. Destroying a segment destroys its keys (crypto-erase) and then overwrites its
