@@ -19,6 +19,20 @@ export function aint(v: unknown, min: number, max: number, name: string): number
   return v;
 }
 
+/**
+ * A copy that is a plain Uint8Array. Not `a.slice()`: on a Node Buffer (a Uint8Array subclass handed in
+ * by a caller) slice returns a view of the same memory, and a "copy" that is XORed or wiped would change
+ * the caller's bytes.
+ */
+export function copyBytes(a: Uint8Array): Uint8Array {
+  return new Uint8Array(a);
+}
+
+/** A plain Uint8Array view of the same bytes, so that methods behave as on Uint8Array (see copyBytes). */
+export function plainView(a: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(a) === Uint8Array.prototype ? a : new Uint8Array(a.buffer, a.byteOffset, a.length);
+}
+
 /** Constant-time equality (length is public). */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

@@ -13,7 +13,7 @@
 // b into a 256-bit product, then one fold by x^128 = x^7 + x^2 + x + 1. No BigInt anywhere.
 // The table can be kept for a fixed operand (hash key c, Lagrange coefficient), which is the hot path.
 // Side channels: look-ups are indexed by nibbles of b; a 320-byte table spans five cache lines.
-import { abytes, aint } from './bytes';
+import { abytes, aint, copyBytes } from './bytes';
 import { DskeError } from './errors';
 
 export const WORD = 16;
@@ -271,7 +271,7 @@ export function invInPlace(w: Uint8Array, off: number): boolean {
 /** Multiplicative inverse; DskeError('argument') for zero. */
 export function inv(a: Uint8Array): Uint8Array {
   abytes(a, WORD, 'a');
-  const out = a.slice();
+  const out = copyBytes(a);
   if (!invInPlace(out, 0)) throw new DskeError('argument', 'zero has no multiplicative inverse');
   return out;
 }

@@ -3,7 +3,7 @@
 // a recipient hand the same key to its SAE twice. The optional expiry time bounds memory: an entry
 // may be forgotten once its secret has expired, because expired secrets are refused anyway.
 // In memory; a client that must survive restarts persists entries() and restores them.
-import { abytes, aint } from './bytes';
+import { abytes, aint, copyBytes } from './bytes';
 import { DskeError } from './errors';
 import { SECRET_ID_BYTES } from './wire';
 
@@ -21,6 +21,7 @@ const keyOf = (sender: string, secretId: Uint8Array): string => `${sender}\u0000
 
 export class ReplayGuard {
   readonly #seen = new Map<string, ReplayEntry>();
+  #prunedAt = 0;
 
   /** Throws 'expired' past the expiry time and 'replay' for a secret ID already reconstructed. */
   check(sender: string, secretId: Uint8Array, expiresAt: number, now: number): void {
@@ -29,6 +30,8 @@ export class ReplayGuard {
     aint(expiresAt, 0, Number.MAX_SAFE_INTEGER, 'expiresAt');
     aint(now, 0, Number.MAX_SAFE_INTEGER, 'now');
     if (expiresAt !== 0 && now > expiresAt) throw new DskeError('expired', 'the secret has expired');
+    // Entries pruned at #prunedAt are gone: a clock set back below that must not let them in again.
+    if (expiresAt !== 0 && now < this.#prunedAt) throw new DskeError('expired', 'the clock is behind the last prune; refusing an expiring secret');
     if (this.#seen.has(keyOf(sender, secretId))) throw new DskeError('replay', 'secret ID already reconstructed for this sender');
   }
 
@@ -36,7 +39,7 @@ export class ReplayGuard {
   record(sender: string, secretId: Uint8Array, expiresAt: number): void {
     abytes(secretId, SECRET_ID_BYTES, 'secretId');
     aint(expiresAt, 0, Number.MAX_SAFE_INTEGER, 'expiresAt');
-    this.#seen.set(keyOf(sender, secretId), { sender, secretId: secretId.slice(), expiresAt });
+    this.#seen.set(keyOf(sender, secretId), { sender, secretId: copyBytes(secretId), expiresAt });
   }
 
   has(sender: string, secretId: Uint8Array): boolean {
@@ -46,6 +49,7 @@ export class ReplayGuard {
   /** Forget entries whose expiry time has passed; returns how many. */
   prune(now: number): number {
     aint(now, 0, Number.MAX_SAFE_INTEGER, 'now');
+    this.#prunedAt = Math.max(this.#prunedAt, now);
     let dropped = 0;
     for (const [k, e] of this.#seen) {
       if (e.expiresAt !== 0 && now > e.expiresAt) {
@@ -62,7 +66,7 @@ export class ReplayGuard {
 
   /** For persistence. */
   entries(): ReplayEntry[] {
-    return [...this.#seen.values()].map((e) => ({ ...e, secretId: e.secretId.slice() }));
+    return [...this.#seen.values()].map((e) => ({ ...e, secretId: copyBytes(e.secretId) }));
   }
 
   static from(entries: readonly ReplayEntry[]): ReplayGuard {

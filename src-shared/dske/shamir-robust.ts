@@ -12,12 +12,23 @@ import { combineInto, lagrangeInto, MAX_SHARES, type Share128 } from './shamir';
 export type SecretCheck = (secret: Uint8Array) => boolean;
 
 const ZERO = new Uint8Array(WORD);
+/** C(16, 8) = 12870 is the most n ≤ 16 can ask; this leaves room and still ends in well under a second. */
+export const MAX_SUBSETS = 65536;
 
-/** σ = 0 for a secret laid out c || d || e || y1..ym (flat). */
+function binomial(n: number, k: number): number {
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
+  return Math.round(r);
+}
+
+/**
+ * σ = 0 for a secret laid out c || d || e || y1..ym (flat), with c ≠ 0: with c = d = 0 every secret
+ * would pass (an all-zero "secret" among them), while an honest c is zero with probability 2^-128.
+ */
 export function secretTagIsZero(secret: Uint8Array): boolean {
   const sigma = new Uint8Array(WORD);
   secretTagInto(secret, 0, secret.length / WORD, sigma, 0);
-  return equalBytes(sigma, ZERO);
+  return equalBytes(sigma, ZERO) && !isZeroBytes(secret, 0, WORD);
 }
 
 export interface RobustFlat {
@@ -35,6 +46,8 @@ export interface RobustFlat {
 export function combineRobustFlat(xs: Uint8Array, values: readonly Uint8Array[], W: number, k: number, valid: SecretCheck): RobustFlat {
   const s = values.length;
   if (s < k) throw new DskeError('not-enough-shares', `${s} shares, ${k} needed`);
+  // Bounded work: the search tries up to C(s, k) subsets; refuse inputs that would take minutes.
+  if (binomial(s, k) > MAX_SUBSETS) throw new DskeError('policy', `${s} shares with k = ${k} would need more than ${MAX_SUBSETS} trials`);
   const idx = Array.from({ length: k }, (_, i) => i);
   const subXs = new Uint8Array(k * WORD);
   const coef = new Uint8Array(k * WORD);

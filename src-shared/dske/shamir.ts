@@ -1,7 +1,7 @@
 // k-of-n Shamir sharing over GF(2^128), word by word, as App. A specifies: "applied to each word in
 // the sequence in turn, using the same nonzero 'coordinate' x[i] for every word of a given share".
 // The byte-wise GF(2^8) alternative lives in shamir8.ts and is re-exported here.
-import { abytes, aint, isZeroBytes } from './bytes';
+import { abytes, aint, isZeroBytes, copyBytes } from './bytes';
 import { DskeError } from './errors';
 import { hornerT, invInPlace, mulT, mulAddT, newTable, tableOf, WORD, word, writeLimbs } from './gf128';
 import { draw, randomBytes, type RandomSource } from './random';
@@ -168,7 +168,7 @@ export function split128(secret: readonly Uint8Array[], k: number, n: number, op
       for (let b = 0; b < WORD; b++) y[b] ^= secret[w][b];
       words.push(y);
     }
-    shares.push({ x: xs[i].slice(), words });
+    shares.push({ x: copyBytes(xs[i]), words });
   }
   coefs.fill(0);
   acc.fill(0);

@@ -6,7 +6,7 @@
 // short and trailing input are rejected, and the only error thrown is DskeDecodeError.
 // Integers are unsigned big-endian; 128-bit words (x, share words, tag) travel as their 16 bytes
 // in App. A order (byte 0, the least significant, first).
-import { isZeroBytes } from './bytes';
+import { isZeroBytes, plainView } from './bytes';
 import { DskeDecodeError, DskeError } from './errors';
 import { WORD } from './gf128';
 
@@ -224,7 +224,7 @@ class Reader {
 function guard<T>(bytes: unknown, body: (r: Reader) => T): T {
   if (!(bytes instanceof Uint8Array)) throw new DskeDecodeError('expected Uint8Array');
   try {
-    return body(new Reader(bytes));
+    return body(new Reader(plainView(bytes)));
   } catch (e) {
     // Defence in depth: whatever slips past the checks above still leaves as a decode error.
     if (e instanceof DskeDecodeError) throw e;

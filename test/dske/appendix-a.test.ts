@@ -240,7 +240,8 @@ describe('App. A key establishment end to end', () => {
         const w = world(n, names, seed + 1);
         const { sent, instructions } = establish(w, 'a', names.slice(1), { k, m });
         for (const to of names.slice(1)) {
-          expect(receive(instructions.get(to)!.map((bytes, hub) => ({ hub, bytes })), psrdFor(w, to)).secret).toEqual(sent.secret);
+          // kMin: 1 here on purpose (random k includes 1); the default floor is tested below.
+          expect(receive(instructions.get(to)!.map((bytes, hub) => ({ hub, bytes })), psrdFor(w, to), { kMin: 1 }).secret).toEqual(sent.secret);
         }
       }),
       { numRuns: 40 },
@@ -248,7 +249,26 @@ describe('App. A key establishment end to end', () => {
   });
 });
 
+describe('inputs that are Node Buffers', () => {
+  it('give every recipient the same key (a Buffer slice is a view, not a copy)', () => {
+    const w = world(5, ['alice', 'bob', 'carol'], 31);
+    const { sent, instructions } = establish(w, 'alice', ['bob', 'carol'], { k: 3, m: K256 });
+    for (const to of ['bob', 'carol']) {
+      const incoming = instructions.get(to)!.map((bytes, hub) => ({ hub, bytes: Buffer.from(bytes) }));
+      expect(receive(incoming, psrdFor(w, to)).secret).toEqual(sent.secret);
+    }
+  });
+});
+
 describe('§11.6 replay, expiry and receiver policy', () => {
+  it('refuses a threshold below two by default: one hub cannot make itself the whole secret', () => {
+    const w = world(3, ['alice', 'bob'], 41);
+    const { instructions } = establish(w, 'alice', ['bob'], { k: 1, m: K256 });
+    const incoming = instructions.get('bob')!.map((bytes, hub) => ({ hub, bytes }));
+    expect(() => receive(incoming, psrdFor(w, 'bob'))).toThrow(expect.objectContaining({ code: 'policy' }));
+    expect(receive(incoming, psrdFor(w, 'bob'), { kMin: 1 }).secret).toBeDefined();
+  });
+
   const setup = (expiresAt?: number) => {
     const w = world(3, ['alice', 'bob'], 20);
     const { sent, instructions, secretId } = establish(w, 'alice', ['bob'], { k: 2, m: K256, expiresAt });

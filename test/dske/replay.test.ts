@@ -39,3 +39,13 @@ describe('ReplayGuard', () => {
     expect(() => g.check('a', id(1), -1, 0)).toThrow(expect.objectContaining({ code: 'argument' }));
   });
 });
+
+describe('a clock set back after a prune', () => {
+  it('does not let a pruned, expired secret ID in again', () => {
+    const g = new ReplayGuard();
+    const id = new Uint8Array(16).fill(3);
+    g.record('alice', id, 1000);
+    expect(g.prune(2000)).toBe(1);
+    expect(() => g.check('alice', id, 1000, 900)).toThrow(expect.objectContaining({ code: 'expired' }));
+  });
+});

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { secretHash } from '../../src-shared/dske/polyhash';
 import { split128 } from '../../src-shared/dske/shamir';
-import { combineRobust } from '../../src-shared/dske/shamir-robust';
+import { combineRobust, secretTagIsZero } from '../../src-shared/dske/shamir-robust';
 
 const W = fc.uint8Array({ minLength: 16, maxLength: 16 });
 const ZERO = new Uint8Array(16);
@@ -71,5 +71,19 @@ describe('robust combiner', () => {
     expect(() => combineRobust(shares.slice(0, 2), 3)).toThrow(expect.objectContaining({ code: 'not-enough-shares' }));
     expect(() => combineRobust(shares, 3, () => false)).toThrow(expect.objectContaining({ code: 'secret-tag-mismatch' }));
     expect(combineRobust(shares, 3, (s) => s.length === secret.length).secret).toEqual(secret);
+  });
+});
+
+describe('bounded work and degenerate secrets', () => {
+  it('refuses a search that would need more than MAX_SUBSETS trials, at once', () => {
+    const word = () => { const w = new Uint8Array(16); w[0] = 1; return w; };
+    const shares = Array.from({ length: 24 }, (_, i) => { const x = new Uint8Array(16); x[0] = i + 1; return { x, words: [word(), word(), word(), word()] }; });
+    const t = Date.now();
+    expect(() => combineRobust(shares, 12)).toThrow(expect.objectContaining({ code: 'policy' }));
+    expect(Date.now() - t).toBeLessThan(5000);
+  });
+
+  it('does not accept the all-zero secret (c = d = 0 passes σ = 0 for anything)', () => {
+    expect(secretTagIsZero(new Uint8Array(16 * 5))).toBe(false);
   });
 });

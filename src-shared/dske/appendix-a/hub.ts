@@ -2,7 +2,7 @@
 // sender's tag against the hub's copy of the sender's PSRD, decrypt the share, and for each recipient
 // re-encrypt it with that recipient's PSRD and tag the key instruction. The transport's AEAD layer
 // (aead.ts) is opened before and applied after; where the share is stored meanwhile is the caller's.
-import { abytes, aint, wipe } from '../bytes';
+import { abytes, aint, wipe, copyBytes } from '../bytes';
 import { DskeError } from '../errors';
 import { decodeShareMessage, MAX_ID, type ShareMessage } from '../wire';
 import { checkPsrd, pad, signMessage, verifyMessage } from './layout';
@@ -30,7 +30,7 @@ export function acceptRequest(request: ShareMessage, senderPsrd: Uint8Array): He
   if (typeof request !== 'object' || request === null || request.type !== 'request') throw new DskeError('argument', 'expected a decoded key request');
   checkPsrd(senderPsrd, request.m, 'sender PSRD');
   verifyMessage(request, senderPsrd);
-  return { request, share: pad(request.share.slice(), senderPsrd) };
+  return { request, share: pad(copyBytes(request.share), senderPsrd) };
 }
 
 /** The key instruction for one recipient: the share under that recipient's PSRD, tagged with it. */
@@ -39,7 +39,7 @@ export function instruct(held: HeldShare, to: InstructionTarget): Uint8Array {
   aint(to.recipientId, 0, MAX_ID, 'recipientId');
   if (!r.recipientIds.includes(to.recipientId)) throw new DskeError('argument', 'recipientId is not a recipient of this secret');
   checkPsrd(to.psrd, r.m, 'recipient PSRD');
-  const share = pad(abytes(held.share, r.share.length, 'share').slice(), to.psrd);
+  const share = pad(copyBytes(abytes(held.share, r.share.length, 'share')), to.psrd);
   const frame = signMessage({ ...r, type: 'instruction', psrdIndex: to.psrdIndex, share }, to.psrd);
   wipe(share);
   return frame;

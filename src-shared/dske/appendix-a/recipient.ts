@@ -1,7 +1,7 @@
 // The receiving client of App. A (Bob), §11.4–§11.6: verify each hub's key instruction with its own
 // PSRD, decrypt the share, recover the secret from any k shares whose secret tag is zero (§11.5),
 // name the hubs that lied or failed, and refuse replays and expired secrets (§11.6).
-import { abytes, aint, isZeroBytes, wipe } from '../bytes';
+import { abytes, aint, isZeroBytes, wipe, copyBytes } from '../bytes';
 import { DskeError, isDskeError, type DskeErrorCode } from '../errors';
 import { WORD } from '../gf128';
 import type { ReplayGuard } from '../replay';
@@ -26,15 +26,22 @@ export function openInstruction(hub: number, message: ShareMessage, psrd: Uint8A
   if (typeof message !== 'object' || message === null || message.type !== 'instruction') throw new DskeError('argument', 'expected a decoded key instruction');
   checkPsrd(psrd, message.m, 'PSRD');
   verifyMessage(message, psrd);
-  return { hub, message, share: pad(message.share.slice(), psrd) };
+  return { hub, message, share: pad(copyBytes(message.share), psrd) };
 }
+
+/** §11.6 defaults: a threshold of at least two hubs, and no more hubs than the robust combiner can search. */
+export const DEFAULT_K_MIN = 2;
+export const DEFAULT_N_MAX = 16;
 
 export interface RecoverOptions {
   /** Only this secret ID is wanted; shares for others are named bad. */
   readonly secretId?: Uint8Array;
   /** The sender's client ID at each hub, if known (§11.3); shares from anyone else are named bad. */
   readonly senderIdAt?: (hub: number) => number | undefined;
-  /** §11.6: the least threshold k and the largest n this receiver accepts. */
+  /**
+   * §11.6: the least threshold k and the largest n this receiver accepts; defaults 2 and 16. Without a
+   * floor, one lying hub could re-tag its share as a k = 1 secret of its own choosing.
+   */
   readonly kMin?: number;
   readonly nMax?: number;
   /** Current time, seconds since the Unix epoch; needed when the sender set an expiry. */
@@ -100,8 +107,8 @@ export function recover(shares: readonly ReceivedShare[], opts: RecoverOptions =
     const meta = group[0].message;
     const { k, n, m } = meta;
     if (group.length < k) continue;
-    if ((opts.kMin !== undefined && k < opts.kMin) || (opts.nMax !== undefined && n > opts.nMax)) {
-      failure = { code: 'policy', message: `k = ${k}, n = ${n} outside the accepted bounds` };
+    if (k < (opts.kMin ?? DEFAULT_K_MIN) || n > (opts.nMax ?? DEFAULT_N_MAX) || group.length > n) {
+      failure = { code: 'policy', message: `k = ${k}, n = ${n} with ${group.length} shares is outside the accepted bounds` };
       continue;
     }
     if (meta.expiresAt !== 0 && opts.now === undefined) throw new DskeError('argument', 'the sender set an expiry: pass now');
@@ -127,7 +134,7 @@ export function recover(shares: readonly ReceivedShare[], opts: RecoverOptions =
     for (const other of ordered) if (other !== group) for (const s of other) bad.push(s.hub);
     group.forEach((s, i) => off.has(i) && bad.push(s.hub));
     return {
-      secret, secretId: meta.secretId.slice(), k, n, m, expiresAt: meta.expiresAt, aad: meta.aad.slice(),
+      secret, secretId: copyBytes(meta.secretId), k, n, m, expiresAt: meta.expiresAt, aad: copyBytes(meta.aad),
       hubs: group.filter((_, i) => !off.has(i)).map((s) => s.hub),
       bad: bad.sort((a, b) => a - b),
     };
