@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { StationFailure } from '../../src-shared/api/result';
 import type { PoolProgress, SourceReport, SourceTestReport, SourceView } from '../../src-shared/api/types';
-import { enumerateSources, EntropySourceError, formatSourceSpec, parseSourceSpec, type CreateSourceOptions } from '../../hardware/entropy';
+import { enumerateSources, EntropySourceError, formatSourceSpec, parseSourceSpec } from '../../hardware/entropy';
 import { EntropyFailure, EntropyPipeline, type EntropyEvent } from './entropy';
 import type { Ledger } from './ledger/ledger';
 import type { EntropyStream } from './pool/pool';
@@ -27,8 +27,6 @@ export interface EntropySettings {
   readonly computationalAlphaExponent: number;
   /** Each unit's assessed min-entropy per raw sample (SP 800-90B), by canonical spec. */
   readonly claimedMinEntropy: Readonly<Record<string, number>>;
-  /** Test seam for serial enumeration and similar (never used by the shipped station). */
-  readonly sourceOptions?: CreateSourceOptions;
 }
 
 export const defaultEntropySettings: EntropySettings = { alphaExponent: 30, computationalAlphaExponent: 40, claimedMinEntropy: {} };
@@ -84,7 +82,7 @@ export function defaultEntropyProvider(ledger: Ledger, now: () => Date, settings
     try {
       return EntropyPipeline.fromSpecs(specs, {
         now,
-        source: (spec) => ({ ...settings.sourceOptions, claimedMinEntropyPerSample: settings.claimedMinEntropy[spec] }),
+        source: (spec) => ({ claimedMinEntropyPerSample: settings.claimedMinEntropy[spec] }),
         alphaFor: (spec) => 2 ** -(spec === 'os' ? settings.computationalAlphaExponent : settings.alphaExponent),
         onEvent: (event) => {
           // Awaited by the pipeline: the failure is durable in the ledger before the failing read returns.
@@ -130,7 +128,7 @@ export function defaultEntropyProvider(ledger: Ledger, now: () => Date, settings
     },
 
     async list(configured) {
-      const found = await enumerateSources(settings.sourceOptions ? { listSerialPorts: settings.sourceOptions.listSerialPorts } : {});
+      const found = await enumerateSources();
       const latched = latchedSources(ledger);
       const views = new Map<string, SourceView>();
       const state = (spec: string): Pick<SourceView, 'state' | 'reason'> => {

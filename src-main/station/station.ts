@@ -27,15 +27,11 @@ export interface Station {
   close(): Promise<void>;
 }
 
-export interface StationDeps {
-  readonly entropy?: EntropyProvider;
-}
-
 export function ledgerView(e: LedgerEntry): LedgerEntryView {
   return { seq: e.seq, time: e.time, type: e.type, data: e.data, hash: e.hash };
 }
 
-export function openStation(config: StationConfig, deps: StationDeps = {}): Station {
+export function openStation(config: StationConfig): Station {
   const now = config.now ?? (() => new Date());
   prepareDataDir(config.dataDir);
   const lock = lockDataDir(config.dataDir);
@@ -47,7 +43,7 @@ export function openStation(config: StationConfig, deps: StationDeps = {}): Stat
     master = openMasterKey(config.dataDir, settings.masterKey);
     const pool = new Pool(join(config.dataDir, 'pool'), ledger, master, settings.policy, now);
     pool.recover();
-    const entropy = deps.entropy ?? defaultEntropyProvider(ledger, now, settings.entropy);
+    const entropy = defaultEntropyProvider(ledger, now, settings.entropy);
     const m = master;
     return compose(config, ledger, pool, entropy, settings.sources, () => {
       m.close();

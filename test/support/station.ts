@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStation, type Station, type StationDeps } from '../../src-main/station/station';
+import { openStation, type Station } from '../../src-main/station/station';
 import type { StationConfig } from '../../src-main/station/config';
 
 export interface TestStation {
@@ -18,10 +18,10 @@ export function tempDir(prefix = 'dske-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export function openTestStation(overrides: Partial<StationConfig> = {}, deps: StationDeps = {}): TestStation {
+export function openTestStation(overrides: Partial<StationConfig> = {}): TestStation {
   const dataDir = overrides.dataDir ?? tempDir();
   const config = (o: Partial<StationConfig> = {}): StationConfig => ({ dataDir, host: 'test', policy: SMALL_POLICY, ...overrides, ...o });
-  let current = openStation(config(), deps);
+  let current = openStation(config());
   return {
     get station() {
       return current;
@@ -29,7 +29,7 @@ export function openTestStation(overrides: Partial<StationConfig> = {}, deps: St
     dataDir,
     async reopen(o = {}) {
       await current.close();
-      current = openStation(config(o), deps);
+      current = openStation(config(o));
       return current;
     },
     async cleanup() {
