@@ -1,22 +1,12 @@
 // The pipeline the pool draws from: sources → health tests → conditioning → XOR, exactly n bytes or a
 // typed EntropyFailure, with events for the ledger and provenance for each segment.
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha512 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { EntropySourceError, OsEntropySource } from '../../hardware/entropy';
-import { HMAC_KEY_LABEL } from '../../src-main/station/entropy/conditioner';
+import { expectedHmac } from './helpers/conditioned';
 import { EntropyFailure, EntropyPipeline, type EntropyEvent } from '../../src-main/station/entropy/pipeline';
 import { concatBytes, keystream } from './helpers/bytes';
 import { ScriptedSource } from './helpers/scripted-source';
 
-const key = new TextEncoder().encode(HMAC_KEY_LABEL);
-
-/** What a hardware source at H = 8 must yield: HMAC-SHA-512 over 128-byte blocks after the 1024 start-up bytes. */
-function expectedHmac(raw: Uint8Array, n: number): Uint8Array {
-  const blocks: Uint8Array[] = [];
-  for (let off = 1024; blocks.length * 64 < n; off += 128) blocks.push(hmac(sha512, key, raw.subarray(off, off + 128)));
-  return concatBytes(...blocks).subarray(0, n);
-}
 
 async function failureOf(p: Promise<unknown>): Promise<EntropyFailure> {
   try {
@@ -43,9 +33,7 @@ describe('entropy pipeline', () => {
     const raw = keystream('bits', 128 + 128 * 12 + 64);
     const p = new EntropyPipeline([new ScriptedSource('bits', 1, false, 1).play(raw)]);
     const out = await p.read(640);
-    const blocks: Uint8Array[] = [];
-    for (let off = 128; blocks.length < 10; off += 128) blocks.push(hmac(sha512, key, raw.subarray(off, off + 128)));
-    expect(out).toEqual(concatBytes(...blocks));
+    expect(out).toEqual(expectedHmac(raw, 640, 128));
     expect(p.provenance().sources[0]).toMatchObject({ sampleBits: 1, health: { rctCutoff: 31, aptCutoff: 609, aptWindow: 1024 } });
   });
 

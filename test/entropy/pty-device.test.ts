@@ -1,21 +1,13 @@
 // Failure injection through a real pty pair (socat) playing a TrueRNG-like device into the serial
 // driver, health monitor and pipeline. Bounds at H = 8, α = 2^-30: C_RCT = 5, C_APT = 16, W = 512;
 // which test catches which pattern, and why, is set out in health.test.ts.
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha512 } from '@noble/hashes/sha2.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSource, EntropySourceError, type CreateSourceOptions } from '../../hardware/entropy';
-import { HMAC_KEY_LABEL } from '../../src-main/station/entropy/conditioner';
+import { expectedHmac } from './helpers/conditioned';
 import { EntropyFailure, EntropyPipeline, type EntropyEvent } from '../../src-main/station/entropy/pipeline';
 import { concatBytes, keystream, periodic } from './helpers/bytes';
 import { PtyDevice, socatMissing } from './helpers/pty-device';
 
-const key = new TextEncoder().encode(HMAC_KEY_LABEL);
-function expectedHmac(raw: Uint8Array, n: number): Uint8Array {
-  const blocks: Uint8Array[] = [];
-  for (let off = 1024; blocks.length * 64 < n; off += 128) blocks.push(hmac(sha512, key, raw.subarray(off, off + 128)));
-  return concatBytes(...blocks).subarray(0, n);
-}
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
   try {
