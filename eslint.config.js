@@ -69,7 +69,12 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [noElectron, { group: ['**/src-main/**', '**/src-renderer/**'], message: 'hardware/ drivers sit below the core and import neither it nor the UI.' }] }] },
   },
   {
-    files: ['src-server/**/*.ts', 'src-client/**/*.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [noElectron, { group: ['**/src-main/**', '**/src-renderer/**'], message: 'Server and client stand apart from the station.' }] }] },
+    // src-node: Node-only code shared by the station, the Security Server and the client.
+    files: ['src-node/**/*.ts', 'test/fixtures/lint/src-node/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [noElectron, { group: ['**/src-main/**', '**/src-main', '**/src-renderer/**', '**/src-server/**', '**/src-client/**'], message: 'src-node imports src-shared and hardware/ only (DESIGN.md).' }] }] },
+  },
+  {
+    files: ['src-server/**/*.ts', 'src-client/**/*.ts', 'test/fixtures/lint/src-server/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [noElectron, { group: ['**/src-main/**', '**/src-main', '**/src-renderer/**'], message: 'Server and client stand apart from the station.' }] }] },
   },
 );

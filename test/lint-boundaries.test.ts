@@ -26,9 +26,17 @@ describe('import boundaries', () => {
     expect(await lint('test/fixtures/lint/src-main/ipc/imports-hardware.ts')).toEqual([expect.stringContaining('hardware/ is imported only by src-main/station')]);
   });
 
+  it('refuse the station in src-node', async () => {
+    expect(await lint('test/fixtures/lint/src-node/imports-station.ts')).toEqual([expect.stringContaining('src-node imports src-shared and hardware/ only')]);
+  });
+
+  it('refuse the station in the Security Server and the client', async () => {
+    expect(await lint('test/fixtures/lint/src-server/imports-station.ts')).toEqual([expect.stringContaining('Server and client stand apart from the station')]);
+  });
+
   it('accept the real tree', async () => {
     const eslint = new ESLint();
-    const results = await eslint.lintFiles(['src-shared', 'src-main', 'src-renderer']);
+    const results = await eslint.lintFiles(['src-shared', 'src-node', 'src-main', 'src-renderer', 'hardware']);
     expect(results.flatMap((r) => r.messages.map((m) => `${r.filePath}: ${m.message}`))).toEqual([]);
   });
 });

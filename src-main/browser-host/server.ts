@@ -13,7 +13,7 @@ import type { Station } from '../station/station';
 import { createDispatch } from '../transport/dispatch';
 import { SECURITY_HEADERS } from '../shell/csp';
 import { resolveStatic } from '../shell/static-files';
-import { checkHost, checkOrigin, checkToken, type AccessDecision } from './access';
+import { checkHost, checkOrigin, checkToken, type AccessDecision } from '../../src-node/http/access';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 

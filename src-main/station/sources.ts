@@ -7,7 +7,7 @@ import { StationFailure } from '../../src-shared/api/result';
 import type { PoolProgress, SourceReport, SourceTestReport, SourceView } from '../../src-shared/api/types';
 import { enumerateSources, EntropySourceError, formatSourceSpec, parseSourceSpec } from '../../hardware/entropy';
 import { EntropyFailure, EntropyPipeline, type EntropyEvent } from './entropy';
-import type { Ledger } from './ledger/ledger';
+import type { Ledger } from '../../src-node/ledger/ledger';
 import type { EntropyStream } from './pool/pool';
 import { latchedSources } from './source-latches';
 

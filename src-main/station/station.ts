@@ -5,11 +5,11 @@ import type { ArgsOf, MethodOf, Namespace, ResultOf } from '../../src-shared/api
 import { StationFailure } from '../../src-shared/api/result';
 import type { LedgerEntryView, PoolProgress, SessionInfo } from '../../src-shared/api/types';
 import { resolveSettings, type MasterKeySettings, type StationConfig } from './config';
-import { lockDataDir, prepareDataDir } from './data-dir';
+import { lockDataDir, prepareDataDir } from '../../src-node/data-dir';
 import { StationEventBus } from './events';
-import { Ledger } from './ledger/ledger';
-import type { LedgerEntry } from './ledger/entry';
-import { FileMasterKey, TokenMasterKey, type MasterKey } from './pool/master-key';
+import { Ledger } from '../../src-node/ledger/ledger';
+import type { LedgerEntry } from '../../src-node/ledger/entry';
+import { FileMasterKey, TokenMasterKey, type MasterKey } from '../../src-node/psrd-store/master-key';
 import { Pool } from './pool/pool';
 import { canonicalSpec, defaultEntropyProvider, type EntropyProvider } from './sources';
 import { watchDevices } from './device-watch';

@@ -7,8 +7,8 @@ import { closeSync, openSync, readdirSync, readFileSync, statSync, writeSync } f
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EntropyStream } from '../../src-main/station/pool/pool';
-import { HEADER_BYTES, keysPath, segmentPath } from '../../src-main/station/pool/segment-file';
-import { WRAPPED_KEY_BYTES } from '../../src-main/station/pool/master-key';
+import { HEADER_BYTES, keysPath, segmentPath } from '../../src-node/psrd-store/segment-file';
+import { WRAPPED_KEY_BYTES } from '../../src-node/psrd-store/master-key';
 import { openTestStation, type TestStation } from '../support/station';
 
 const CHUNK = 64 * 1024;

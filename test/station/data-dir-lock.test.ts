@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LOCK_FILE, lockDataDir } from '../../src-main/station/data-dir';
+import { LOCK_FILE, lockDataDir } from '../../src-node/data-dir';
 import { tempDir } from '../support/station';
 
 let dir: string;

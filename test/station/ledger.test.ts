@@ -3,7 +3,7 @@
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Ledger, LEDGER_FILE, verifyText } from '../../src-main/station/ledger/ledger';
+import { Ledger, LEDGER_FILE, verifyText } from '../../src-node/ledger/ledger';
 import { StationFailure } from '../../src-shared/api/result';
 import { tempDir } from '../support/station';
 

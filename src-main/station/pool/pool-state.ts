@@ -1,6 +1,6 @@
 // The pool as the ledger tells it: replaying pool.* entries gives every segment's state. The ledger
 // is the record of truth; files on disk are checked against it at open (see recovery.ts).
-import type { LedgerEntry } from '../ledger/entry';
+import type { LedgerEntry } from '../../../src-node/ledger/entry';
 import type { EntropyLabel } from '../../../src-shared/api/types';
 
 export interface SegmentRecord {

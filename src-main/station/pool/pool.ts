@@ -4,12 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { StationFailure } from '../../../src-shared/api/result';
 import type { EntropyLabel, PoolStatus, SegmentPage, SegmentView } from '../../../src-shared/api/types';
-import type { Ledger } from '../ledger/ledger';
-import type { MasterKey } from './master-key';
-import { workerSealer, type ChunkSealer } from './chunk-sealer';
+import type { Ledger } from '../../../src-node/ledger/ledger';
+import type { MasterKey } from '../../../src-node/psrd-store/master-key';
+import { workerSealer, type ChunkSealer } from '../../../src-node/psrd-store/chunk-sealer';
 import { PoolState, liveBytes, type SegmentRecord } from './pool-state';
 import { existsSync } from 'node:fs';
-import { PARTIAL, SegmentWriter, destroyRange, destroySegmentFiles, keysPath, overwriteAndUnlink, readRange, segmentPath } from './segment-file';
+import { PARTIAL, SegmentWriter, destroyRange, destroySegmentFiles, keysPath, overwriteAndUnlink, readRange, segmentPath } from '../../../src-node/psrd-store/segment-file';
 
 /** What the pool needs from the entropy side: conditioned bytes and the provenance to record with them. */
 export interface EntropyStream {

@@ -5,8 +5,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync, fsyncSync, closeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { StationFailure } from '../../../src-shared/api/result';
-import { Pkcs11AesKey, TokenKeyError, type TokenKeyConfig } from '../../../hardware/hsm/pkcs11-aes-key';
+import { StationFailure } from '../../src-shared/api/result';
+import { Pkcs11AesKey, TokenKeyError, type TokenKeyConfig } from '../../hardware/hsm/pkcs11-aes-key';
 
 export const WRAPPED_KEY_BYTES = 12 + 32 + 16;
 

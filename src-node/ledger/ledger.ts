@@ -3,7 +3,7 @@
 // append) never had a visible effect, so opening the ledger cuts it off and records that it did.
 import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync, existsSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
-import { StationFailure } from '../../../src-shared/api/result';
+import { StationFailure } from '../../src-shared/api/result';
 import { GENESIS, canonicalJson, entryHash, parseLine, serialize, type LedgerData, type LedgerEntry } from './entry';
 
 export const LEDGER_FILE = 'ledger.jsonl';

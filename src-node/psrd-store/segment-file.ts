@@ -7,7 +7,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readSync, unlinkSync, writeSync, fstatSync, existsSync } from 'node:fs';
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StationFailure } from '../../../src-shared/api/result';
+import { StationFailure } from '../../src-shared/api/result';
 import { WRAPPED_KEY_BYTES, type MasterKey } from './master-key';
 import type { ChunkSealer } from './chunk-sealer';
 

@@ -3,7 +3,7 @@
 import { chmodSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { StationFailure } from '../../src-shared/api/result';
+import { StationFailure } from '../src-shared/api/result';
 
 export const LOCK_FILE = 'station.lock';
 
