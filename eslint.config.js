@@ -1,4 +1,4 @@
-// Import boundaries of DESIGN.md ("Boundaries that must hold"), enforced here so that
+// Import boundaries (docs/references.md, "Import boundaries"), enforced here so that
 // a violation fails `npm test`. test/lint-boundaries.test.ts proves each rule fires.
 import tseslint from 'typescript-eslint';
 

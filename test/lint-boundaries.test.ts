@@ -1,4 +1,4 @@
-// The import boundaries of DESIGN.md are enforced by eslint.config.js; these fixtures break each rule
+// The import boundaries (docs/references.md) are enforced by eslint.config.js; these fixtures break each rule
 // on purpose, so a rule that stopped firing fails here.
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Known hardware RNGs (REFERENCES.md, Entropy) and their driver parameters.
+// Known hardware RNGs (docs/references.md, entropy devices) and their driver parameters.
 
 export type SerialModel = 'truerng' | 'truerngpro' | 'onerng' | 'raw';
 export type UsbBulkModel = 'chaoskey' | 'quantis';

@@ -19,7 +19,7 @@ export interface FoundSource {
   readonly productId?: string;
   readonly serial?: string;
   readonly model?: string;
-  /** True when it is a known RNG (REFERENCES.md); unknown serial ports and HID devices are listed too. */
+  /** True when it is a known RNG (devices.ts); unknown serial ports and HID devices are listed too. */
   readonly known: boolean;
 }
 

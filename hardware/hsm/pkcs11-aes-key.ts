@@ -1,6 +1,6 @@
 // An AES-256 key that lives in a PKCS#11 token and never leaves it (CKA_SENSITIVE, !CKA_EXTRACTABLE;
-// REFERENCES.md, Media). The station keeps its master key here when a token is configured, so that the
-// key wrapping every segment's data keys can be destroyed for real. Encryption is AES-GCM in the token.
+// docs/references.md, PKCS#11). The station keeps its master key here when a token is configured, so
+// that the key wrapping every segment's data keys can be destroyed for real. Encryption is AES-GCM in the token.
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type * as Pkcs11 from 'pkcs11js';

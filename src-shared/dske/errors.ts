@@ -1,5 +1,5 @@
 // Typed errors of the DSKE core. Messages name fields and sizes, never PSRD, shares or keys:
-// secret material must never become a string (DESIGN.md, invariants).
+// secret material must never become a string (docs/references.md, invariants).
 
 export type DskeErrorCode =
   | 'decode' // wire bytes malformed, short, trailing or of an unknown version (wire.ts)

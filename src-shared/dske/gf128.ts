@@ -1,9 +1,9 @@
-// GF(2^128) exactly as draft-mwag-dske-00 App. A defines it: polynomial basis modulo
+// GF(2^128) exactly as draft-mwag-dske-00 App. A (docs/spec/) defines it: polynomial basis modulo
 // p(x) = 1 + x + x^2 + x^7 + x^128. A word is 16 bytes; "concatenation places the first quantity
 // in the least-significant position", so byte 0 is least significant and bit 0 of byte 0 is the
 // coefficient of x^0 (App. A: F_80..0 × F_0..02 = F_0..087, i.e. x^127 · x = x^7 + x^2 + x + 1).
 //
-// ERRATUM (see ../shared/REFERENCES.md): App. A writes `hex_10 || hex_32 || hex_54 || hex_76 =
+// ERRATUM (see docs/references.md): App. A writes `hex_10 || hex_32 || hex_54 || hex_76 =
 // hex_67452310`. Its own rule (first quantity least significant) gives hex_76543210, which is what
 // this file implements; the draft's example is a typo. This is NOT GCM's reflected bit order.
 //

@@ -1,4 +1,4 @@
-// Public surface of the DSKE core (draft-mwag-dske-00 App. A, §11.4, §11.6). See README.md.
+// Public surface of the DSKE core (draft-mwag-dske-00 in docs/spec/: App. A, §11.4, §11.6). See README.md.
 export { DskeDecodeError, DskeError, isDskeError, type DskeErrorCode } from './errors';
 export * as gf128 from './gf128';
 export * as gf8 from './gf8';

@@ -1,5 +1,5 @@
-// §11.4 AEAD wrapper over @noble/ciphers; cross-checked against node:crypto (DESIGN.md: if both
-// appear, a test shows they agree) and RFC 8452 for AES-256-GCM-SIV.
+// §11.4 AEAD wrapper over @noble/ciphers; cross-checked against node:crypto (docs/references.md: if
+// both appear, a test shows they agree) and RFC 8452 for AES-256-GCM-SIV.
 import { createCipheriv } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -1,10 +1,10 @@
 // Test-only helpers: hex is fine here (never in src-shared), and the known-answer file is read at
-// test time from ../shared (REFERENCES.md), never copied.
+// test time from test/vectors/appendix-a.json (where each value comes from: test/vectors/README.md).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** ../shared/vectors/appendix-a.json from the project root, whatever the working directory. */
-export const VECTORS_PATH = fileURLToPath(new URL('../../../shared/vectors/appendix-a.json', import.meta.url));
+/** test/vectors/appendix-a.json, found from this file, whatever the working directory. */
+export const VECTORS_PATH = fileURLToPath(new URL('../vectors/appendix-a.json', import.meta.url));
 
 export function loadVectors(): Record<string, unknown> {
   return JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as Record<string, unknown>;

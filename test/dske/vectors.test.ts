@@ -1,4 +1,5 @@
-// Every known answer in ../shared/vectors/appendix-a.json, read from the file at test time.
+// Every known answer in test/vectors/appendix-a.json (sources: test/vectors/README.md), read from the
+// file at test time.
 // A category this file does not know fails the run rather than being skipped.
 import { describe, expect, it } from 'vitest';
 import { inv, mul } from '../../src-shared/dske/gf128';

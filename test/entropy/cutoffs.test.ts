@@ -1,4 +1,4 @@
-// SP 800-90B cutoffs (§4.4.1, §4.4.2): the REFERENCES.md vectors, and the APT cutoff checked against an
+// SP 800-90B cutoffs (§4.4.1, §4.4.2): the table in docs/references.md, and the APT cutoff checked against an
 // exact CRITBINOM in rational arithmetic (BigInt), so the log-space computation is not trusted on faith.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

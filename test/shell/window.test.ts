@@ -1,4 +1,4 @@
-// Every item of the Electron security checklist (REFERENCES.md) that the window factory and the shell
+// Every item of the Electron security checklist (docs/references.md) that the window factory and the shell
 // own, checked against what the factory really passes to `new BrowserWindow`, and the IPC sender check.
 import { readFileSync } from 'node:fs';
 import type { BrowserWindowConstructorOptions } from 'electron';

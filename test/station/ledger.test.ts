@@ -1,5 +1,5 @@
 // The ledger verifies end to end; any flipped, dropped, reordered or truncated entry is detected
-// (DESIGN.md, invariants), and a torn final line from a crash is cut off and recorded.
+// (docs/references.md, invariants), and a torn final line from a crash is cut off and recorded.
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// PSRD never reaches the renderer, a string or a log (DESIGN.md, invariants). A whole session through
+// PSRD never reaches the renderer, a string or a log (docs/references.md, invariants). A whole session through
 // the browser host — generate, status, ledger, sources, events — is captured as text, and no piece of
 // the pool's bytes appears in it: not raw, not as hex, not as base64; nor in the ledger file or the
 // process's console output.
