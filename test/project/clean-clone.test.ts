@@ -46,7 +46,7 @@ describe('a clean clone', () => {
 
     const clone = await run('git', ['clone', '--quiet', '--no-hardlinks', ROOT, repo], parent, cleanEnv());
     expect(clone.code, clone.stderr).toBe(0);
-    expect(readdirSync(parent)).toEqual(['repo']); // no ../shared, nor anything else, beside the clone
+    expect(readdirSync(parent)).toEqual(['repo']); // no shared folder, nor anything else, beside the clone
     expect(existsSync(join(repo, 'test/vectors/appendix-a.json'))).toBe(true);
     symlinkSync(join(ROOT, 'node_modules'), join(repo, 'node_modules'), 'dir');
 
