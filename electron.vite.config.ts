@@ -2,6 +2,7 @@
 // entries, since they run the same core under plain Node), the sandboxed preload as CJS, the renderer.
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export default defineConfig({
@@ -17,6 +18,15 @@ export default defineConfig({
         output: { format: 'es', entryFileNames: '[name].js' },
       },
     },
+    plugins: [
+      {
+        // The window icon (src-main/shell/window.ts) goes into out/main: the packaged app holds only out/.
+        name: 'station-icon',
+        generateBundle() {
+          this.emitFile({ type: 'asset', fileName: 'icon.png', source: readFileSync(resolve('assets/icon.png')) });
+        },
+      },
+    ],
   },
   preload: {
     build: {

@@ -3,6 +3,7 @@
 // checkers (Electronegativity) and test/shell/window.test.ts read exactly what Electron receives; the
 // constructor is passed in so this file needs no runtime Electron import and tests need no Electron.
 import type { BrowserWindow as ElectronWindow, BrowserWindowConstructorOptions } from 'electron';
+import { dirname, join } from 'node:path';
 
 export type WindowConstructor<W> = new (options: BrowserWindowConstructorOptions) => W;
 
@@ -16,6 +17,8 @@ export function createStationWindow<W = ElectronWindow>(BrowserWindow: WindowCon
     title: 'DSKE Station',
     backgroundColor: '#f6f7f9',
     autoHideMenuBar: true,
+    // The station icon (assets/icon.png), which the build puts at out/main/icon.png (electron.vite.config.ts), beside out/preload.
+    icon: join(dirname(preloadPath), '..', 'main', 'icon.png'),
     webPreferences: {
       // electronegativity PRELOAD_JS_CHECK: the preload is our own bundled, sandboxed script that exposes only the validated station API (src-main/preload).
       preload: preloadPath,
