@@ -1,7 +1,8 @@
 // Starts the built browser host (`node out/main/browser-host.js`) on a fresh data directory and
 // returns the URL it prints, the way a person would open it.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Page } from '@playwright/test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,10 +12,47 @@ export interface RunningHost {
   stop(): Promise<void>;
 }
 
-/** `prepare` may write settings (station.json) into the fresh data directory before the host starts. */
-export async function startBuiltHost(prepare?: (dataDir: string) => void): Promise<RunningHost> {
+/** The accounts every spec signs in with (passphrase: `<name> passphrase`). */
+export const ADMIN = 'Ada Admin';
+export const OPERATOR = 'Otto Operator';
+export const SECOND = 'Sam Second';
+export const passphraseOf = (name: string): string => `${name} passphrase`;
+
+/** Creates the station and its accounts with the built CLI, as an administrator would. */
+function enrol(dataDir: string): void {
+  const files = mkdtempSync(join(tmpdir(), 'dske-e2e-pass-'));
+  const file = (name: string): string => {
+    const f = join(files, name.replace(/\W/g, '_'));
+    writeFileSync(f, passphraseOf(name), { mode: 0o600 });
+    return f;
+  };
+  const cli = (...args: string[]): void => {
+    const r = spawnSync(process.execPath, ['out/main/cli.js', '--data-dir', dataDir, ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`dske-station ${args.join(' ')} failed: ${r.stdout}${r.stderr}`);
+  };
+  cli('init', '--admin', ADMIN, '--passphrase-file', file(ADMIN));
+  for (const name of [OPERATOR, SECOND]) cli('--operator', ADMIN, '--passphrase-file', file(ADMIN), 'operators', 'add', name, '--role', 'operator', '--new-passphrase-file', file(name));
+  rmSync(files, { recursive: true, force: true });
+}
+
+/** Signs in through the window's sign-in screen (the browser host's session is one per run, so a later page may find it open). */
+export async function signIn(page: Page, name = OPERATOR): Promise<void> {
+  await page.getByTestId('signed-in').or(page.getByLabel('Name')).first().waitFor();
+  if (await page.getByTestId('signed-in').isVisible()) return;
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Passphrase', { exact: true }).fill(passphraseOf(name));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('signed-in').waitFor();
+}
+
+/**
+ * `prepare` may write settings (station.json) into the fresh data directory before the host starts.
+ * With `empty`, the host starts on a folder with no station at all (the first-run setup).
+ */
+export async function startBuiltHost(prepare?: (dataDir: string) => void, opts: { empty?: boolean } = {}): Promise<RunningHost> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dske-e2e-'));
   prepare?.(dataDir);
+  if (!opts.empty) enrol(dataDir);
   const child: ChildProcess = spawn(process.execPath, ['out/main/browser-host.js', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';

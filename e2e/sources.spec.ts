@@ -3,7 +3,7 @@
 import { expect, test } from '@playwright/test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startBuiltHost, type RunningHost } from './browser-host';
+import { passphraseOf, SECOND, signIn, startBuiltHost, type RunningHost } from './browser-host';
 
 let host: RunningHost;
 let stuckDevice: string;
@@ -21,6 +21,7 @@ test.afterAll(async () => {
 
 test('a failing source is latched by its test and re-enabled by a named acknowledgement', async ({ page }) => {
   await page.goto(host.url);
+  await signIn(page);
   await page.getByRole('tab', { name: 'Sources' }).click();
   const os = page.locator('[data-testid="source"][data-spec="os"]');
   await expect(os).toContainText('ready · configured');
@@ -33,18 +34,23 @@ test('a failing source is latched by its test and re-enabled by a named acknowle
   await expect(stuck).toHaveAttribute('data-state', 'failed');
 
   await stuck.getByRole('button', { name: 'Acknowledge' }).click();
-  await expect(page.getByRole('alert')).toContainText('Enter your name first');
-  await page.getByLabel('Operator').fill('A. Operator');
+  await expect(page.getByRole('alert')).toContainText('A second operator approves this');
+  await page.getByLabel('Approver', { exact: true }).fill(SECOND);
+  await page.getByLabel('Approver passphrase').fill('not the passphrase');
+  await stuck.getByRole('button', { name: 'Acknowledge' }).click();
+  await expect(page.getByRole('alert')).toContainText('approval was not accepted');
+  await page.getByLabel('Approver passphrase').fill(passphraseOf(SECOND));
   await stuck.getByRole('button', { name: 'Acknowledge' }).click();
   await expect(stuck).toHaveAttribute('data-state', 'ok');
 
   await page.getByRole('tab', { name: 'Ledger' }).click();
   await expect(page.locator('[data-testid="ledger-entry"][data-type="entropy.source-failed"]')).toContainText('rct');
-  await expect(page.locator('[data-testid="ledger-entry"][data-type="entropy.source-acknowledged"]')).toContainText('A. Operator');
+  await expect(page.locator('[data-testid="ledger-entry"][data-type="entropy.source-acknowledged"]')).toContainText(SECOND);
 });
 
 test('the browser may not point generation at a source the station does not configure', async ({ page }) => {
   await page.goto(host.url);
+  await signIn(page);
   await page.getByLabel('Sources').fill('file:/etc/hostname');
   await page.getByLabel('Amount').fill('1MiB');
   await page.getByRole('button', { name: 'Generate' }).click();

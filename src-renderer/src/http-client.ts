@@ -3,10 +3,10 @@
 // token comes from the URL fragment the station printed (no server ever sees a fragment), is kept in
 // this tab's sessionStorage, and travels only as a bearer header — never as a cookie, which every other
 // listener on 127.0.0.1 would receive.
-import { stationApi } from '../../src-shared/api/contract';
+import { stationApi } from '../../src-shared/api/station-api';
 import type { StationClient } from '../../src-shared/api/client';
 import { fail, type Result } from '../../src-shared/api/result';
-import type { EventName, StationEvents } from '../../src-shared/api/types';
+import type { EventName, StationEvents } from '../../src-shared/api/station-api';
 
 const TOKEN_KEY = 'dske-station-token';
 

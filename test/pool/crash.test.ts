@@ -5,20 +5,29 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStation } from '../../src-main/station/station';
 import { liveBytes } from '../../src-main/station/pool/pool-state';
-import { tempDir } from '../support/station';
+import { enrolPeople, passphraseFiles, PEOPLE, tempDir } from '../support/station';
 
 const RUNS = 50;
 const BYTES = 12 * 1024 * 1024;
 const dir = tempDir('dske-crash-');
 writeFileSync(join(dir, 'station.json'), JSON.stringify({ pool: { segmentBytes: 256 * 1024, chunkBytes: 64 * 1024 } }));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// The generator signs in as a hub operator; the kill window starts after its passphrase check (scrypt, ~0.4 s).
+let signIn: string[] = [];
+beforeAll(async () => {
+  const station = openStation({ dataDir: dir, host: 'test' });
+  await enrolPeople(station);
+  await station.close();
+  signIn = ['--operator', PEOPLE.operator.name, '--passphrase-file', passphraseFiles(tempDir('dske-crash-pass-'))[PEOPLE.operator.name]];
+});
+const SIGN_IN_MS = 700;
 
 function runCli(args: string[], killAfterMs: number | null): Promise<{ code: number | null; signal: string | null }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src-main/cli/main.ts', '--data-dir', dir, ...args], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src-main/cli/main.ts', '--data-dir', dir, ...signIn, ...args], { stdio: 'ignore' });
     const timer = killAfterMs === null ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
@@ -62,7 +71,7 @@ describe('generation killed with SIGKILL at random moments', () => {
     // Runs that finish before their kill moment count as clean runs; go on until RUNS real kills.
     for (let i = 0; killed < RUNS && i < 4 * RUNS; i++) {
       const resume = i % 2 === 1;
-      const r = await runCli(resume ? ['pool', 'generate', '--resume'] : ['pool', 'generate', '--bytes', String(BYTES)], 150 + Math.floor(Math.random() * 400));
+      const r = await runCli(resume ? ['pool', 'generate', '--resume'] : ['pool', 'generate', '--bytes', String(BYTES)], SIGN_IN_MS + Math.floor(Math.random() * 400));
       if (r.signal === 'SIGKILL') killed++;
       await checkAgreement();
     }

@@ -92,6 +92,6 @@ describe('the IPC sender check (checklist 17)', () => {
   });
   it('is applied to every channel before dispatch in the shell', () => {
     const shell = readFileSync('src-main/index.ts', 'utf8');
-    expect(shell).toMatch(/isTrustedSender\(event\.senderFrame, mainWindow\.webContents\.mainFrame\)[\s\S]*return dispatch\(channel, args\)/);
+    expect(shell).toMatch(/isTrustedSender\(event\.senderFrame, mainWindow\.webContents\.mainFrame\)[\s\S]*return s\.dispatch\(channel, args, transport\)/);
   });
 });

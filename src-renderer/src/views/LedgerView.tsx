@@ -1,6 +1,6 @@
 // The auditor's view: the ledger, newest first, and an end-to-end verification of its hash chain.
 import { useEffect, useState } from 'react';
-import type { LedgerEntryView, LedgerVerification } from '../../../src-shared/api/types';
+import type { LedgerEntryView, LedgerVerification } from '../../../src-shared/api/audit';
 import { station } from '../station-client';
 import { useCall } from '../use-call';
 import { ErrorNote } from './ErrorNote';

@@ -1,7 +1,8 @@
 // The hub operator's view: how much unallocated PSRD there is, of what protection, and generating more.
 import { useEffect, useState } from 'react';
 import { formatBytes, parseSize } from '../../../src-shared/psrd/size';
-import type { LedgerEntryView, PoolProgress } from '../../../src-shared/api/types';
+import type { LedgerEntryView } from '../../../src-shared/api/audit';
+import type { PoolProgress } from '../../../src-shared/api/pool';
 import type { StationError } from '../../../src-shared/api/result';
 import { station } from '../station-client';
 import { useCall } from '../use-call';

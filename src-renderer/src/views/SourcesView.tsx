@@ -1,7 +1,7 @@
 // The hub operator's view of entropy sources: what is present and configured, which are latched FAILED
 // after a health-test failure, a test run on demand, and the acknowledgement that re-enables a source.
 import { useEffect, useState } from 'react';
-import type { SourceTestReport, SourceView } from '../../../src-shared/api/types';
+import type { SourceTestReport, SourceView } from '../../../src-shared/api/devices';
 import type { StationError } from '../../../src-shared/api/result';
 import { station } from '../station-client';
 import { useCall } from '../use-call';
@@ -11,7 +11,8 @@ export function SourcesView(): React.JSX.Element {
   const list = useCall(() => station().devices.listSources({}), []);
   const [tested, setTested] = useState<SourceTestReport>();
   const [error, setError] = useState<StationError>();
-  const [operator, setOperator] = useState('');
+  const [approver, setApprover] = useState('');
+  const [approverPassphrase, setApproverPassphrase] = useState('');
   const [busy, setBusy] = useState<string>();
   const { refresh } = list;
   useEffect(() => station().on('devices.changed', () => refresh()), [refresh]);
@@ -27,12 +28,13 @@ export function SourcesView(): React.JSX.Element {
   }
 
   async function acknowledge(s: SourceView): Promise<void> {
-    if (!operator.trim()) {
-      setError({ code: 'bad-request', message: 'Enter your name first: the ledger records who re-enabled the source.' });
+    if (!approver.trim() || !approverPassphrase) {
+      setError({ code: 'approval-required', message: 'A second operator approves this: enter their name and passphrase first.' });
       return;
     }
     setError(undefined);
-    const r = await station().devices.acknowledgeSource({ spec: s.spec, operator: operator.trim() });
+    const r = await station().devices.acknowledgeSource({ spec: s.spec, approval: { operator: approver.trim(), passphrase: approverPassphrase } });
+    setApproverPassphrase('');
     if (!r.ok) setError(r.error);
     list.refresh();
   }
@@ -54,7 +56,7 @@ export function SourcesView(): React.JSX.Element {
           {(list.value?.sources ?? []).map((s) => (
             <tr key={s.spec} data-testid="source" data-spec={s.spec} data-state={s.state}>
               <td className={s.state === 'failed' ? 'error' : s.state === 'ok' ? 'good' : 'warn'}>
-                {s.state === 'failed' ? 'FAILED' : s.state === 'ok' ? 'ready' : 'not present'}
+                {s.state === 'failed' ? 'FAILED' : s.state === 'ok' ? 'ready' : s.state === 'unavailable' ? 'unavailable' : 'not present'}
                 {s.configured ? ' · configured' : ''}
               </td>
               <td className="facts">{s.spec}</td>
@@ -76,13 +78,16 @@ export function SourcesView(): React.JSX.Element {
       </table>
       <div className="row">
         <label>
-          Your name (for acknowledgements) <input aria-label="Operator" value={operator} onChange={(e) => setOperator(e.target.value)} />
+          Second operator (approves acknowledgements) <input aria-label="Approver" autoComplete="off" value={approver} onChange={(e) => setApprover(e.target.value)} />
+        </label>
+        <label>
+          Their passphrase <input aria-label="Approver passphrase" type="password" autoComplete="off" value={approverPassphrase} onChange={(e) => setApproverPassphrase(e.target.value)} />
         </label>
       </div>
       <ErrorNote error={error} />
       {tested && (
         <p data-testid="source-test" className={tested.passed ? 'good' : 'error'}>
-          {tested.passed ? `Passed: ${tested.label}, ${tested.samplesTested} samples through the start-up and continuous health tests.` : `Failed: ${tested.label}: ${tested.reason}`}
+          {tested.passed ? `Passed: ${tested.label}, ${tested.samplesTested} samples through the start-up and continuous health tests.` : `Failed: ${tested.reason}`}
         </p>
       )}
       {(list.value?.warnings ?? []).map((w) => (
@@ -90,7 +95,7 @@ export function SourcesView(): React.JSX.Element {
       ))}
       <p className="fine">
         Every source's raw samples pass the NIST SP 800-90B start-up, repetition-count and adaptive-proportion tests. A source that fails is
-        latched until someone who has checked the device acknowledges it here; nothing it produced since its last passing test is used.
+        latched until an operator who has checked the device acknowledges it here, with a second operator's approval; nothing it produced since its last passing test is used.
       </p>
     </section>
   );
