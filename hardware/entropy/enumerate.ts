@@ -8,17 +8,13 @@ import { listHidDevices } from './hid';
 import { listSerialPorts, type ListSerialPorts } from './serial';
 import type { EntropySourceErrorCode, SourceKind } from './source';
 import { hex4, listUsbDevices, loadUsb, type UsbLike } from './usb-bulk';
+import type { DeviceIdentity } from '../device-identity';
 
-export interface FoundSource {
+export interface FoundSource extends Pick<DeviceIdentity, 'path' | 'vendorId' | 'productId' | 'serial' | 'model'> {
   readonly kind: SourceKind;
   readonly label: string;
   /** The spec that opens it; absent for what cannot be opened as a source (HID devices). */
   readonly spec?: string;
-  readonly path?: string;
-  readonly vendorId?: string;
-  readonly productId?: string;
-  readonly serial?: string;
-  readonly model?: string;
   /** True when it is a known RNG (devices.ts); unknown serial ports and HID devices are listed too. */
   readonly known: boolean;
 }

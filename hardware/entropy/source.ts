@@ -1,20 +1,16 @@
 // The contract every entropy driver meets, its provenance record and its typed errors.
 // Drivers deliver raw samples only: health tests and conditioning live in src-main/station/entropy.
+import type { DeviceIdentity } from '../device-identity';
 
 export type SourceKind = 'os' | 'device-file' | 'serial' | 'usb' | 'hid';
 
-/** What a pool segment records about where its entropy came from. VID/PID are 4-digit lowercase hex. */
-export interface SourceProvenance {
+/** What a pool segment records about where its entropy came from: the unit's identity (../device-identity.ts) and more. */
+export interface SourceProvenance extends Pick<DeviceIdentity, 'path' | 'vendorId' | 'productId' | 'serial' | 'model'> {
   readonly kind: SourceKind;
   /** For people: "TrueRNG 04d8:f5fe serial 12345 on /dev/ttyACM0". */
   readonly label: string;
   /** The canonical spec string the source was opened from (see spec.ts). */
   readonly spec: string;
-  readonly path?: string;
-  readonly vendorId?: string;
-  readonly productId?: string;
-  readonly serial?: string;
-  readonly model?: string;
   readonly mode?: string;
 }
 
@@ -23,6 +19,7 @@ export type EntropySourceErrorCode =
   | 'not-found' // no such device, path or port
   | 'ambiguous' // several devices match a spec without a serial
   | 'permission' // the OS refused access
+  | 'wrong-type' // the path is there but is not what the spec names (a directory; a file where a serial port is expected)
   | 'unsupported' // the bus or native module is not available on this machine (e.g. no USB bus)
   | 'unplugged' // the device vanished while open: the block in flight is invalid
   | 'stalled' // no byte arrived within the read timeout
@@ -96,11 +93,15 @@ export function sourceErrorFrom(err: unknown, spec: string, context: string): En
     case 'EPIPE':
     case 'ESHUTDOWN':
       return new EntropySourceError('unplugged', text, spec, { cause: err });
+    case 'EISDIR':
+    case 'ENOTTY':
+      return new EntropySourceError('wrong-type', text, spec, { cause: err });
     case 'EAGAIN':
     case 'ETIMEDOUT':
       return new EntropySourceError('stalled', text, spec, { cause: err });
   }
   if (/no such file|cannot open .*no such/i.test(message)) return new EntropySourceError('not-found', text, spec, { cause: err });
+  if (/is a directory|inappropriate ioctl|not a typewriter/i.test(message)) return new EntropySourceError('wrong-type', text, spec, { cause: err });
   if (/permission denied|access denied|cannot lock port|resource busy/i.test(message)) return new EntropySourceError('permission', text, spec, { cause: err });
   if (/timed? ?out/i.test(message)) return new EntropySourceError('stalled', text, spec, { cause: err });
   if (/disconnect|no such device|device not configured|input\/output error/i.test(message)) return new EntropySourceError('unplugged', text, spec, { cause: err });
