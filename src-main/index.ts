@@ -5,14 +5,14 @@ import { app, BrowserWindow, ipcMain, protocol, session, type WebContents } from
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { channelNames } from '../src-shared/api/contract';
+import { stationApi } from '../src-shared/api/station-api';
 import { fail } from '../src-shared/api/result';
-import { eventNames } from '../src-shared/api/types';
+import { eventNames } from '../src-shared/api/station-api';
 import { APP_ENTRY, APP_SCHEME, APP_SCHEME_PRIVILEGES, appProtocolResponse } from './shell/app-protocol';
 import { isAllowedNavigation, isTrustedSender, windowOpenPolicy } from './shell/ipc-policy';
 import { createStationWindow } from './shell/window';
 import { defaultDataDir } from './station/default-data-dir';
-import { openStation, type Station } from './station/station';
-import { createDispatch } from './transport/dispatch';
+import { openStation, transportContext, type Station } from './station/station';
 
 const rendererDir = fileURLToPath(new URL('../renderer', import.meta.url));
 const preloadPath = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
@@ -41,13 +41,14 @@ function createWindow(): BrowserWindow {
 }
 
 function wireIpc(s: Station): void {
-  const dispatch = createDispatch(s.handlers);
-  for (const channel of channelNames()) {
+  // One window, one session: who signed in on it is held here, in main, never in the renderer.
+  const transport = transportContext('electron');
+  for (const channel of channelNames(stationApi)) {
     ipcMain.handle(channel, (event, args: unknown) => {
       if (!mainWindow || event.sender !== mainWindow.webContents || !isTrustedSender(event.senderFrame, mainWindow.webContents.mainFrame)) {
         return fail('forbidden', 'This request did not come from the station window and was refused.');
       }
-      return dispatch(channel, args);
+      return s.dispatch(channel, args, transport);
     });
   }
   for (const name of eventNames) {
@@ -78,6 +79,13 @@ app.whenReady().then(
     app.exit(1);
   },
 );
+
+// SIGINT/SIGTERM: running jobs stop cleanly (their end is recorded, their locks released) before exit.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    void (station?.close() ?? Promise.resolve()).finally(() => app.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+}
 
 app.on('window-all-closed', () => {
   void station?.close().finally(() => app.quit());

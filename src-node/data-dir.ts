@@ -1,8 +1,8 @@
 // The station's data directory: created 0700, and held by one station process at a time through a
 // lock file, because two processes appending to one ledger could allocate the same bytes twice.
-import { chmodSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, linkSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { StationFailure } from '../src-shared/api/result';
 
 export const LOCK_FILE = 'station.lock';
@@ -11,12 +11,69 @@ export interface DataDirLock {
   release(): void;
 }
 
+/** Kernel pseudo-filesystems: nothing can be kept there, and Node 20's recursive mkdir under /proc never returns. */
+const PSEUDO_ROOTS = ['/proc', '/sys', '/dev'];
+
+const under = (path: string, root: string): boolean => path === root || path.startsWith(root + sep);
+
+/** The deepest part of a path that exists, with symbolic links resolved. */
+function existingAncestor(path: string): string {
+  let at = resolve(path);
+  for (;;) {
+    try {
+      return realpathSync(at);
+    } catch {
+      const up = dirname(at);
+      if (up === at) return at;
+      at = up;
+    }
+  }
+}
+
+/**
+ * Checks, before anything is created or opened, that `dir` can be a data directory: not inside a
+ * kernel pseudo-filesystem, not a file, and (when it does not exist yet) under a directory this user
+ * can write. Refuses at once with one plain sentence.
+ */
+export function checkDataDirPath(dir: string): void {
+  const near = existingAncestor(dir);
+  if (PSEUDO_ROOTS.some((r) => under(resolve(dir), r) || under(near, r))) {
+    throw new StationFailure('data-dir', `${dir} is inside a system folder (${PSEUDO_ROOTS.join(', ')}) and cannot hold a station; choose a folder on a disk.`);
+  }
+  let stat;
+  try {
+    stat = statSync(near);
+  } catch {
+    throw new StationFailure('data-dir', `${dir} cannot be used as a station folder.`);
+  }
+  if (!stat.isDirectory()) throw new StationFailure('data-dir', `${near === resolve(dir) ? dir : near} is a file, not a folder; choose a folder for the station.`);
+}
+
+/** Whether a station lives in dir (its ledger is there). Read-only: creates nothing. */
+export function hasStation(dir: string, ledgerFile: string): boolean {
+  try {
+    statSync(join(dir, ledgerFile));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function prepareDataDir(dir: string): void {
+  checkDataDirPath(dir);
+  const near = existingAncestor(dir);
+  try {
+    if (near !== resolve(dir)) accessSync(near, constants.W_OK);
+  } catch {
+    throw new StationFailure('data-dir', `The station folder ${dir} cannot be created: you may not write in ${near}.`);
+  }
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chmodSync(dir, 0o700);
   } catch (e) {
-    throw new StationFailure('data-dir', `The data directory ${dir} cannot be created (${(e as NodeJS.ErrnoException).code ?? 'error'}).`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'the disk is full' : code === 'EROFS' ? 'the disk is read-only' : 'the system refused';
+    throw new StationFailure('data-dir', `The station folder ${dir} cannot be created (${why}).`);
   }
 }
 

@@ -34,11 +34,20 @@ export class DeviceFileEntropySource implements EntropySource {
 
   async open(): Promise<OpenReport> {
     if (this.handle) return { warnings: [] };
+    let handle: FileHandle;
     try {
-      this.handle = await fsOpen(this.provenance.path as string, 'r');
+      handle = await fsOpen(this.provenance.path as string, 'r');
     } catch (e) {
       throw sourceErrorFrom(e, this.provenance.spec, `Cannot open ${this.provenance.path}`);
     }
+    // A directory opens for reading on Linux and fails only at the first read: refuse it here, as a
+    // source that cannot be opened rather than one that failed while in use.
+    const isDirectory = await handle.stat().then((st) => st.isDirectory(), () => false);
+    if (isDirectory) {
+      await handle.close().catch(() => undefined);
+      throw new EntropySourceError('wrong-type', `${this.provenance.path} is a directory.`, this.provenance.spec);
+    }
+    this.handle = handle;
     return { warnings: [] };
   }
 

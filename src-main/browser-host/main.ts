@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const dataDir = resolve(option('--data-dir') ?? defaultDataDir());
   const port = Number(option('--port') ?? process.env.DSKE_STATION_PORT ?? 0);
   const rendererDir = option('--renderer-dir') ?? fileURLToPath(new URL('../renderer', import.meta.url));
-  const station = openStation({ dataDir, host: 'browser', watchDevicesMs: 3000 });
+  const station = openStation({ dataDir, host: 'browser', watchDevicesMs: 3000, mode: 'create' });
   const host = await startBrowserHost({ station, rendererDir, port });
   process.stdout.write(`DSKE station (browser host) for ${dataDir}\nOpen: ${host.url}\n`);
   const stop = (): void => {

@@ -7,10 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { eventNames } from '../../src-shared/api/types';
+import { eventNames } from '../../src-shared/api/station-api';
 import { fail, type Result } from '../../src-shared/api/result';
-import type { Station } from '../station/station';
-import { createDispatch } from '../transport/dispatch';
+import { transportContext, type Station } from '../station/station';
 import { SECURITY_HEADERS } from '../shell/csp';
 import { resolveStatic } from '../shell/static-files';
 import { checkHost, checkOrigin, checkToken, type AccessDecision } from '../../src-node/http/access';
@@ -62,7 +61,8 @@ function readBody(req: IncomingMessage): Promise<string | null> {
 
 export function startBrowserHost(opts: BrowserHostOptions): Promise<BrowserHost> {
   const token = opts.token ?? randomBytes(32).toString('base64url');
-  const dispatch = createDispatch(opts.station.handlers);
+  // One run, one session: every tab opened with this run's token shares who is signed in (one desk).
+  const transport = transportContext('browser');
 
   /** One API call: the channel from the path, the argument from the JSON body; every outcome a Result. */
   async function answer(rawChannel: string, body: string): Promise<Result<unknown>> {
@@ -78,7 +78,7 @@ export function startBrowserHost(opts: BrowserHostOptions): Promise<BrowserHost>
     } catch {
       return fail('bad-request', 'The request was not valid JSON.');
     }
-    return dispatch(channel, args);
+    return opts.station.dispatch(channel, args, transport);
   }
   const policy: { token: string; port: number } = { token, port: 0 };
   const streams = new Set<ServerResponse>();

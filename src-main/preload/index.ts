@@ -2,8 +2,8 @@
 // nothing else — no ipcRenderer, no event objects, no process (Electron checklist 20; Bitwarden's
 // pattern). Each method invokes exactly its own channel; listeners receive the payload only.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { stationApi } from '../../src-shared/api/contract';
-import { eventNames, type EventName } from '../../src-shared/api/types';
+import { stationApi } from '../../src-shared/api/station-api';
+import { eventNames, type EventName } from '../../src-shared/api/station-api';
 
 function buildApi(): Record<string, unknown> {
   const api: Record<string, unknown> = {};

@@ -4,12 +4,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StationFailure } from '../../src-shared/api/result';
 import { integer, list, number, object, optional, record, text } from '../../src-shared/api/validate';
-import { defaultEntropySettings, type EntropySettings } from './sources';
-import type { SessionInfo } from '../../src-shared/api/types';
+import { defaultEntropySettings, type EntropySettings } from './devices/sources';
+import type { SessionInfo } from '../../src-shared/api/session';
 import { defaultPolicy, type PoolPolicy } from './pool/pool';
+import { defaultOperatorSettings, type OperatorSettings } from './operators/accounts';
 
 export interface StationConfig {
   readonly dataDir: string;
+  /**
+   * 'create': make the data directory and its ledger if they are missing (`init`, the window's first
+   * run). 'open': the station must exist. 'read': it must exist, and nothing in it is created or
+   * changed (status, show, verify): no lock, no repair, no recovery, no master key.
+   */
+  readonly mode?: 'create' | 'open' | 'read';
   readonly host: SessionInfo['host'];
   /** Overrides of the pool policy (tests use small segments). */
   readonly policy?: Partial<PoolPolicy>;
@@ -38,6 +45,11 @@ const settingsShape = object({
     /** Each unit's SP 800-90B min-entropy estimate per raw sample, by source spec. */
     claimedMinEntropy: optional(record(/^[\x21-\x7e]{1,200}$/, number({ min: 0.01, max: 8 }), { maxKeys: 16 })),
   })),
+  operators: optional(object({
+    idleMinutes: optional(integer({ min: 1, max: 24 * 60 })),
+    lockoutAttempts: optional(integer({ min: 3, max: 20 })),
+    lockoutMinutes: optional(integer({ min: 1, max: 24 * 60 })),
+  })),
   /** Keep the master key in a PKCS#11 token; its PIN comes from the environment (DSKE_TOKEN_PIN), never from this file. */
   masterKey: optional(object({
     pkcs11: object({ module: text({ maxLength: 400, pattern: /^\// }), tokenLabel: text({ maxLength: 32 }), keyLabel: optional(text({ maxLength: 64 })) }),
@@ -53,17 +65,25 @@ export interface ResolvedSettings {
   readonly sources: readonly string[];
   readonly masterKey: MasterKeySettings;
   readonly entropy: EntropySettings;
+  readonly operators: OperatorSettings;
 }
 
 export function resolveSettings(config: StationConfig): ResolvedSettings {
   const path = join(config.dataDir, SETTINGS_FILE);
-  let file: { pool?: Partial<PoolPolicy>; sources?: string[]; masterKey?: MasterKeySettings; entropy?: Partial<EntropySettings> } = {};
+  let file: { pool?: Partial<PoolPolicy>; sources?: string[]; masterKey?: MasterKeySettings; entropy?: Partial<EntropySettings>; operators?: Partial<OperatorSettings> } = {};
   if (existsSync(path)) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new StationFailure('data-dir', `The station's settings file ${path} cannot be read (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : 'read error'}).`);
+    }
     let raw: unknown;
     try {
-      raw = JSON.parse(readFileSync(path, 'utf8'));
+      raw = JSON.parse(text);
     } catch {
-      throw new StationFailure('data-dir', `${path} is not valid JSON.`);
+      throw new StationFailure('data-dir', `The station's settings file ${path} is not valid JSON.`);
     }
     const r = settingsShape(raw);
     if (!r.ok) throw new StationFailure('data-dir', `${path}: ${r.reason}.`);
@@ -72,5 +92,6 @@ export function resolveSettings(config: StationConfig): ResolvedSettings {
   const policy: PoolPolicy = { ...defaultPolicy, ...file.pool, ...config.policy };
   if (policy.segmentBytes < policy.chunkBytes) throw new StationFailure('data-dir', 'A segment must hold at least one chunk (pool.segmentBytes ≥ pool.chunkBytes).');
   const entropy: EntropySettings = { ...defaultEntropySettings, ...file.entropy, ...config.entropy };
-  return { policy, sources: config.defaultSources ?? file.sources ?? ['os'], masterKey: file.masterKey ?? {}, entropy };
+  const operators: OperatorSettings = { ...defaultOperatorSettings, ...file.operators };
+  return { policy, sources: config.defaultSources ?? file.sources ?? ['os'], masterKey: file.masterKey ?? {}, entropy, operators };
 }

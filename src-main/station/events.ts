@@ -1,6 +1,6 @@
 // The core's typed event bus: the transports (IPC, the browser host's event stream) subscribe here and
 // forward payloads; the core never knows who listens.
-import type { EventName, StationEvents } from '../../src-shared/api/types';
+import type { EventName, StationEvents } from '../../src-shared/api/station-api';
 
 type Listener<E extends EventName> = (payload: StationEvents[E]) => void;
 

@@ -1,55 +1,88 @@
 // The station core, composed by one factory from a config (DESIGN.md, src-main/station). The same
-// object serves the Electron window, the browser host, the CLI and the tests; it knows nothing of them.
+// object serves the Electron window, the browser host, the CLI and the tests; it knows nothing of
+// them. This file only wires: each namespace's handlers live in their own folder (handlers.ts).
 import { join } from 'node:path';
-import type { ArgsOf, MethodOf, Namespace, ResultOf } from '../../src-shared/api/contract';
+import { createDispatch, type Dispatch, type SessionSlot, type TransportContext } from '../../src-shared/api/dispatch';
 import { StationFailure } from '../../src-shared/api/result';
-import type { LedgerEntryView, PoolProgress, SessionInfo } from '../../src-shared/api/types';
-import { resolveSettings, type MasterKeySettings, type StationConfig } from './config';
-import { lockDataDir, prepareDataDir } from '../../src-node/data-dir';
-import { StationEventBus } from './events';
-import { Ledger } from '../../src-node/ledger/ledger';
-import type { LedgerEntry } from '../../src-node/ledger/entry';
+import { stationApi } from '../../src-shared/api/station-api';
+import { checkDataDirPath, hasStation, lockDataDir, prepareDataDir, type DataDirLock } from '../../src-node/data-dir';
+import { LEDGER_FILE, Ledger } from '../../src-node/ledger/ledger';
 import { FileMasterKey, TokenMasterKey, type MasterKey } from '../../src-node/psrd-store/master-key';
+import { ledgerView } from './audit/handlers';
+import { resolveSettings, type MasterKeySettings, type StationConfig } from './config';
+import type { Core } from './core';
+import { watchDevices } from './devices/device-watch';
+import { defaultEntropyProvider } from './devices/sources';
+import { StationEventBus } from './events';
+import { stationHandlers, type StationHandlers } from './handlers';
+import { Jobs } from './jobs/jobs';
+import { Accounts } from './operators/accounts';
+import { OperatorGate } from './operators/gate';
 import { Pool } from './pool/pool';
-import { canonicalSpec, defaultEntropyProvider, type EntropyProvider } from './sources';
-import { watchDevices } from './device-watch';
 import { VERSION } from './version';
 
-export type Handlers = {
-  readonly [N in Namespace]: { readonly [M in MethodOf<N>]: (args: ArgsOf<N, M>) => Promise<ResultOf<N, M>> };
-};
-
 export interface Station {
-  readonly handlers: Handlers;
+  readonly handlers: StationHandlers;
+  /** The one door for transports: roles, approvals and arguments checked before a handler runs. */
+  readonly dispatch: Dispatch;
   readonly events: StationEventBus;
   readonly ledger: Ledger;
   readonly pool: Pool;
+  readonly jobs: Jobs;
+  readonly accounts: Accounts;
   close(): Promise<void>;
 }
 
-export function ledgerView(e: LedgerEntry): LedgerEntryView {
-  return { seq: e.seq, time: e.time, type: e.type, data: e.data, hash: e.hash };
+/** A fresh transport context: one per window, per browser-host run, per CLI process. */
+export function transportContext(host: string, signal: AbortSignal = new AbortController().signal): TransportContext & { session: SessionSlot } {
+  return { host, session: {}, signal };
 }
 
 export function openStation(config: StationConfig): Station {
   const now = config.now ?? (() => new Date());
-  prepareDataDir(config.dataDir);
-  const lock = lockDataDir(config.dataDir);
+  const mode = config.mode ?? 'create';
+  checkDataDirPath(config.dataDir);
+  if (mode !== 'create' && !hasStation(config.dataDir, LEDGER_FILE)) {
+    throw new StationFailure('no-data-dir', `There is no station in ${config.dataDir}.`);
+  }
+  const readOnly = mode === 'read';
+  if (!readOnly) prepareDataDir(config.dataDir);
+  const lock: DataDirLock = readOnly ? { release: () => undefined } : lockDataDir(config.dataDir);
   let ledger: Ledger | undefined;
   let master: MasterKey | undefined;
+  let pool: Pool | undefined;
   try {
     const settings = resolveSettings(config);
-    ledger = Ledger.open(config.dataDir, now);
-    master = openMasterKey(config.dataDir, settings.masterKey);
-    const pool = new Pool(join(config.dataDir, 'pool'), ledger, master, settings.policy, now);
-    pool.recover();
-    const entropy = defaultEntropyProvider(ledger, now, settings.entropy);
+    ledger = Ledger.open(config.dataDir, now, { readOnly });
+    master = readOnly ? undefined : openMasterKey(config.dataDir, settings.masterKey);
+    pool = new Pool(join(config.dataDir, 'pool'), ledger, master, settings.policy, now);
+    const accounts = new Accounts(config.dataDir, ledger, settings.operators, now, readOnly);
+    const events = new StationEventBus();
+    const jobs = new Jobs(ledger, events, now);
+    if (!readOnly) {
+      pool.recover();
+      jobs.recover();
+    }
+    const core: Core = {
+      config,
+      settings,
+      ledger,
+      pool,
+      entropy: defaultEntropyProvider(ledger, now, settings.entropy),
+      accounts,
+      gate: new OperatorGate(accounts, now),
+      jobs,
+      events,
+      now,
+      session: { version: VERSION, dataDir: config.dataDir, startedAt: now().toISOString(), host: config.host },
+    };
     const m = master;
-    return compose(config, ledger, pool, entropy, settings.sources, () => {
-      m.close();
+    return compose(core, () => {
+      m?.close();
       lock.release();
-    }, now);
+    });
   } catch (e) {
+    void pool?.close();
     master?.close();
     ledger?.close();
     lock.release();
@@ -64,127 +97,35 @@ function openMasterKey(dataDir: string, settings: MasterKeySettings): MasterKey 
   return TokenMasterKey.open({ ...settings.pkcs11, keyLabel: settings.pkcs11.keyLabel ?? 'dske-station-master', pin });
 }
 
-function compose(
-  config: StationConfig,
-  ledger: Ledger,
-  pool: Pool,
-  entropy: EntropyProvider,
-  defaultSources: readonly string[],
-  releaseLock: () => void,
-  now: () => Date,
-): Station {
-  const events = new StationEventBus();
+function compose(core: Core, release: () => void): Station {
+  const { ledger, events, pool, jobs, accounts } = core;
   ledger.onAppend((e) => events.emit('ledger.appended', ledgerView(e)));
-  const session: SessionInfo = { version: VERSION, dataDir: config.dataDir, startedAt: now().toISOString(), host: config.host };
-  let busy: string | null = null;
-  let running: Promise<unknown> = Promise.resolve();
-  const configured = new Set(['os', ...defaultSources.map(canonicalSpec)]);
-
-  /**
-   * The window and the browser host may use only the sources named in the station's settings: a page
-   * must never point generation at a path of its choosing (a file it knows would become PSRD).
-   * The CLI is run by the operator at the station's own shell, and may name any source.
-   */
-  function allowedSources(specs: readonly string[]): readonly string[] {
-    if (config.host === 'cli' || config.host === 'test') return specs;
-    for (const s of specs) {
-      if (!configured.has(canonicalSpec(s))) throw new StationFailure('forbidden', `${s} is not one of this station's configured entropy sources; an operator adds it to station.json first.`);
-    }
-    return specs;
-  }
-
-  /** One pool-changing operation at a time: two at once could race on the same bytes. */
-  async function exclusive<T>(what: string, run: () => Promise<T>): Promise<T> {
-    if (busy) throw new StationFailure('busy', `The station is busy (${busy}); try again when it has finished.`);
-    busy = what;
-    const op = run();
-    running = op.catch(() => undefined);
-    try {
-      return await op;
-    } finally {
-      busy = null;
-    }
-  }
-
-  /** One generation: sources → health tests → conditioning → encrypted segments, with progress events. */
-  async function generate(args: ArgsOf<'pool', 'generate'>): Promise<ResultOf<'pool', 'generate'>> {
-    const stream = await entropy.open(allowedSources(args.sources ?? defaultSources));
-    const started = Date.now();
-    let lastEmit = 0;
-    const progress = (phase: PoolProgress['phase'], done: number): void => {
-      const t = Date.now();
-      if (phase === 'generating' && t - lastEmit < 200 && done < args.bytes) return;
-      lastEmit = t;
-      const rate = done / Math.max((t - started) / 1000, 1e-3);
-      events.emit('pool.progress', {
-        phase, bytesDone: done, bytesTotal: args.bytes, bytesPerSecond: Math.round(rate),
-        etaSeconds: rate > 0 && done < args.bytes ? Math.round((args.bytes - done) / rate) : done >= args.bytes ? 0 : null,
-        sources: stream.health(),
-      });
-    };
-    try {
-      progress('start-up test', 0);
-      const { segmentIds } = await pool.generate(stream, args.bytes, (p) => progress('generating', p.bytesDone), args.resumes);
-      progress('done', args.bytes);
-      return { bytes: args.bytes, segmentIds, label: stream.provenance().label };
-    } catch (e) {
-      progress('failed', 0);
-      throw e;
-    } finally {
-      await stream.close();
-    }
-  }
-
-  const handlers: Handlers = {
-    session: {
-      info: async () => session,
-    },
-    pool: {
-      status: async () => pool.status(),
-      segments: async ({ offset, limit }) => pool.segments(offset ?? 0, limit ?? 100),
-      generate: (args) => exclusive('generating pool', () => generate(args)),
-      destroyExpired: () => exclusive('destroying expired segments', async () => pool.destroyExpired()),
-      // Spec §10 refresh: destroy what is past its age, then generate as much again from the configured sources.
-      refresh: () =>
-        exclusive('refreshing the pool', async () => {
-          const destroyed = pool.destroyExpired();
-          if (destroyed.destroyedBytes === 0) return { ...destroyed, generatedBytes: 0 };
-          const made = await generate({ bytes: destroyed.destroyedBytes });
-          return { ...destroyed, generatedBytes: made.bytes };
-        }),
-    },
-    devices: {
-      listSources: () => entropy.list(defaultSources),
-      testSource: ({ spec }) => exclusive('testing an entropy source', () => entropy.test(allowedSources([spec])[0])),
-      acknowledgeSource: ({ spec, operator }) => exclusive('acknowledging an entropy source', () => entropy.acknowledge(spec, operator)),
-    },
-    audit: {
-      ledger: async ({ afterSeq, limit }) => {
-        const all = ledger.entries();
-        const from = afterSeq === undefined ? Math.max(0, all.length - (limit ?? 100)) : afterSeq + 1;
-        return all.slice(from, from + (limit ?? 100)).map(ledgerView);
-      },
-      verify: async () => ledger.verify(),
-    },
-  };
-
-  const watch = config.watchDevicesMs ? watchDevices(() => entropy.list(defaultSources), (r) => events.emit('devices.changed', r), config.watchDevicesMs) : undefined;
+  const handlers = stationHandlers(core);
+  const dispatch = createDispatch({ contract: stationApi, handlers, gate: core.gate, log: (l) => console.error(l) });
+  const list = (): ReturnType<typeof core.entropy.list> => core.entropy.list(core.settings.sources);
+  const watch = core.config.watchDevicesMs ? watchDevices(list, (r) => events.emit('devices.changed', r), core.config.watchDevicesMs) : undefined;
   ledger.onAppend((e) => {
     if (e.type.startsWith('entropy.')) watch?.poke();
   });
-
+  let closing: Promise<void> | undefined;
   return {
     handlers,
+    dispatch,
     events,
     ledger,
     pool,
-    async close() {
-      watch?.stop();
-      // A running operation finishes (and records its end) before the ledger and the worker go away.
-      await running;
-      await pool.close();
-      ledger.close();
-      releaseLock();
+    jobs,
+    accounts,
+    close() {
+      closing ??= (async () => {
+        watch?.stop();
+        // Running jobs are asked to stop and record their end before the ledger and the worker go away.
+        await jobs.cancelAll();
+        await pool.close();
+        ledger.close();
+        release();
+      })();
+      return closing;
     },
   };
 }

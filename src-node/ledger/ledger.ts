@@ -24,18 +24,25 @@ export class Ledger {
   /** Bytes of whole, durable entries: where the next entry is written. */
   private size: number;
   private broken = false;
+  private readonly readOnly: boolean;
 
-  private constructor(readonly path: string, fd: number, entries: LedgerEntry[]) {
+  private constructor(readonly path: string, fd: number, entries: LedgerEntry[], readOnly = false) {
     this.fd = fd;
+    this.readOnly = readOnly;
     this.list = entries;
     this.size = fstatSync(fd).size;
   }
 
-  /** Opens (or creates) the ledger in dir, verifying every entry; refuses a broken chain. */
-  static open(dir: string, now: () => Date = () => new Date()): Ledger {
+  /**
+   * Opens (or creates) the ledger in dir, verifying every entry; refuses a broken chain. Read-only, it
+   * creates and repairs nothing: a torn last line (perhaps another process's append in flight) is left
+   * alone and not counted, and every append is refused.
+   */
+  static open(dir: string, now: () => Date = () => new Date(), opts: { readOnly?: boolean } = {}): Ledger {
     const path = join(dir, LEDGER_FILE);
     const fresh = !existsSync(path);
-    const fd = openSync(path, fresh ? 'a+' : 'r+', 0o600);
+    if (fresh && opts.readOnly) throw new StationFailure('no-data-dir', `There is no station ledger in ${dir}.`);
+    const fd = openSync(path, opts.readOnly ? 'r' : fresh ? 'a+' : 'r+', 0o600);
     try {
       const text = fresh ? '' : readFileSync(path, 'utf8');
       let body = text;
@@ -44,12 +51,15 @@ export class Ledger {
         const cut = text.lastIndexOf('\n') + 1;
         tornBytes = Buffer.byteLength(text.slice(cut));
         body = text.slice(0, cut);
-        ftruncateSync(fd, Buffer.byteLength(body));
-        fsyncSync(fd);
+        if (!opts.readOnly) {
+          ftruncateSync(fd, Buffer.byteLength(body));
+          fsyncSync(fd);
+        }
       }
       const check = verifyText(body);
       if (!check.ok) throw new StationFailure('ledger-corrupt', `The ledger failed verification: ${check.problem}.`);
-      const ledger = new Ledger(path, fd, check.list);
+      const ledger = new Ledger(path, fd, check.list, opts.readOnly);
+      if (opts.readOnly) return ledger;
       if (tornBytes > 0) ledger.append('ledger.torn-tail-removed', { bytes: tornBytes }, now);
       return ledger;
     } catch (e) {
@@ -63,6 +73,7 @@ export class Ledger {
     const last = this.list[this.list.length - 1];
     const seq = last ? last.seq + 1 : 0;
     const prev = last ? last.hash : GENESIS;
+    if (this.readOnly) throw new StationFailure('read-only', 'This command only reads the station; it cannot record anything.');
     if (this.broken) throw new StationFailure('ledger-write', 'The ledger could not be repaired after a failed write; restart the station, which cuts off the torn entry.');
     const time = now().toISOString();
     // Hash exactly what is stored: the canonical JSON of the stored copy, not the caller's object

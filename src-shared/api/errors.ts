@@ -1,27 +1,16 @@
-// The station's error vocabulary. Codes are stable (tests, the CLI's --json output and the UI key on
-// them); messages are plain sentences for the person at the desk.
-export const errorCodes = {
+// The error codes every API shares, whatever its namespaces. Codes are stable (tests, the CLI's --json
+// output and the UI key on them); messages are plain sentences for the person at the desk. Each
+// namespace adds its own codes in its own file.
+export const commonErrors = {
   'bad-request': 'The request was malformed and was not carried out.',
   'unknown-call': 'The station does not offer that operation.',
-  'forbidden': 'This request did not come from the station window and was refused.',
-  'unauthorized': 'The access token is missing or wrong.',
-  'busy': 'The station is busy with another operation; try again when it has finished.',
+  forbidden: 'This request did not come from the station window and was refused.',
+  unauthorized: 'The access token is missing or wrong.',
+  usage: 'The command was not written correctly.',
   'data-dir': 'The station data directory cannot be used.',
+  'no-data-dir': 'There is no station data directory there.',
+  'read-only': 'The station was opened to read only; nothing can be changed.',
   'data-dir-locked': 'Another station process is using this data directory.',
-  'ledger-corrupt': 'The ledger failed verification; the station stopped to avoid making things worse.',
-  'ledger-write': 'The ledger could not be written; nothing was changed.',
-  'entropy-failed': 'An entropy source failed its health tests; nothing it produced was added to the pool.',
-  'entropy-source': 'An entropy source could not be used.',
-  'source-not-found': 'No such entropy source is configured or connected.',
-  'pool-insufficient': 'The pool does not hold enough unallocated PSRD for this.',
-  'disk-full': 'The disk is full; nothing was added to the pool.',
-  'io': 'A read or write failed.',
-  'master-key': 'The station master key is unavailable.',
-  'internal': 'Something went wrong inside the station; nothing was changed.',
+  io: 'A read or write failed.',
+  internal: 'Something went wrong inside the station; nothing was changed.',
 } as const;
-
-export type ErrorCode = keyof typeof errorCodes;
-
-export function isErrorCode(x: unknown): x is ErrorCode {
-  return typeof x === 'string' && Object.prototype.hasOwnProperty.call(errorCodes, x);
-}

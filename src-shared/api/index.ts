@@ -2,5 +2,6 @@ export * from './result';
 export * from './errors';
 export * from './validate';
 export * from './contract';
-export * from './types';
+export * from './dispatch';
+export * from './station-api';
 export type * from './client';

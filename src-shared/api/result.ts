@@ -1,6 +1,6 @@
 // Every call across a process boundary returns a value, never throws: Electron serializes only an
 // error's message, so codes travel as data (the Signal Desktop pattern, see STYLE.md).
-import type { ErrorCode } from './errors';
+import type { ErrorCode } from './station-api';
 
 export interface StationError {
   readonly code: ErrorCode;

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import { startBrowserHost, type BrowserHost } from '../../src-main/browser-host/server';
-import { openTestStation, type TestStation } from '../support/station';
+import { enrolPeople, openTestStation, passphraseOf, PEOPLE, type TestStation } from '../support/station';
 
 let ts: TestStation;
 let host: BrowserHost;
@@ -13,11 +13,18 @@ beforeAll(async () => {
   ts = openTestStation();
   const status = ts.station.handlers.pool.status;
   // Count what reaches the core, to prove refused requests never do.
-  (ts.station.handlers.pool as { status: typeof status }).status = async (a) => {
+  (ts.station.handlers.pool as { status: typeof status }).status = async (a, c) => {
     calls++;
-    return status(a);
+    return status(a, c);
   };
   host = await startBrowserHost({ station: ts.station, rendererDir: 'out/renderer' });
+  await enrolPeople(ts.station);
+  const signIn = await send('/api/call/operators.signIn', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${host.token}` },
+    body: JSON.stringify({ name: PEOPLE.operator.name, passphrase: passphraseOf(PEOPLE.operator.name) }),
+  });
+  expect(JSON.parse(signIn.body)).toMatchObject({ ok: true });
 });
 afterAll(async () => {
   await host.close();

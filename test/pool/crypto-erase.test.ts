@@ -51,7 +51,7 @@ let ts: TestStation;
 let id: string;
 beforeEach(async () => {
   ts = openTestStation();
-  const { segmentIds } = await ts.station.pool.generate(canaryStream(), 4 * CHUNK);
+  const { segmentIds } = await ts.station.pool.generate(canaryStream(), 4 * CHUNK, { job: 'job-0000000000000001' });
   id = segmentIds[0];
 });
 afterEach(() => ts.cleanup());

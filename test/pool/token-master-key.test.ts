@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pkcs11AesKey } from '../../hardware/hsm/pkcs11-aes-key';
 import { openStation } from '../../src-main/station/station';
-import { tempDir } from '../support/station';
+import { OP, tempDir } from '../support/station';
 
 const MODULE = '/usr/lib/softhsm/libsofthsm2.so';
 const haveSoftHsm = existsSync(MODULE);
@@ -37,7 +37,7 @@ describe.skipIf(!haveSoftHsm)('master key in a PKCS#11 token (SoftHSM2)', () => 
     process.env.DSKE_TOKEN_PIN = PIN;
     const dir = stationDir();
     let station = openStation({ dataDir: dir, host: 'test' });
-    const { segmentIds } = await station.handlers.pool.generate({ bytes: 200_000 });
+    const { segmentIds } = await station.handlers.pool.generate({ bytes: 200_000 }, OP);
     const first = Buffer.concat([...station.pool.read(segmentIds[0], 0, 131072)]);
     await station.close();
     expect(existsSync(join(dir, 'keys', 'master.key'))).toBe(false);

@@ -1,7 +1,7 @@
 // The preload exposes exactly the station API — one namespaced, frozen object — and nothing of
 // Electron: no ipcRenderer, no event objects (Electron checklist 20).
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { stationApi } from '../../src-shared/api/contract';
+import { stationApi } from '../../src-shared/api/station-api';
 
 const exposed: Record<string, unknown> = {};
 const ipc = {

@@ -3,9 +3,9 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SourceReport } from '../../src-shared/api/types';
+import type { SourceReport } from '../../src-shared/api/devices';
 import { openStation, type Station } from '../../src-main/station/station';
-import { tempDir } from '../support/station';
+import { OP, tempDir } from '../support/station';
 
 let station: Station | undefined;
 let dir: string;
@@ -33,14 +33,14 @@ describe('device events', () => {
     station = openStation({ dataDir: dir, host: 'test', watchDevicesMs: 50 });
     const spec = `file:${device}`;
     const state = (r: SourceReport): string | undefined => r.sources.find((x) => x.spec === spec)?.state;
-    expect(state(await station.handlers.devices.listSources({}))).toBe('absent');
+    expect(state(await station.handlers.devices.listSources({}, OP))).toBe('absent');
 
     const appeared = next(station, (r) => state(r) === 'ok');
     writeFileSync(device, Buffer.alloc(1 << 16, 7)); // present, and stuck at one value
     expect(state(await appeared)).toBe('ok');
 
     const failed = next(station, (r) => state(r) === 'failed');
-    expect((await station.handlers.devices.testSource({ spec })).passed).toBe(false);
+    expect((await station.handlers.devices.testSource({ spec }, OP)).passed).toBe(false);
     expect(state(await failed)).toBe('failed');
   });
 });

@@ -8,7 +8,7 @@ import { openStation, type Station } from '../../src-main/station/station';
 import { StationFailure } from '../../src-shared/api/result';
 import { PtyDevice, socatMissing } from '../entropy/helpers/pty-device';
 import { keystream } from '../entropy/helpers/bytes';
-import { SMALL_POLICY, tempDir } from '../support/station';
+import { OP, SMALL_POLICY, tempDir } from '../support/station';
 
 let device: PtyDevice;
 let dir: string;
@@ -79,36 +79,37 @@ describe.skipIf(socatMissing)('a hardware source that fails mid-generation', () 
     const spec = `serial:${device.devicePath}:truerng`;
     const feeder = feed();
     let station = open();
-    const good = await station.handlers.pool.generate({ bytes: 64 * 1024, sources: [spec] });
+    const good = await station.handlers.pool.generate({ bytes: 64 * 1024, sources: [spec] }, OP);
     expect(good.label).toBe('information-theoretic');
-    const before = (await station.handlers.pool.status({})).unallocatedBytes;
+    const before = (await station.handlers.pool.status({}, OP)).unallocatedBytes;
     await stopFeeding(feeder);
 
     const failing = feed(200 * 1024);
-    const err = await station.handlers.pool.generate({ bytes: 200 * 1024, sources: [spec] }).catch((e: unknown) => e);
+    const err = await station.handlers.pool.generate({ bytes: 200 * 1024, sources: [spec] }, OP).catch((e: unknown) => e);
     await stopFeeding(failing);
     expect(err).toBeInstanceOf(StationFailure);
     expect(err).toMatchObject({ code: 'entropy-failed' });
-    expect((await station.handlers.pool.status({})).unallocatedBytes).toBe(before);
+    expect((await station.handlers.pool.status({}, OP)).unallocatedBytes).toBe(before);
     expect(readdirSync(join(dir, 'pool')).filter((f) => f.endsWith('.partial'))).toEqual([]);
     const types = station.ledger.entries().map((e) => e.type);
-    expect(types.slice(-2)).toEqual(['entropy.source-failed', 'pool.generation-failed']);
+    expect(types.filter((t) => !t.startsWith('job.')).slice(-2)).toEqual(['entropy.source-failed', 'pool.generation-failed']);
     const failed = station.ledger.entries().find((e) => e.type === 'entropy.source-failed')!;
     expect(failed.data).toMatchObject({ source: spec, test: 'rct' });
 
     // Latched across a restart: refused before the device is even opened.
     await station.close();
     station = open();
-    await expect(station.handlers.pool.generate({ bytes: 1024, sources: [spec] })).rejects.toMatchObject({ code: 'entropy-failed', message: expect.stringContaining('latched FAILED') });
-    const listed = (await station.handlers.devices.listSources({})).sources.find((s) => s.spec === spec);
+    await expect(station.handlers.pool.generate({ bytes: 1024, sources: [spec] }, OP)).rejects.toMatchObject({ code: 'entropy-failed', message: expect.stringContaining('latched FAILED') });
+    const listed = (await station.handlers.devices.listSources({}, OP)).sources.find((s) => s.spec === spec);
     expect(listed).toMatchObject({ state: 'failed' });
 
-    expect(await station.handlers.devices.acknowledgeSource({ spec, operator: 'R. Operator' })).toEqual({ acknowledged: true });
-    expect(station.ledger.entries().at(-1)).toMatchObject({ type: 'entropy.source-acknowledged', data: { source: spec, operator: 'R. Operator', failureSeq: failed.seq } });
-    await expect(station.handlers.devices.acknowledgeSource({ spec, operator: 'R. Operator' })).rejects.toMatchObject({ code: 'bad-request' });
+    const approved = { ...OP, approver: { name: 'R. Approver', roles: ['operator' as const] } };
+    expect(await station.handlers.devices.acknowledgeSource({ spec }, approved)).toEqual({ acknowledged: true });
+    expect(station.ledger.entries().at(-1)).toMatchObject({ type: 'entropy.source-acknowledged', data: { source: spec, operator: OP.operator!.name, approver: 'R. Approver', failureSeq: failed.seq } });
+    await expect(station.handlers.devices.acknowledgeSource({ spec }, approved)).rejects.toMatchObject({ code: 'bad-request' });
 
     const again = feed();
-    const after = await station.handlers.pool.generate({ bytes: 64 * 1024, sources: [spec] });
+    const after = await station.handlers.pool.generate({ bytes: 64 * 1024, sources: [spec] }, OP);
     await stopFeeding(again);
     expect(after.bytes).toBe(64 * 1024);
     expect(station.ledger.verify().ok).toBe(true);
@@ -118,7 +119,7 @@ describe.skipIf(socatMissing)('a hardware source that fails mid-generation', () 
     const spec = `serial:${device.devicePath}:truerng`;
     const feeder = feed();
     const station = open();
-    await station.handlers.pool.generate({ bytes: 32 * 1024, sources: [spec, 'os'] });
+    await station.handlers.pool.generate({ bytes: 32 * 1024, sources: [spec, 'os'] }, OP);
     await stopFeeding(feeder);
     const seg = station.ledger.entries().find((e) => e.type === 'pool.segment-added')!;
     expect(seg.data).toMatchObject({ label: 'information-theoretic', sources: [spec, 'os'] });

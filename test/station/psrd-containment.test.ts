@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startBrowserHost, type BrowserHost } from '../../src-main/browser-host/server';
-import { openTestStation, type TestStation } from '../support/station';
+import { enrolPeople, openTestStation, passphraseOf, PEOPLE, type TestStation } from '../support/station';
 
 let ts: TestStation;
 let host: BrowserHost;
@@ -32,6 +32,8 @@ beforeAll(async () => {
       seen.push(Buffer.from(value!).toString('latin1'));
     }
   })();
+  await enrolPeople(ts.station);
+  await call('operators.signIn', { name: PEOPLE.operator.name, passphrase: passphraseOf(PEOPLE.operator.name) });
   await call('pool.generate', { bytes: 512 * 1024 });
   await call('pool.status', {});
   await call('audit.ledger', { limit: 1000 });

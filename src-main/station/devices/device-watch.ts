@@ -2,7 +2,7 @@
 // pulled, a source latched FAILED or acknowledged. Polling, because drivelist-style enumeration has no
 // events and usb's attach/detach needs a USB bus that not every station machine exposes; the timer is
 // unref'd so it never keeps a process alive.
-import type { SourceReport } from '../../src-shared/api/types';
+import type { SourceReport } from '../../../src-shared/api/devices';
 
 export interface DeviceWatch {
   /** Looks again now (after a change the station itself made). */

@@ -1,7 +1,7 @@
 // Which entropy sources are latched FAILED, as the ledger tells it (issue S3, part 2): a source that
 // failed its health tests stays failed — across restarts — until an operator's acknowledgement is
 // recorded. The ledger is the only record, so an auditor sees every failure and who re-enabled it.
-import type { Ledger } from '../../src-node/ledger/ledger';
+import type { Ledger } from '../../../src-node/ledger/ledger';
 
 export interface Latch {
   readonly source: string;

@@ -2,14 +2,19 @@
 // health-tested, conditioned stream for one generation, records every source failure in the ledger
 // before the failing read returns, keeps latched sources closed until an operator acknowledges them,
 // and reports what is present. PSRD never leaves as a string: only counts, states and provenance.
-import { existsSync } from 'node:fs';
-import { StationFailure } from '../../src-shared/api/result';
-import type { PoolProgress, SourceReport, SourceTestReport, SourceView } from '../../src-shared/api/types';
-import { enumerateSources, EntropySourceError, formatSourceSpec, parseSourceSpec } from '../../hardware/entropy';
-import { EntropyFailure, EntropyPipeline, type EntropyEvent } from './entropy';
-import type { Ledger } from '../../src-node/ledger/ledger';
-import type { EntropyStream } from './pool/pool';
+// A source that cannot be opened (issue S4) is only unavailable: the call fails with one plain sentence,
+// nothing goes to the ledger and nothing is latched, so it works as soon as it is plugged in.
+import { accessSync, constants, statSync } from 'node:fs';
+import { StationFailure } from '../../../src-shared/api/result';
+import type { PoolProgress } from '../../../src-shared/api/pool';
+import type { SourceReport, SourceTestReport, SourceView } from '../../../src-shared/api/devices';
+import { enumerateSources, EntropySourceError, formatSourceSpec, parseSourceSpec, type Enumeration, type SourceSpec } from '../../../hardware/entropy';
+import { EntropyFailure, EntropyPipeline, type EntropyEvent } from '../entropy';
+import { SourceUnavailable } from '../entropy/pipeline';
+import type { Ledger } from '../../../src-node/ledger/ledger';
+import type { EntropyStream } from '../pool/pool';
 import { latchedSources } from './source-latches';
+import type { Actor } from '../operators/accounts';
 
 export interface OpenEntropy extends EntropyStream {
   health(): PoolProgress['sources'];
@@ -35,15 +40,78 @@ export interface EntropyProvider {
   open(specs: readonly string[]): Promise<OpenEntropy>;
   list(configured: readonly string[]): Promise<SourceReport>;
   test(spec: string): Promise<SourceTestReport>;
-  acknowledge(spec: string, operator: string): Promise<{ acknowledged: boolean }>;
+  acknowledge(spec: string, actor: Actor): Promise<{ acknowledged: boolean }>;
 }
 
-/** Whether a configured source that enumeration did not list is there to be opened (paths only; devices by ID are enumerated). */
-function present(spec: string): boolean {
+/**
+ * One sentence a desk clerk can act on, for a source that cannot be opened, by the driver's error code.
+ * No errno text and no command: the window shows it too, and the CLI adds its own hint.
+ */
+export function unavailableSentence(spec: string, code: string): string {
+  const s = `The entropy source ${spec}`;
+  let parsed: SourceSpec | undefined;
+  try {
+    parsed = parseSourceSpec(spec);
+  } catch {
+    parsed = undefined;
+  }
+  const byPath = parsed?.kind === 'device-file' || (parsed?.kind === 'serial' && parsed.path !== undefined);
+  switch (code) {
+    case 'not-found':
+      return byPath ? `${s} is not connected or cannot be opened; check the cable or the path.` : `${s} is not connected; check that the device is plugged in and its cable is sound.`;
+    case 'ambiguous':
+      return `More than one connected device matches the entropy source ${spec}; unplug the extra one, or name the device's serial number in the station's settings.`;
+    case 'permission':
+      return `${s} is connected but cannot be opened, because another program is using it or this station may not read it; close that program, or ask the administrator to grant access.`;
+    case 'wrong-type':
+      return parsed?.kind === 'serial' ? `${s} is not a serial port; check the path.` : `${s} names a folder, not a device or a file; check the path.`;
+    case 'unsupported':
+      return `${s} cannot be used on this computer, which lacks the system support it needs; ask the administrator.`;
+    default:
+      return `${s} is there but did not open; reconnect the device or check the path, then try again.`;
+  }
+}
+
+type Presence = Pick<SourceView, 'state' | 'reason'>;
+
+/**
+ * Whether a configured source that enumeration did not list by its spec is there: absent (not there),
+ * unavailable (there, but it cannot be opened) or ok. Looks without opening anything: opening a serial
+ * RNG sets DTR and starts it streaming, which a listing must not do.
+ */
+function presence(spec: string, found: Enumeration): Presence {
   const parsed = parseSourceSpec(spec);
-  if (parsed.kind === 'os') return true;
-  if (parsed.kind === 'device-file' || (parsed.kind === 'serial' && parsed.path)) return existsSync(parsed.path!);
-  return false;
+  const absent = (code = 'not-found'): Presence => ({ state: 'absent', reason: unavailableSentence(spec, code) });
+  const unavailable = (code: string): Presence => ({ state: 'unavailable', reason: unavailableSentence(spec, code) });
+  if (parsed.kind === 'os') return { state: 'ok' };
+  if (parsed.kind === 'device-file' || (parsed.kind === 'serial' && parsed.path !== undefined)) {
+    const path = parsed.path as string;
+    const serial = parsed.kind === 'serial';
+    if (serial && found.sources.some((f) => f.kind === 'serial' && f.path?.toUpperCase() === path.toUpperCase())) return { state: 'ok' };
+    if (!path.startsWith('/')) return absent(); // a COM port the port list does not show
+    let st;
+    try {
+      st = statSync(path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      return code === 'ENOENT' || code === 'ENOTDIR' ? absent() : unavailable(code === 'EACCES' || code === 'EPERM' ? 'permission' : 'io');
+    }
+    if (serial ? !st.isCharacterDevice() : st.isDirectory()) return unavailable('wrong-type');
+    try {
+      accessSync(path, serial ? constants.R_OK | constants.W_OK : constants.R_OK);
+    } catch {
+      return unavailable('permission');
+    }
+    return { state: 'ok' };
+  }
+  // Bound by USB identity: count the matching devices the enumeration saw.
+  const kind = parsed.kind;
+  const want = parsed as { vendorId?: string; productId?: string; serial?: string };
+  const matches = found.sources.filter((f) => f.kind === kind && f.vendorId === want.vendorId && f.productId === want.productId && (want.serial === undefined || f.serial === want.serial));
+  if (matches.length > 1) return unavailable('ambiguous');
+  if (matches.length === 1) return { state: 'ok' };
+  const busMissing = found.warnings.some((w) => w.bus === (kind === 'usb' ? 'usb' : 'serial') && w.code === 'unsupported');
+  return absent(busMissing ? 'unsupported' : 'not-found');
 }
 
 /** The canonical form of a spec, so that `serial:/dev/ttyACM0` and its twin name one latch. */
@@ -57,10 +125,21 @@ export function canonicalSpec(spec: string): string {
 
 const TEST_NAMES: Readonly<Record<string, string>> = { rct: 'repetition count', apt: 'adaptive proportion', source: 'device' };
 
+/** What a source that failed while in use did, in plain words (the driver's text stays in the ledger). */
+const SOURCE_FAILURES: Readonly<Record<string, string>> = {
+  stalled: 'stopped sending samples',
+  unplugged: 'was disconnected while in use',
+  exhausted: 'ran out of samples',
+};
+
 function toStationFailure(e: unknown): unknown {
+  if (e instanceof SourceUnavailable) return new StationFailure('source-unavailable', unavailableSentence(e.source.spec, e.code));
   if (e instanceof EntropyFailure) {
-    const what = e.info.test === 'source' ? `stopped delivering samples (${e.info.reason})` : `failed its ${TEST_NAMES[e.info.test]} health test (${e.info.reason})`;
-    return new StationFailure('entropy-failed', `${e.info.source.label} ${what}. Nothing it produced since its last good test was used. Check the device, then acknowledge it (Sources, or \`dske-station sources ack ${e.info.source.spec}\`).`);
+    const what = e.info.test === 'source' ? (SOURCE_FAILURES[e.info.code] ?? 'stopped delivering samples') : `failed its ${TEST_NAMES[e.info.test]} health test`;
+    return new StationFailure(
+      'entropy-failed',
+      `${e.info.source.label} ${what}, and nothing it produced since its last good test was used; check the device, then an operator acknowledges it, with a second operator's approval.`,
+    );
   }
   if (e instanceof EntropySourceError) {
     const code = e.code === 'not-found' || e.code === 'ambiguous' ? 'source-not-found' : 'entropy-source';
@@ -74,7 +153,7 @@ export function defaultEntropyProvider(ledger: Ledger, now: () => Date, settings
     const latched = latchedSources(ledger);
     for (const s of specs) {
       const l = latched.get(s);
-      if (l) throw new StationFailure('entropy-failed', `${s} is latched FAILED since ${l.time} (${l.test}: ${l.reason}); an operator must acknowledge it (\`dske-station sources ack ${s}\`) before it is used again.`);
+      if (l) throw new StationFailure('entropy-failed', `${s} is latched FAILED since ${l.time} (${l.test === 'source' ? 'it stopped delivering samples' : `it failed its ${TEST_NAMES[l.test] ?? l.test} health test`}); after checking the device, an operator acknowledges it, with a second operator's approval, before it is used again.`);
     }
   }
 
@@ -110,6 +189,13 @@ export function defaultEntropyProvider(ledger: Ledger, now: () => Date, settings
       if (new Set(specs).size !== specs.length) throw new StationFailure('bad-request', 'The same entropy source is named twice; XOR needs independent sources.');
       refuseLatched(specs);
       const p = pipeline(specs);
+      // Opened now, so that a missing source stops the call before a generation is recorded as started.
+      try {
+        await p.open();
+      } catch (e) {
+        await p.close();
+        throw toStationFailure(e);
+      }
       return {
         async readInto(target) {
           try {
@@ -142,7 +228,7 @@ export function defaultEntropyProvider(ledger: Ledger, now: () => Date, settings
       for (const raw of configured) {
         const spec = canonicalSpec(raw);
         const seen = views.get(spec);
-        views.set(spec, seen ? { ...seen, configured: true } : { spec, label: spec, kind: parseSourceSpec(spec).kind, configured: true, ...(latched.has(spec) ? state(spec) : { state: present(spec) ? 'ok' : 'absent' }) });
+        views.set(spec, seen ? { ...seen, configured: true } : { spec, label: spec, kind: parseSourceSpec(spec).kind, configured: true, ...(latched.has(spec) ? state(spec) : presence(spec, found)) });
       }
       for (const [spec] of latched) if (!views.has(spec)) views.set(spec, { spec, label: spec, kind: parseSourceSpec(spec).kind, configured: false, ...state(spec) });
       return { sources: [...views.values()], warnings: found.warnings.map((w) => w.message) };
@@ -152,6 +238,13 @@ export function defaultEntropyProvider(ledger: Ledger, now: () => Date, settings
       const spec = canonicalSpec(rawSpec);
       refuseLatched([spec]);
       const p = pipeline([spec]);
+      // A source that cannot be opened is no test result: the call fails, and nothing is latched.
+      try {
+        await p.open();
+      } catch (e) {
+        await p.close();
+        throw toStationFailure(e);
+      }
       const sample = new Uint8Array(256 * 1024);
       try {
         await p.readInto(sample);
@@ -170,11 +263,11 @@ export function defaultEntropyProvider(ledger: Ledger, now: () => Date, settings
       }
     },
 
-    async acknowledge(rawSpec, operator) {
+    async acknowledge(rawSpec, actor) {
       const spec = canonicalSpec(rawSpec);
       const latch = latchedSources(ledger).get(spec);
       if (!latch) throw new StationFailure('bad-request', `${spec} is not latched FAILED; there is nothing to acknowledge.`);
-      ledger.append('entropy.source-acknowledged', { source: spec, operator, failureSeq: latch.seq }, now);
+      ledger.append('entropy.source-acknowledged', { source: spec, operator: actor.operator, approver: actor.approver, actor, failureSeq: latch.seq }, now);
       return { acknowledged: true };
     },
   };

@@ -3,8 +3,10 @@
 // best one). read(n) yields exactly n conditioned bytes or throws EntropyFailure; a failing source is
 // latched FAILED, everything it produced since its last released window is dropped, and an event goes
 // to onEvent (the caller turns it into a ledger entry). The operator's acknowledge() re-arms it.
+// A source that cannot be opened at all (absent, busy, not a device) produced nothing to contain: it is
+// not latched and no event is sent; the read rejects with SourceUnavailable (issue S4).
 // PSRD never becomes a string here: events, errors and stats carry counts and provenance, never bytes.
-import { createSource, EntropySourceError, type CreateSourceOptions, type EntropySource, type SourceProvenance } from '../../../hardware/entropy';
+import { createSource, EntropySourceError, type CreateSourceOptions, type EntropySource, type EntropySourceErrorCode, type SourceProvenance } from '../../../hardware/entropy';
 import { conditionerFor, type Conditioner, type ConditionerDescription } from './conditioner';
 import { DEFAULT_ALPHA, type HealthParameters } from './cutoffs';
 import { HealthMonitor, type HealthFailure, type HealthState } from './health';
@@ -49,6 +51,24 @@ export class EntropyFailure extends Error {
   }
   get code(): string {
     return this.info.code;
+  }
+}
+
+/**
+ * A source could not be opened (not connected, busy, refused, not a device). Nothing was read from it,
+ * so nothing is latched and no failure event is sent: once the cause is fixed, the next open just works.
+ * `code` is the driver's EntropySourceError code; `reason` is the driver's technical text, for logs only.
+ */
+export class SourceUnavailable extends Error {
+  override readonly name = 'SourceUnavailable';
+  constructor(
+    readonly sourceId: string,
+    readonly source: SourceProvenance,
+    readonly code: EntropySourceErrorCode,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Entropy source ${sourceId} cannot be opened: ${reason}`, options);
   }
 }
 
@@ -191,6 +211,20 @@ export class EntropyPipeline {
     return this.serialized(() => this.readNow(target));
   }
 
+  /**
+   * Opens every source not open yet, without reading, so that a caller learns before it starts that a
+   * source is missing. A latched source rejects with EntropyFailure; one that cannot be opened with
+   * SourceUnavailable (not latched). Reads open lazily too, so this is optional.
+   */
+  open(): Promise<void> {
+    return this.serialized(async () => {
+      for (const lane of this.lanes) if (lane.failure) throw new EntropyFailure(lane.failure, true);
+      const results = await Promise.allSettled(this.lanes.map((lane) => this.ensureOpen(lane)));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    });
+  }
+
   /** The operator re-enables a FAILED source; its next use opens it afresh and repeats the start-up test. */
   acknowledge(sourceId: string, operator: string): Promise<boolean> {
     return this.serialized(async () => {
@@ -278,7 +312,8 @@ export class EntropyPipeline {
         if (r.status === 'fulfilled') this.lanes[i]?.surplus.unshift((targets[i] as Uint8Array).slice());
       });
       for (const t of targets) t.fill(0);
-      throw rejected.find((e) => !(e instanceof Aborted));
+      // A latched failure (recorded by onEvent) is the more serious news than a source that did not open.
+      throw rejected.find((e) => e instanceof EntropyFailure) ?? rejected.find((e) => !(e instanceof Aborted));
     }
     for (let i = 1; i < targets.length; i++) {
       xorInto(out, targets[i] as Uint8Array);
@@ -311,7 +346,7 @@ export class EntropyPipeline {
         for (const view of res.released) off = this.place(lane, lane.conditioner.push(view), target, off);
       }
     } catch (e) {
-      if (e instanceof EntropyFailure) abort.stop = true;
+      if (e instanceof EntropyFailure || e instanceof SourceUnavailable) abort.stop = true;
       throw e;
     }
     if (off < n) {
@@ -333,10 +368,11 @@ export class EntropyPipeline {
   private async ensureOpen(lane: Lane): Promise<void> {
     if (lane.open) return;
     let warnings: readonly string[];
+    const opening = lane.source.open();
     try {
-      warnings = (await this.watchdog(lane.source.open(), `${lane.id} open`)).warnings;
+      warnings = (await this.watchdog(opening, `${lane.id} open`)).warnings;
     } catch (e) {
-      throw await this.failLane(lane, e);
+      throw await this.unavailable(lane, opening, e);
     }
     lane.open = true;
     lane.monitor.start();
@@ -373,6 +409,21 @@ export class EntropyPipeline {
   private dropSurplus(lane: Lane): void {
     for (const s of lane.surplus) s.fill(0);
     lane.surplus = [];
+  }
+
+  /**
+   * An open that failed: no sample was read, so there is nothing to drop and nothing to latch. The source
+   * is closed (also if an open the watchdog gave up on settles later), so the next open starts afresh.
+   */
+  private async unavailable(lane: Lane, opening: Promise<unknown>, cause: unknown): Promise<SourceUnavailable> {
+    void opening.then(
+      () => (lane.open ? undefined : lane.source.close().catch(() => undefined)),
+      () => undefined,
+    );
+    await lane.source.close().catch(() => undefined);
+    const code = cause instanceof EntropySourceError ? cause.code : 'io';
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    return new SourceUnavailable(lane.id, lane.source.provenance, code, reason, { cause });
   }
 
   /** Latches the lane FAILED, drops what it has not delivered, closes the source, tells onEvent. */

@@ -1,7 +1,7 @@
 // The pool as the ledger tells it: replaying pool.* entries gives every segment's state. The ledger
 // is the record of truth; files on disk are checked against it at open (see recovery.ts).
 import type { LedgerEntry } from '../../../src-node/ledger/entry';
-import type { EntropyLabel } from '../../../src-shared/api/types';
+import type { EntropyLabel } from '../../../src-shared/api/pool';
 
 export interface SegmentRecord {
   readonly id: string;

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { StationFailure } from '../../../src-shared/api/result';
-import type { EntropyLabel, PoolStatus, SegmentPage, SegmentView } from '../../../src-shared/api/types';
+import type { EntropyLabel, PoolStatus, SegmentPage, SegmentView } from '../../../src-shared/api/pool';
 import type { Ledger } from '../../../src-node/ledger/ledger';
 import type { MasterKey } from '../../../src-node/psrd-store/master-key';
 import { workerSealer, type ChunkSealer } from '../../../src-node/psrd-store/chunk-sealer';
@@ -35,6 +35,18 @@ export interface GenerateProgress {
   readonly bytesTotal: number;
 }
 
+export interface GenerateOptions {
+  /** The job's id, recorded with every entry of this generation. */
+  readonly job: string;
+  /** The interrupted generation this one finishes. */
+  readonly resumes?: string;
+  /** Who asked, for the ledger. */
+  readonly actor?: Readonly<Record<string, string>>;
+  readonly onProgress?: (p: GenerateProgress) => void;
+  /** Throws when the job was cancelled; called before each chunk. */
+  readonly checkCancelled?: () => void;
+}
+
 const DAY_MS = 86_400_000;
 /** Finished segments whose fsync may still be running while the next is generated. */
 const UNSYNCED_SEGMENTS = 2;
@@ -46,11 +58,12 @@ export class Pool {
   constructor(
     readonly dir: string,
     private readonly ledger: Ledger,
-    private readonly master: MasterKey,
+    private readonly masterKey: MasterKey | undefined,
     readonly policy: PoolPolicy,
     private readonly now: () => Date = () => new Date(),
   ) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Opened to read only (status, show, verify), the station creates nothing and holds no master key.
+    if (masterKey) mkdirSync(dir, { recursive: true, mode: 0o700 });
     for (const e of ledger.entries()) this.state.apply(e);
     ledger.onAppend((e) => this.state.apply(e));
   }
@@ -133,10 +146,10 @@ export class Pool {
    * fsyncs of up to UNSYNCED_SEGMENTS finished segments overlap the generation of the next ones, so the
    * disk and the CPU work side by side; segments are recorded in the order they were written.
    */
-  async generate(stream: EntropyStream, bytes: number, onProgress?: (p: GenerateProgress) => void, resumes?: string): Promise<{ job: string; segmentIds: string[] }> {
-    const job = `job-${randomBytes(8).toString('hex')}`;
+  async generate(stream: EntropyStream, bytes: number, opts: GenerateOptions): Promise<{ job: string; segmentIds: string[] }> {
+    const { job, resumes, onProgress, checkCancelled, actor } = opts;
     const prov = stream.provenance();
-    this.ledger.append('pool.generation-started', { job, bytes, sources: prov.sources, label: prov.label, ...(resumes ? { resumes } : {}) }, this.now);
+    this.ledger.append('pool.generation-started', { job, bytes, sources: prov.sources, label: prov.label, ...(resumes ? { resumes } : {}), ...(actor ? { actor } : {}) }, this.now);
     const segmentIds: string[] = [];
     let done = 0;
     const finishing: { writer: SegmentWriter; durable: Promise<void> }[] = [];
@@ -161,6 +174,7 @@ export class Pool {
         const writer = await SegmentWriter.create(this.dir, `seg-${randomBytes(12).toString('hex')}`, this.policy.chunkBytes, this.master, this.sealer());
         try {
           for (let off = 0; off < segBytes; off += this.policy.chunkBytes) {
+            checkCancelled?.();
             const n = Math.min(this.policy.chunkBytes, segBytes - off);
             const chunk = n === buffer.length ? buffer : buffer.subarray(0, n);
             await stream.readInto(chunk);
@@ -195,6 +209,11 @@ export class Pool {
     return { job, segmentIds };
   }
 
+  private get master(): MasterKey {
+    if (!this.masterKey) throw new StationFailure('read-only', 'The station was opened to read only; the pool cannot be changed or read.');
+    return this.masterKey;
+  }
+
   /** The worker that encrypts and writes chunks, started on first use. */
   private sealer(): ChunkSealer {
     if (this.chunkSealer?.dead) this.chunkSealer = undefined; // a worker that died is replaced, not reused
@@ -208,22 +227,22 @@ export class Pool {
   }
 
   /** Destroys (crypto-erase + overwrite) unallocated segments older than the refresh age. */
-  destroyExpired(): { destroyedSegments: number; destroyedBytes: number } {
+  destroyExpired(actor?: Readonly<Record<string, string>>): { destroyedSegments: number; destroyedBytes: number } {
     const cutoff = this.now().getTime() - this.policy.refreshAfterDays * DAY_MS;
     let n = 0;
     let bytes = 0;
     for (const s of this.state.unallocated()) {
       if (Date.parse(s.createdAt) >= cutoff) continue;
       bytes += liveBytes(s);
-      this.destroySegment(s, 'expired');
+      this.destroySegment(s, 'expired', actor);
       n++;
     }
     return { destroyedSegments: n, destroyedBytes: bytes };
   }
 
   /** The ledger records the destruction first; recovery finishes it if the station stops midway. */
-  destroySegment(s: SegmentRecord, reason: string): void {
-    this.ledger.append('pool.segment-destroyed', { segment: s.id, bytes: s.bytes, reason, method: 'crypto-erase of chunk keys + best-effort overwrite' }, this.now);
+  destroySegment(s: SegmentRecord, reason: string, actor?: Readonly<Record<string, string>>): void {
+    this.ledger.append('pool.segment-destroyed', { segment: s.id, bytes: s.bytes, reason, method: 'crypto-erase of chunk keys + best-effort overwrite', ...(actor ? { actor } : {}) }, this.now);
     destroySegmentFiles(this.dir, s.id);
   }
 

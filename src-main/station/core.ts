@@ -1,0 +1,32 @@
+// What every namespace's handlers are built from: the station's parts, composed once by station.ts.
+import type { CallContext } from '../../src-shared/api/dispatch';
+import type { SessionInfo } from '../../src-shared/api/session';
+import type { Ledger } from '../../src-node/ledger/ledger';
+import type { ResolvedSettings, StationConfig } from './config';
+import type { EntropyProvider } from './devices/sources';
+import type { StationEventBus } from './events';
+import type { Jobs } from './jobs/jobs';
+import type { Accounts, Actor } from './operators/accounts';
+import type { Operator, OperatorGate } from './operators/gate';
+import type { Pool } from './pool/pool';
+
+export interface Core {
+  readonly config: StationConfig;
+  readonly settings: ResolvedSettings;
+  readonly ledger: Ledger;
+  readonly pool: Pool;
+  readonly entropy: EntropyProvider;
+  readonly accounts: Accounts;
+  readonly gate: OperatorGate;
+  readonly jobs: Jobs;
+  readonly events: StationEventBus;
+  readonly now: () => Date;
+  readonly session: Pick<SessionInfo, 'version' | 'dataDir' | 'startedAt' | 'host'>;
+}
+
+export type Ctx = CallContext<Operator>;
+
+/** Who made a call, for the ledger: from the call context, never from arguments. */
+export function actorOf(ctx: Ctx): Actor {
+  return { host: ctx.host, ...(ctx.operator ? { operator: ctx.operator.name } : {}), ...(ctx.approver ? { approver: ctx.approver.name } : {}) };
+}

@@ -1,0 +1,39 @@
+// The `audit` namespace: the ledger as auditors read it, and its verification end to end.
+import { call, returns } from './contract';
+import { integer, object, optional } from './validate';
+
+export interface LedgerEntryView {
+  readonly seq: number;
+  readonly time: string;
+  readonly type: string;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly hash: string;
+}
+
+export interface LedgerVerification {
+  readonly ok: boolean;
+  readonly entries: number;
+  readonly head: string;
+  readonly problem?: string;
+}
+
+const readers = ['auditor', 'operator', 'admin'] as const;
+
+export const auditCalls = {
+  ledger: call({
+    args: object({ afterSeq: optional(integer({ min: -1, max: Number.MAX_SAFE_INTEGER })), limit: optional(integer({ min: 1, max: 1000 })) }),
+    result: returns<LedgerEntryView[]>(),
+    access: readers,
+  }),
+  verify: call({ args: object({}), result: returns<LedgerVerification>(), access: readers }),
+} as const;
+
+export const auditErrors = {
+  'ledger-corrupt': 'The ledger failed verification; the station stopped to avoid making things worse.',
+  'ledger-write': 'The ledger could not be written; nothing was changed.',
+} as const;
+
+export interface AuditEvents {
+  'ledger.appended': LedgerEntryView;
+}
+export const auditEventNames = ['ledger.appended'] as const;
