@@ -4,6 +4,7 @@ import { accessSync, chmodSync, constants, linkSync, mkdirSync, readFileSync, re
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve, sep } from 'node:path';
 import { StationFailure } from '../src-shared/api/result';
+import { ioReason } from './io-reason';
 
 export const LOCK_FILE = 'station.lock';
 
@@ -71,9 +72,7 @@ export function prepareDataDir(dir: string): void {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chmodSync(dir, 0o700);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'the disk is full' : code === 'EROFS' ? 'the disk is read-only' : 'the system refused';
-    throw new StationFailure('data-dir', `The station folder ${dir} cannot be created (${why}).`);
+    throw new StationFailure('data-dir', `The station folder ${dir} cannot be created (${ioReason(e)}).`);
   }
 }
 
@@ -118,7 +117,7 @@ export function lockDataDir(dir: string): DataDirLock {
       return ownLock(path, mine);
     } catch (e) {
       rmSync(tmp, { force: true });
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new StationFailure('data-dir', `The data directory ${dir} cannot be locked (${(e as NodeJS.ErrnoException).code ?? 'error'}).`);
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new StationFailure('data-dir', `The station folder ${dir} cannot be locked (${ioReason(e)}).`);
     }
     const holder = readHolder(path);
     if (holder === undefined) continue; // released meanwhile

@@ -8,6 +8,7 @@ import { defaultEntropySettings, type EntropySettings } from './devices/sources'
 import type { SessionInfo } from '../../src-shared/api/session';
 import { defaultPolicy, type PoolPolicy } from './pool/pool';
 import { defaultOperatorSettings, type OperatorSettings } from './operators/accounts';
+import { ioReason } from '../../src-node/io-reason';
 
 export interface StationConfig {
   readonly dataDir: string;
@@ -76,8 +77,7 @@ export function resolveSettings(config: StationConfig): ResolvedSettings {
     try {
       text = readFileSync(path, 'utf8');
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new StationFailure('data-dir', `The station's settings file ${path} cannot be read (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : 'read error'}).`);
+      throw new StationFailure('data-dir', `The station's settings file ${path} cannot be read (${ioReason(e)}).`);
     }
     let raw: unknown;
     try {

@@ -5,6 +5,7 @@ import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync,
 import { join } from 'node:path';
 import { StationFailure } from '../../src-shared/api/result';
 import { GENESIS, canonicalJson, entryHash, parseLine, serialize, type LedgerData, type LedgerEntry } from './entry';
+import { ioReason } from '../io-reason';
 
 export const LEDGER_FILE = 'ledger.jsonl';
 
@@ -97,7 +98,7 @@ export class Ledger {
         this.broken = true;
       }
       const code = (e as NodeJS.ErrnoException).code === 'ENOSPC' ? 'disk-full' : 'ledger-write';
-      throw new StationFailure(code, `The ledger could not be written (${(e as NodeJS.ErrnoException).code ?? 'error'}); nothing was changed.`);
+      throw new StationFailure(code, `The ledger could not be written (${ioReason(e)}); nothing was changed.`);
     }
     this.size = size + line.length;
     this.list.push(entry);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { StationFailure } from '../../src-shared/api/result';
 import { WRAPPED_KEY_BYTES, type MasterKey } from './master-key';
 import type { ChunkSealer } from './chunk-sealer';
+import { ioReason } from '../io-reason';
 
 const SEG_MAGIC = Buffer.from('DSKESEG1', 'ascii');
 const KEY_MAGIC = Buffer.from('DSKEKEY1', 'ascii');
@@ -46,7 +47,7 @@ function ioFailure(e: unknown, what: string): StationFailure {
   if (e instanceof StationFailure) return e;
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC') return new StationFailure('disk-full', `The disk is full while ${what}; nothing was added to the pool.`);
-  return new StationFailure('io', `A ${what} failed (${code ?? 'error'}).`);
+  return new StationFailure('io', `A ${what} failed (${ioReason(e)}).`);
 }
 
 /**
