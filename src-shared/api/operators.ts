@@ -36,7 +36,7 @@ export interface OperatorView {
 }
 
 export const operatorsCalls = {
-  /** First run only: creates the first administrator when the station has no account yet, and signs them in. */
+  /** First run only: creates the first administrator (also a hub operator, to make the first pool) when the station has no account yet, and signs them in. */
   setup: call({ args: object({ name: operatorName, passphrase }), result: returns<SignedIn>(), access: 'public' }),
   signIn: call({ args: object({ name: operatorName, passphrase }), result: returns<SignedIn>(), access: 'public' }),
   signOut: call({ args: object({}), result: returns<{ signedOut: boolean }>(), access: 'signed-in' }),

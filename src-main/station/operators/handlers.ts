@@ -10,7 +10,8 @@ export function operatorsHandlers(core: Core): Handlers<{ operators: typeof oper
   return {
     setup: async ({ name, passphrase }, ctx) => {
       if (!accounts.empty) throw new StationFailure('setup-done', 'The station has its first administrator already; sign in instead.');
-      await accounts.create(name, ['admin'], passphrase, actorOf(ctx));
+      // The first person at a new hub sets it up and makes its first pool: administrator and hub operator.
+      await accounts.create(name, ['admin', 'operator'], passphrase, actorOf(ctx));
       return gate.open(ctx.session, name);
     },
     signIn: async ({ name, passphrase }, ctx) => {
