@@ -4,6 +4,8 @@
 // and reports what is present. PSRD never leaves as a string: only counts, states and provenance.
 // A source that cannot be opened (issue S4) is only unavailable: the call fails with one plain sentence,
 // nothing goes to the ledger and nothing is latched, so it works as soon as it is plugged in.
+// Latches bind to the device (issue S5, item 5; source-latches.ts): every spec is resolved to its unit
+// before anything is opened, and a unit latched under one spec is refused under every other.
 import { accessSync, constants, statSync } from 'node:fs';
 import { StationFailure } from '../../../src-shared/api/result';
 import type { PoolProgress } from '../../../src-shared/api/pool';
@@ -13,7 +15,7 @@ import { EntropyFailure, EntropyPipeline, type EntropyEvent } from '../entropy';
 import { SourceUnavailable } from '../entropy/pipeline';
 import type { Ledger } from '../../../src-node/ledger/ledger';
 import type { EntropyStream } from '../pool/pool';
-import { latchedSources } from './source-latches';
+import { enumeratedUnits, failedIdentity, identifyFound, identityRecord, identifySource, latchedSources, liveUnits, sameUnit, type Latch, type SourceIdentity } from './source-latches';
 import type { Actor } from '../operators/accounts';
 
 export interface OpenEntropy extends EntropyStream {
@@ -148,16 +150,37 @@ function toStationFailure(e: unknown): unknown {
   return e;
 }
 
+/** What a latch says, naming the spec it was latched under when the caller named the unit otherwise. */
+function latchedSentence(spec: string, l: Latch): string {
+  const what = l.test === 'source' ? `it ${SOURCE_FAILURES[l.code] ?? 'stopped delivering samples'}` : TEST_NAMES[l.test] ? `it failed its ${TEST_NAMES[l.test]} health test` : 'it failed its health tests';
+  return l.source === spec ? `${spec} is latched FAILED since ${l.time} (${what})` : `${spec} names the same device as ${l.source}, which is latched FAILED since ${l.time} (${what})`;
+}
+
+function kindOf(spec: string): string {
+  try {
+    return parseSourceSpec(spec).kind;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Each spec's unit, resolved before anything is opened; the buses are asked at most once. */
+function identifyAll(specs: readonly string[]): Promise<SourceIdentity[]> {
+  const units = liveUnits();
+  return Promise.all(specs.map((s) => identifySource(s, units)));
+}
+
 export function defaultEntropyProvider(ledger: Ledger, now: () => Date, settings: EntropySettings = defaultEntropySettings): EntropyProvider {
-  function refuseLatched(specs: readonly string[]): void {
+  /** Refuses, before anything is opened, a spec whose unit is latched FAILED, naming the spec it was latched under. */
+  function refuseLatched(ids: readonly SourceIdentity[]): void {
     const latched = latchedSources(ledger);
-    for (const s of specs) {
-      const l = latched.get(s);
-      if (l) throw new StationFailure('entropy-failed', `${s} is latched FAILED since ${l.time} (${l.test === 'source' ? 'it stopped delivering samples' : `it failed its ${TEST_NAMES[l.test] ?? l.test} health test`}); after checking the device, an operator acknowledges it, with a second operator's approval, before it is used again.`);
+    for (const id of ids) {
+      const l = latched.of(id);
+      if (l) throw new StationFailure('entropy-failed', `${latchedSentence(id.spec, l)}; after checking the device, an operator acknowledges it, with a second operator's approval, before it is used again.`);
     }
   }
 
-  function pipeline(specs: readonly string[], onStats?: (e: EntropyEvent) => void): EntropyPipeline {
+  function pipeline(specs: readonly string[], ids: ReadonlyMap<string, SourceIdentity>, onStats?: (e: EntropyEvent) => void): EntropyPipeline {
     try {
       return EntropyPipeline.fromSpecs(specs, {
         now,
@@ -169,6 +192,7 @@ export function defaultEntropyProvider(ledger: Ledger, now: () => Date, settings
             const f = event.failure;
             ledger.append('entropy.source-failed', {
               source: f.source.spec, label: f.source.label, vendorId: f.source.vendorId, productId: f.source.productId, serial: f.source.serial,
+              ...identityRecord(failedIdentity(ids.get(f.source.spec), f.source)),
               test: f.test, code: f.code, reason: f.reason, sampleIndex: f.sampleIndex, droppedBytes: f.droppedBytes,
             }, now);
           } else if (event.type === 'source-opened' && event.warnings.length > 0) {
@@ -186,9 +210,12 @@ export function defaultEntropyProvider(ledger: Ledger, now: () => Date, settings
   return {
     async open(rawSpecs) {
       const specs = rawSpecs.map(canonicalSpec);
-      if (new Set(specs).size !== specs.length) throw new StationFailure('bad-request', 'The same entropy source is named twice; XOR needs independent sources.');
-      refuseLatched(specs);
-      const p = pipeline(specs);
+      const twice = new StationFailure('bad-request', 'The same entropy source is named twice; XOR needs independent sources.');
+      if (new Set(specs).size !== specs.length) throw twice;
+      const ids = await identifyAll(specs);
+      if (ids.some((a, i) => ids.some((b, j) => j > i && sameUnit(a, b)))) throw twice;
+      refuseLatched(ids);
+      const p = pipeline(specs, new Map(ids.map((id) => [id.spec, id])));
       // Opened now, so that a missing source stops the call before a generation is recorded as started.
       try {
         await p.open();
@@ -216,28 +243,33 @@ export function defaultEntropyProvider(ledger: Ledger, now: () => Date, settings
     async list(configured) {
       const found = await enumerateSources();
       const latched = latchedSources(ledger);
+      const units = enumeratedUnits(found);
       const views = new Map<string, SourceView>();
-      const state = (spec: string): Pick<SourceView, 'state' | 'reason'> => {
-        const l = latched.get(spec);
-        return l ? { state: 'failed', reason: `${l.test}: ${l.reason} (since ${l.time}; needs acknowledgement)` } : { state: 'ok' };
+      // Every spec that names a latched unit shows the latch, whichever spec it was latched under.
+      const failed = (id: SourceIdentity | undefined): Pick<SourceView, 'state' | 'reason'> | undefined => {
+        const l = id && latched.of(id);
+        return l ? { state: 'failed', reason: `${latchedSentence(id.spec, l)}; it needs an operator's acknowledgement.` } : undefined;
       };
       for (const f of found.sources) {
         const spec = f.spec ?? `${f.kind}:${f.path ?? f.label}`;
-        views.set(spec, { spec, label: f.label, kind: f.kind, vendorId: f.vendorId, productId: f.productId, serial: f.serial, configured: false, ...(f.spec ? state(f.spec) : { state: 'ok' as const, reason: 'listed only (cannot be opened as an entropy source)' }) });
+        views.set(spec, { spec, label: f.label, kind: f.kind, vendorId: f.vendorId, productId: f.productId, serial: f.serial, configured: false, ...(f.spec ? (failed(identifyFound(f)) ?? { state: 'ok' as const }) : { state: 'ok' as const, reason: 'listed only (cannot be opened as an entropy source)' }) });
       }
       for (const raw of configured) {
         const spec = canonicalSpec(raw);
         const seen = views.get(spec);
-        views.set(spec, seen ? { ...seen, configured: true } : { spec, label: spec, kind: parseSourceSpec(spec).kind, configured: true, ...(latched.has(spec) ? state(spec) : presence(spec, found)) });
+        views.set(spec, seen ? { ...seen, configured: true } : { spec, label: spec, kind: parseSourceSpec(spec).kind, configured: true, ...(failed(await identifySource(spec, units)) ?? presence(spec, found)) });
       }
-      for (const [spec] of latched) if (!views.has(spec)) views.set(spec, { spec, label: spec, kind: parseSourceSpec(spec).kind, configured: false, ...state(spec) });
+      for (const l of latched.all) {
+        if (!views.has(l.source)) views.set(l.source, { spec: l.source, label: l.source, kind: kindOf(l.source), configured: false, state: 'failed', reason: `${latchedSentence(l.source, l)}; it needs an operator's acknowledgement.` });
+      }
       return { sources: [...views.values()], warnings: found.warnings.map((w) => w.message) };
     },
 
     async test(rawSpec) {
       const spec = canonicalSpec(rawSpec);
-      refuseLatched([spec]);
-      const p = pipeline([spec]);
+      const id = await identifySource(spec, liveUnits());
+      refuseLatched([id]);
+      const p = pipeline([spec], new Map([[spec, id]]));
       // A source that cannot be opened is no test result: the call fails, and nothing is latched.
       try {
         await p.open();
@@ -265,9 +297,10 @@ export function defaultEntropyProvider(ledger: Ledger, now: () => Date, settings
 
     async acknowledge(rawSpec, actor) {
       const spec = canonicalSpec(rawSpec);
-      const latch = latchedSources(ledger).get(spec);
+      // Any spec that names the unit clears its latch; the entry says which unit and which latch.
+      const latch = latchedSources(ledger).of(await identifySource(spec, liveUnits()));
       if (!latch) throw new StationFailure('bad-request', `${spec} is not latched FAILED; there is nothing to acknowledge.`);
-      ledger.append('entropy.source-acknowledged', { source: spec, operator: actor.operator, approver: actor.approver, actor, failureSeq: latch.seq }, now);
+      ledger.append('entropy.source-acknowledged', { source: spec, device: latch.device, latchedAs: latch.source, operator: actor.operator, approver: actor.approver, actor, failureSeq: latch.seq }, now);
       return { acknowledged: true };
     },
   };
