@@ -50,16 +50,6 @@ export function checkDataDirPath(dir: string): void {
   if (!stat.isDirectory()) throw new StationFailure('data-dir', `${near === resolve(dir) ? dir : near} is a file, not a folder; choose a folder for the station.`);
 }
 
-/** Whether a station lives in dir (its ledger is there). Read-only: creates nothing. */
-export function hasStation(dir: string, ledgerFile: string): boolean {
-  try {
-    statSync(join(dir, ledgerFile));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export function prepareDataDir(dir: string): void {
   checkDataDirPath(dir);
   const near = existingAncestor(dir);

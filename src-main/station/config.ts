@@ -46,6 +46,7 @@ const settingsShape = object({
     /** Each unit's SP 800-90B min-entropy estimate per raw sample, by source spec. */
     claimedMinEntropy: optional(record(/^[\x21-\x7e]{1,200}$/, number({ min: 0.01, max: 8 }), { maxKeys: 16 })),
   })),
+  audit: optional(object({ keyFile: text({ maxLength: 400, pattern: /^\// }) })),
   operators: optional(object({
     idleMinutes: optional(integer({ min: 1, max: 24 * 60 })),
     lockoutAttempts: optional(integer({ min: 3, max: 20 })),
@@ -67,11 +68,13 @@ export interface ResolvedSettings {
   readonly masterKey: MasterKeySettings;
   readonly entropy: EntropySettings;
   readonly operators: OperatorSettings;
+  /** Where the ledger's audit key lives, when not in <data-dir>/keys (put it outside the data directory to keep it from whoever can write there). */
+  readonly auditKeyFile?: string;
 }
 
 export function resolveSettings(config: StationConfig): ResolvedSettings {
   const path = join(config.dataDir, SETTINGS_FILE);
-  let file: { pool?: Partial<PoolPolicy>; sources?: string[]; masterKey?: MasterKeySettings; entropy?: Partial<EntropySettings>; operators?: Partial<OperatorSettings> } = {};
+  let file: { pool?: Partial<PoolPolicy>; sources?: string[]; masterKey?: MasterKeySettings; entropy?: Partial<EntropySettings>; operators?: Partial<OperatorSettings>; audit?: { keyFile: string } } = {};
   if (existsSync(path)) {
     let text: string;
     try {
@@ -93,5 +96,5 @@ export function resolveSettings(config: StationConfig): ResolvedSettings {
   if (policy.segmentBytes < policy.chunkBytes) throw new StationFailure('data-dir', 'A segment must hold at least one chunk (pool.segmentBytes ≥ pool.chunkBytes).');
   const entropy: EntropySettings = { ...defaultEntropySettings, ...file.entropy, ...config.entropy };
   const operators: OperatorSettings = { ...defaultOperatorSettings, ...file.operators };
-  return { policy, sources: config.defaultSources ?? file.sources ?? ['os'], masterKey: file.masterKey ?? {}, entropy, operators };
+  return { policy, sources: config.defaultSources ?? file.sources ?? ['os'], masterKey: file.masterKey ?? {}, entropy, operators, ...(file.audit ? { auditKeyFile: file.audit.keyFile } : {}) };
 }

@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { createDispatch, type Dispatch, type SessionSlot, type TransportContext } from '../../src-shared/api/dispatch';
 import { StationFailure } from '../../src-shared/api/result';
 import { stationApi } from '../../src-shared/api/station-api';
-import { checkDataDirPath, hasStation, lockDataDir, prepareDataDir, type DataDirLock } from '../../src-node/data-dir';
-import { LEDGER_FILE, Ledger } from '../../src-node/ledger/ledger';
-import { FileMasterKey, TokenMasterKey, type MasterKey } from '../../src-node/psrd-store/master-key';
+import { checkDataDirPath, lockDataDir, prepareDataDir, type DataDirLock } from '../../src-node/data-dir';
+import type { Ledger } from '../../src-node/ledger/ledger';
+import type { MasterKey } from '../../src-node/psrd-store/master-key';
 import { ledgerView } from './audit/handlers';
-import { resolveSettings, type MasterKeySettings, type StationConfig } from './config';
+import { resolveSettings, type StationConfig } from './config';
+import { openStationFiles, stationPresent } from './station-files';
 import type { Core } from './core';
 import { watchDevices } from './devices/device-watch';
 import { defaultEntropyProvider } from './devices/sources';
@@ -42,7 +43,7 @@ export function openStation(config: StationConfig): Station {
   const now = config.now ?? (() => new Date());
   const mode = config.mode ?? 'create';
   checkDataDirPath(config.dataDir);
-  if (mode !== 'create' && !hasStation(config.dataDir, LEDGER_FILE)) {
+  if (mode !== 'create' && !stationPresent(config.dataDir)) {
     throw new StationFailure('no-data-dir', `There is no station in ${config.dataDir}.`);
   }
   const readOnly = mode === 'read';
@@ -53,8 +54,7 @@ export function openStation(config: StationConfig): Station {
   let pool: Pool | undefined;
   try {
     const settings = resolveSettings(config);
-    ledger = Ledger.open(config.dataDir, now, { readOnly });
-    master = readOnly ? undefined : openMasterKey(config.dataDir, settings.masterKey);
+    ({ ledger, master } = openStationFiles(config.dataDir, settings, { readOnly, create: mode === 'create', now }));
     pool = new Pool(join(config.dataDir, 'pool'), ledger, master, settings.policy, now);
     const accounts = new Accounts(config.dataDir, ledger, settings.operators, now, readOnly);
     const events = new StationEventBus();
@@ -88,13 +88,6 @@ export function openStation(config: StationConfig): Station {
     lock.release();
     throw e;
   }
-}
-
-function openMasterKey(dataDir: string, settings: MasterKeySettings): MasterKey {
-  if (!settings.pkcs11) return FileMasterKey.openOrCreate(join(dataDir, 'keys', 'master.key'));
-  const pin = process.env.DSKE_TOKEN_PIN;
-  if (!pin) throw new StationFailure('master-key', 'The master key is in a PKCS#11 token: set DSKE_TOKEN_PIN to its user PIN.');
-  return TokenMasterKey.open({ ...settings.pkcs11, keyLabel: settings.pkcs11.keyLabel ?? 'dske-station-master', pin });
 }
 
 function compose(core: Core, release: () => void): Station {

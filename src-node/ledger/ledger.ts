@@ -2,10 +2,12 @@
 // visible"). One JSON line per entry in <data-dir>/ledger.jsonl. A torn final line (a crash during
 // append) never had a visible effect, so opening the ledger cuts it off and records that it did.
 import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync, existsSync, fstatSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { StationFailure } from '../../src-shared/api/result';
 import { GENESIS, canonicalJson, entryHash, parseLine, serialize, type LedgerData, type LedgerEntry } from './entry';
 import { ioReason } from '../io-reason';
+import type { AuditKey } from './audit-key';
+import { LedgerHead, type HeadState } from './head';
 
 export const LEDGER_FILE = 'ledger.jsonl';
 
@@ -27,7 +29,13 @@ export class Ledger {
   private broken = false;
   private readonly readOnly: boolean;
 
-  private constructor(readonly path: string, fd: number, entries: LedgerEntry[], readOnly = false) {
+  private constructor(
+    readonly path: string,
+    fd: number,
+    entries: LedgerEntry[],
+    private readonly authHead: LedgerHead,
+    readOnly = false,
+  ) {
     this.fd = fd;
     this.readOnly = readOnly;
     this.list = entries;
@@ -35,36 +43,55 @@ export class Ledger {
   }
 
   /**
-   * Opens (or creates) the ledger in dir, verifying every entry; refuses a broken chain. Read-only, it
-   * creates and repairs nothing: a torn last line (perhaps another process's append in flight) is left
-   * alone and not counted, and every append is refused.
+   * Opens the ledger in dir, verifying every entry against the chain and the chain's end against the
+   * authenticated head (head.ts); refuses a broken chain, a cut, emptied or rewritten ledger. With
+   * `create`, a directory with neither ledger nor head gets a new, empty pair. Read-only, it creates and
+   * repairs nothing: an append that a crash left pending is taken as the head says, in memory only.
    */
-  static open(dir: string, now: () => Date = () => new Date(), opts: { readOnly?: boolean } = {}): Ledger {
+  static open(dir: string, now: () => Date, opts: { auditKey: AuditKey; readOnly?: boolean; create?: boolean }): Ledger {
     const path = join(dir, LEDGER_FILE);
-    const fresh = !existsSync(path);
-    if (fresh && opts.readOnly) throw new StationFailure('no-data-dir', `There is no station ledger in ${dir}.`);
-    const fd = openSync(path, opts.readOnly ? 'r' : fresh ? 'a+' : 'r+', 0o600);
+    const ledgerThere = existsSync(path);
+    const headThere = LedgerHead.exists(dir);
+    if (!ledgerThere && !headThere) {
+      if (!opts.create || opts.readOnly) throw new StationFailure('no-data-dir', `There is no station ledger in ${dir}.`);
+      // The head first: a crash before the ledger file exists leaves a head for an empty ledger, which opens.
+      const head = LedgerHead.open(dir, opts.auditKey, { create: true });
+      head.write({ count: 0, hash: GENESIS, prev: GENESIS, state: 'committed' });
+      const fd = openSync(path, 'a+', 0o600);
+      fsyncSync(fd);
+      fsyncDir(dir);
+      return new Ledger(path, fd, [], head, false);
+    }
+    if (!headThere) throw new StationFailure('ledger-corrupt', 'The ledger\'s authenticated head (ledger.head) is missing, so a shortened or rewritten ledger could not be told apart; the station will not start. Restore the data directory from a backup.');
+    if (!ledgerThere) {
+      // Only a crash between writing a new station's head and creating its ledger leaves this, and only with an empty head.
+      const head = LedgerHead.open(dir, opts.auditKey, { readOnly: true });
+      const recorded = head.state?.count;
+      head.close();
+      if (recorded !== 0) throw new StationFailure('ledger-corrupt', `The ledger file is missing, but its authenticated head says the station recorded ${recorded ?? 'some'} entries; the station will not start. Restore the data directory from a backup.`);
+      if (opts.readOnly) throw new StationFailure('no-data-dir', `There is no station ledger in ${dir}.`);
+      closeSync(openSync(path, 'a+', 0o600));
+    }
+    const head = LedgerHead.open(dir, opts.auditKey, { readOnly: opts.readOnly });
+    let fd: number | undefined;
     try {
-      const text = fresh ? '' : readFileSync(path, 'utf8');
-      let body = text;
-      let tornBytes = 0;
-      if (text.length > 0 && !text.endsWith('\n')) {
-        const cut = text.lastIndexOf('\n') + 1;
-        tornBytes = Buffer.byteLength(text.slice(cut));
-        body = text.slice(0, cut);
-        if (!opts.readOnly) {
-          ftruncateSync(fd, Buffer.byteLength(body));
-          fsyncSync(fd);
-        }
-      }
-      const check = verifyText(body);
+      fd = openSync(path, opts.readOnly ? 'r' : 'r+', 0o600);
+      const check = reconcile(readFileSync(path, 'utf8'), head.state);
       if (!check.ok) throw new StationFailure('ledger-corrupt', `The ledger failed verification: ${check.problem}.`);
-      const ledger = new Ledger(path, fd, check.list, opts.readOnly);
+      const ledger = new Ledger(path, fd, check.list, head, opts.readOnly);
       if (opts.readOnly) return ledger;
-      if (tornBytes > 0) ledger.append('ledger.torn-tail-removed', { bytes: tornBytes }, now);
+      if (check.cutBytes > 0) {
+        ftruncateSync(fd, check.keptBytes);
+        fsyncSync(fd);
+        ledger.size = check.keptBytes;
+      }
+      const last = check.list.at(-1);
+      if (check.action !== 'none') head.write({ count: check.list.length, hash: last?.hash ?? GENESIS, prev: last?.prev ?? GENESIS, state: 'committed' });
+      if (check.cutBytes > 0) ledger.append('ledger.torn-tail-removed', { bytes: check.cutBytes }, now);
       return ledger;
     } catch (e) {
-      closeSync(fd);
+      if (fd !== undefined) closeSync(fd);
+      head.close();
       throw e;
     }
   }
@@ -85,6 +112,13 @@ export class Ledger {
     const entry: LedgerEntry = Object.freeze({ seq, time, type, data: stored, prev, hash });
     const line = Buffer.from(serialize(entry), 'utf8');
     const size = this.size;
+    // Pending in the head, then the entry, then committed: see head.ts for why a crash anywhere is safe.
+    try {
+      this.authHead.write({ count: seq + 1, hash, prev, state: 'pending' });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code === 'ENOSPC' ? 'disk-full' : 'ledger-write';
+      throw new StationFailure(code, `The ledger could not be written (${ioReason(e)}); nothing was changed.`);
+    }
     try {
       let off = 0;
       while (off < line.length) off += writeSync(this.fd, line, off, line.length - off, size + off);
@@ -94,11 +128,19 @@ export class Ledger {
       // (a next entry would be glued to the torn one); the next start cuts the torn tail off.
       try {
         ftruncateSync(this.fd, size);
+        this.authHead.write({ count: seq, hash: prev, prev: last?.prev ?? GENESIS, state: 'committed' });
       } catch {
         this.broken = true;
       }
       const code = (e as NodeJS.ErrnoException).code === 'ENOSPC' ? 'disk-full' : 'ledger-write';
       throw new StationFailure(code, `The ledger could not be written (${ioReason(e)}); nothing was changed.`);
+    }
+    try {
+      this.authHead.write({ count: seq + 1, hash, prev, state: 'committed' });
+    } catch (e) {
+      // The entry is durable and the head says it is pending: the next start completes it. Until then, append nothing.
+      this.broken = true;
+      throw new StationFailure('ledger-write', `The ledger could not be written (${ioReason(e)}); restart the station.`);
     }
     this.size = size + line.length;
     this.list.push(entry);
@@ -119,15 +161,35 @@ export class Ledger {
     return () => this.listeners.delete(listener);
   }
 
-  /** Re-reads the file from disk and verifies the whole chain against what this process appended. */
+  /**
+   * Re-reads the file and the authenticated head from disk and checks the whole chain, and that its end
+   * is the one the head records (and, while this process appends, the one it appended). Read-only.
+   */
   verify(): Verification {
-    const check = verifyText(readFileSync(this.path, 'utf8'));
-    if (check.ok && check.head !== this.head()) return { ok: false, entries: check.entries, head: check.head, problem: 'the file on disk ends before the last entry this station wrote (truncated)' };
-    return { ok: check.ok, entries: check.entries, head: check.head, problem: check.problem };
+    const dir = dirname(this.path);
+    let state: HeadState | undefined;
+    try {
+      const h = LedgerHead.open(dir, this.authHead.key, { readOnly: true });
+      state = h.state;
+      h.close();
+    } catch {
+      return { ok: false, entries: 0, head: GENESIS, problem: "the ledger's authenticated head (ledger.head) cannot be read" };
+    }
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch {
+      return { ok: false, entries: 0, head: GENESIS, problem: 'the ledger file cannot be read' };
+    }
+    const check = reconcile(text, state);
+    if (!check.ok) return { ok: false, entries: check.entries, head: check.head, problem: check.problem };
+    if (!this.readOnly && check.head !== this.head()) return { ok: false, entries: check.entries, head: check.head, problem: 'the file on disk ends before the last entry this station wrote (truncated)' };
+    return { ok: true, entries: check.entries, head: check.head };
   }
 
   close(): void {
     closeSync(this.fd);
+    this.authHead.close();
   }
 }
 
@@ -147,4 +209,55 @@ export function verifyText(text: string): Verification & { list: LedgerEntry[] }
     prev = e.hash;
   }
   return { ok: true, entries: list.length, head: prev, list };
+}
+
+export interface Reconciled extends Verification {
+  readonly list: LedgerEntry[];
+  /** What opening must do to the head: nothing, mark a finished append committed, or roll a pending one back. */
+  readonly action: 'none' | 'commit' | 'rollback';
+  readonly keptBytes: number;
+  readonly cutBytes: number;
+}
+
+/**
+ * Checks a ledger's text against its authenticated head. The chain must verify entry by entry; then its
+ * end must be the head's: committed, exactly; pending, either with the pending entry written (a crash
+ * before the last step) or without it and nothing after its predecessor but a torn line (a crash before
+ * or during the entry's write). Everything else is named: entries missing at the end, entries added,
+ * a rewritten chain, an unanchored ledger.
+ */
+export function reconcile(text: string, head: HeadState | undefined): Reconciled {
+  const fail = (entries: number, at: string, problem: string): Reconciled => ({ ok: false, entries, head: at, problem, list: [], action: 'none', keptBytes: 0, cutBytes: 0 });
+  if (!head) return fail(0, GENESIS, "the ledger's authenticated head (ledger.head) is damaged or was not written with this station's audit key");
+  const torn = text.length > 0 && !text.endsWith('\n');
+  const body = torn ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
+  const keptBytes = Buffer.byteLength(body);
+  const cutBytes = Buffer.byteLength(text) - keptBytes;
+  const chain = verifyText(body);
+  if (!chain.ok) return { ...chain, action: 'none', keptBytes, cutBytes };
+  const count = chain.entries;
+  const last = chain.head;
+  const done = (action: Reconciled['action']): Reconciled => ({ ok: true, entries: count, head: last, list: chain.list, action, keptBytes, cutBytes });
+  if (head.state === 'committed') {
+    if (torn) return fail(count, last, `the ledger ends in a partial entry after entry ${count - 1}, which the station never wrote`);
+    if (count === 0 && head.count > 0) return fail(0, last, `the ledger is empty, but the station recorded ${head.count} entries`);
+    if (count < head.count) return fail(count, last, `${head.count - count} entr${head.count - count === 1 ? 'y is' : 'ies are'} missing at the end: the ledger stops after entry ${count - 1}, the station recorded ${head.count}`);
+    if (count > head.count) return fail(head.count, last, `entry ${head.count} and after were added outside the station (the station recorded ${head.count} entries)`);
+    if (last !== head.hash) return fail(count, last, `the ledger was rewritten: entry ${count - 1} is not the one the station recorded`);
+    return done('none');
+  }
+  if (count === head.count && last === head.hash && !torn) return done('commit');
+  if (count === head.count - 1 && last === head.prev) return done('rollback');
+  if (count < head.count - 1) return fail(count, last, `${head.count - 1 - count} entr${head.count - 1 - count === 1 ? 'y is' : 'ies are'} missing at the end: the ledger stops after entry ${count - 1}, the station recorded ${head.count - 1}`);
+  if (count > head.count) return fail(head.count, last, `entry ${head.count} and after were added outside the station`);
+  return fail(count, last, `the ledger was rewritten: entry ${count - 1} is not the one the station recorded`);
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

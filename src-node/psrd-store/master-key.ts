@@ -23,19 +23,23 @@ export class FileMasterKey implements MasterKey {
     this.description = `key file ${path}`;
   }
 
-  /** Loads the key file, creating it (0600) on first use; refuses a file others can read. */
-  static openOrCreate(path: string): FileMasterKey {
-    if (!existsSync(path)) {
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      const fd = openSync(path, 'wx', 0o600);
-      try {
-        writeSync(fd, randomBytes(32));
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      chmodSync(path, 0o600);
+  /** Makes a new station's key file (0600); refuses to replace one. */
+  static create(path: string): FileMasterKey {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const fd = openSync(path, 'wx', 0o600);
+    try {
+      writeSync(fd, randomBytes(32));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
     }
+    chmodSync(path, 0o600);
+    return FileMasterKey.open(path);
+  }
+
+  /** Loads an existing station's key file; never makes a new one (that would orphan the pool). Refuses a file others can read. */
+  static open(path: string): FileMasterKey {
+    if (!existsSync(path)) throw new StationFailure('master-key', `The station's master key (${path}) is missing, so none of the pool can be read; restore it from your backup. The station will not make a new one over an existing pool.`);
     const mode = statSync(path).mode & 0o777;
     if ((mode & 0o077) !== 0) throw new StationFailure('master-key', `The master key file ${path} is readable by others (mode ${mode.toString(8)}); set it to 0600.`);
     const key = readFileSync(path);

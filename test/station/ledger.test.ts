@@ -4,15 +4,20 @@ import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Ledger, LEDGER_FILE, verifyText } from '../../src-node/ledger/ledger';
+import { FileAuditKey } from '../../src-node/ledger/audit-key';
+import { LedgerHead } from '../../src-node/ledger/head';
 import { StationFailure } from '../../src-shared/api/result';
 import { tempDir } from '../support/station';
 
 let dir: string;
 let path: string;
+let key: FileAuditKey;
+const open = (): Ledger => Ledger.open(dir, () => new Date(), { auditKey: key });
 beforeEach(() => {
   dir = tempDir('dske-ledger-');
   path = join(dir, LEDGER_FILE);
-  const l = Ledger.open(dir);
+  key = FileAuditKey.create(join(dir, 'keys', 'audit.key'));
+  const l = Ledger.open(dir, () => new Date(), { auditKey: key, create: true });
   for (let i = 0; i < 5; i++) l.append('test.step', { i, note: `step ${i}` });
   l.close();
 });
@@ -32,7 +37,7 @@ describe('the ledger', () => {
     ls[2] = ls[2].replace('step 2', 'step 7');
     write(ls);
     expect(verifyText(readFileSync(path, 'utf8'))).toMatchObject({ ok: false, entries: 2, problem: 'entry 2 was altered' });
-    expect(() => Ledger.open(dir)).toThrow(StationFailure);
+    expect(() => open()).toThrow(StationFailure);
   });
 
   it('detects a dropped entry', () => {
@@ -49,10 +54,10 @@ describe('the ledger', () => {
     expect(verifyText(readFileSync(path, 'utf8'))).toMatchObject({ ok: false, entries: 3 });
   });
 
-  it('detects truncation against what this process wrote', () => {
-    const l = Ledger.open(dir);
+  it('detects truncation against the authenticated head', () => {
+    const l = open();
     write(lines().slice(0, 3));
-    expect(l.verify()).toMatchObject({ ok: false, problem: expect.stringContaining('truncated') });
+    expect(l.verify()).toMatchObject({ ok: false, problem: expect.stringContaining('missing at the end') });
     l.close();
   });
 
@@ -65,34 +70,52 @@ describe('the ledger', () => {
     expect(verifyText(readFileSync(path, 'utf8')).ok).toBe(false);
   });
 
-  it('cuts off a torn final line left by a crash, and records that it did', () => {
+  it('cuts off a torn final line left by a crash during its own append, and records that it did', () => {
+    // What a crash leaves mid-append: the head says the entry is pending, and part of its line is written.
+    const before = open();
+    const last = before.entries().at(-1)!;
+    before.close();
+    const head = LedgerHead.open(dir, key);
+    head.write({ count: 6, hash: 'f'.repeat(64), prev: last.hash, state: 'pending' });
+    head.close();
     appendFileSync(path, '{"seq":5,"time":"2026');
-    const l = Ledger.open(dir);
+    const l = open();
     expect(l.entries().length).toBe(6);
     expect(l.entries()[5]).toMatchObject({ type: 'ledger.torn-tail-removed', data: { bytes: 21 } });
     expect(l.verify().ok).toBe(true);
     l.close();
   });
 
+  it('refuses a torn final line that no pending append explains', () => {
+    appendFileSync(path, '{"seq":5,"time":"2026');
+    expect(() => open()).toThrow(/partial entry/);
+  });
+
+  it('refuses a ledger cut short at a line boundary, which the chain alone cannot tell', () => {
+    write(lines().slice(0, 3));
+    expect(verifyText(readFileSync(path, 'utf8')).ok).toBe(true);
+    expect(() => open()).toThrow(/2 entries are missing at the end/);
+  });
+
   it('refuses raw bytes in entry data (PSRD never enters the ledger)', () => {
-    const l = Ledger.open(dir);
+    const l = open();
     expect(() => l.append('test.bad', { psrd: new Uint8Array(4) })).toThrow(TypeError);
     expect(l.entries().length).toBe(5);
     l.close();
   });
 
   it('hashes what it stores, so values that serialize differently still verify after reopening', () => {
-    const l = Ledger.open(dir);
+    const l = open();
     l.append('test.shapes', { list: [1, undefined, 3], at: new Date('2026-01-01T00:00:00Z') as unknown as string });
     l.close();
-    const again = Ledger.open(dir);
+    const again = open();
     expect(again.verify().ok).toBe(true);
     expect(again.entries().at(-1)!.data).toEqual({ list: [1, null, 3], at: '2026-01-01T00:00:00.000Z' });
     again.close();
   });
 
   it('tells listeners about each append after it is durable', () => {
-    const l = Ledger.open(dir);
+    const l = open();
     const seen: number[] = [];
     l.onAppend((e) => seen.push(e.seq));
     l.append('test.step', {});

@@ -1,6 +1,5 @@
 // The unallocated pool (issue S3, part 4–5): fixed-size encrypted segments in <data-dir>/pool, each
 // entered in the ledger only once it is durable, so a crash never counts a half-written segment.
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { StationFailure } from '../../../src-shared/api/result';
 import type { EntropyLabel, PoolStatus, SegmentPage, SegmentView } from '../../../src-shared/api/pool';
@@ -75,16 +74,23 @@ export class Pool {
    */
   recover(): void {
     const onDisk = new Set<string>();
+    const strangers: string[] = [];
     for (const name of readdirSync(this.dir)) {
       const m = /^(seg-[0-9a-f]{24})\.(seg|keys)(\.partial)?$/.exec(name);
       if (!m) continue;
       onDisk.add(m[1]);
+      if (!this.state.segments.has(m[1]) && !this.state.jobs.has(jobOfSegment(m[1]))) strangers.push(name);
+    }
+    // Recovery erases only what the ledger says this station was writing; anything else it cannot
+    // explain stops the station, so that nobody's PSRD is destroyed on a damaged ledger's say-so.
+    if (strangers.length > 0) {
+      throw new StationFailure('ledger-corrupt', `The pool holds ${strangers.length === 1 ? `a file (${strangers[0]})` : `${strangers.length} files (${strangers.slice(0, 3).join(', ')}${strangers.length > 3 ? ', …' : ''})`} that the ledger does not record; the station will not start and destroys nothing. Restore the ledger, or move the file out of ${this.dir}.`);
     }
     for (const id of onDisk) {
       const rec = this.state.segments.get(id);
       if (!rec) {
         destroySegmentFiles(this.dir, id);
-        this.ledger.append('pool.partial-segment-discarded', { segment: id, reason: 'not recorded in the ledger before the station stopped' }, this.now);
+        this.ledger.append('pool.partial-segment-discarded', { segment: id, job: jobOfSegment(id), reason: 'not finished before the station stopped' }, this.now);
       } else if (rec.state === 'destroyed') {
         destroySegmentFiles(this.dir, id);
       } else {
@@ -166,12 +172,13 @@ export class Pool {
       done += writer.bytes;
     };
     let written = 0;
+    let index = 0;
     // One plaintext buffer for the whole generation, wiped at the end: appendChunk consumes it synchronously.
     const buffer = new Uint8Array(this.policy.chunkBytes);
     try {
       while (written < bytes) {
         const segBytes = Math.min(this.policy.segmentBytes, bytes - written);
-        const writer = await SegmentWriter.create(this.dir, `seg-${randomBytes(12).toString('hex')}`, this.policy.chunkBytes, this.master, this.sealer());
+        const writer = await SegmentWriter.create(this.dir, segmentOfJob(job, index++), this.policy.chunkBytes, this.master, this.sealer());
         try {
           for (let off = 0; off < segBytes; off += this.policy.chunkBytes) {
             checkCancelled?.();
@@ -265,6 +272,19 @@ export class Pool {
     if (s.erased.some((r) => offset < r.offset + r.length && r.offset < offset + length)) throw new StationFailure('bad-request', 'Part of that range has been destroyed.');
     return readRange(this.dir, segmentId, this.master, offset, length);
   }
+}
+
+/**
+ * A segment's id names the generation job that wrote it (`seg-` + the job's 16 hex digits + a counter),
+ * so that recovery can tell this station's unfinished segments (whose job the ledger records) from
+ * files it knows nothing of, without an extra ledger entry per segment.
+ */
+export function segmentOfJob(job: string, index: number): string {
+  return `seg-${job.slice('job-'.length)}${index.toString(16).padStart(8, '0')}`;
+}
+
+function jobOfSegment(id: string): string {
+  return `job-${id.slice('seg-'.length, 'seg-'.length + 16)}`;
 }
 
 /** The parts of [from, to) that no range in `ranges` covers. */
