@@ -21,6 +21,10 @@ export interface Command {
   readonly operands?: readonly string[];
   args(a: ParsedArgs, ctx: { station: Station; operands: readonly string[]; secrets: Secrets; /** The passphrase the operator signed in with. */ current?: string }): Promise<Record<string, unknown>> | Record<string, unknown>;
   show(value: never): string;
+  /** Picks this command among several with the same words (e.g. `ledger verify --against`). */
+  when?(a: ParsedArgs): boolean;
+  /** Runs after a successful call, e.g. to write its result to a file the user named. */
+  after?(value: never, a: ParsedArgs): void;
   /** A result that is a finding rather than a refusal (a source failing its test) still exits 1. */
   failed?(value: never): boolean;
 }

@@ -83,7 +83,7 @@ export async function runCli(argv: readonly string[], opts: CliOptions = {}): Pr
     return EXIT_OK;
   }
   if (parsed.command.length === 0) return usage('Name a command.');
-  const cmd = commands.find((c) => parsed.command.slice(0, c.words.split(' ').length).join(' ') === c.words);
+  const cmd = commands.find((c) => parsed.command.slice(0, c.words.split(' ').length).join(' ') === c.words && (c.when?.(parsed) ?? true));
   if (!cmd) return usage(`Unknown command "${parsed.command.join(' ')}".`);
   const operands = parsed.command.slice(cmd.words.split(' ').length);
   if (operands.length !== (cmd.operands?.length ?? 0)) return usage(`${cmd.words} takes ${cmd.operands?.length ? cmd.operands.join(' ') : 'no further words'}.`);
@@ -131,6 +131,13 @@ export async function runCli(argv: readonly string[], opts: CliOptions = {}): Pr
         : undefined;
     const result = await station.dispatch(cmd.call, callArgs, transport);
     unsubscribe?.();
+    if (result.ok && cmd.after) {
+      try {
+        cmd.after(result.value as never, parsed);
+      } catch {
+        return report(io, json, fail('io', 'The result could not be written to the file you named (check the folder and its permissions).'));
+      }
+    }
     const code = report(io, json, result, cmd);
     return result.ok && cmd.failed?.(result.value as never) ? EXIT_FAILED : code;
   } finally {

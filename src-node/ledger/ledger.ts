@@ -8,6 +8,8 @@ import { GENESIS, canonicalJson, entryHash, parseLine, serialize, type LedgerDat
 import { ioReason } from '../io-reason';
 import type { AuditKey } from './audit-key';
 import { LedgerHead, type HeadState } from './head';
+import { CHECKPOINT_FORMAT, type Checkpoint, type CheckpointVerification } from '../../src-shared/ledger/checkpoint';
+import { consistencyProof, leafHash, rootHash, verifyConsistency } from '../../src-shared/ledger/merkle';
 
 export const LEDGER_FILE = 'ledger.jsonl';
 
@@ -187,6 +189,49 @@ export class Ledger {
     return { ok: true, entries: check.entries, head: check.head };
   }
 
+  /** A checkpoint of the ledger as it stands, authenticated with the audit key, for an auditor to keep. */
+  checkpoint(now: () => Date = () => new Date()): Checkpoint {
+    if (this.list.length === 0) throw new StationFailure('bad-request', 'The ledger is empty; there is nothing to checkpoint yet.');
+    const leaves = this.leaves(this.list.length);
+    const body = {
+      format: CHECKPOINT_FORMAT as typeof CHECKPOINT_FORMAT,
+      version: 1 as const,
+      station: this.list[0].hash,
+      treeSize: this.list.length,
+      rootHash: hex(rootHash(leaves)),
+      chainHead: this.list[this.list.length - 1].hash,
+      time: now().toISOString(),
+    };
+    return { ...body, mac: this.authHead.key.mac(canonicalJson(body)) };
+  }
+
+  /**
+   * Whether today's ledger extends a checkpoint taken earlier: the checkpoint is this station's and
+   * authentic, and an RFC 9162 consistency proof from its tree to today's verifies.
+   */
+  verifyAgainst(cp: Checkpoint): CheckpointVerification {
+    const entries = this.list.length;
+    const no = (problem: string): CheckpointVerification => ({ ok: false, treeSize: cp.treeSize, entries, problem });
+    const { mac, ...body } = cp;
+    if (!this.authHead.key.check(canonicalJson(body), mac)) return no("the checkpoint was not made by this station's audit key, or was changed since");
+    if (entries === 0 || cp.station !== this.list[0].hash) return no('the checkpoint is of another station (or this ledger was rewritten from its first entry)');
+    if (cp.treeSize > entries) return no(`the checkpoint covers ${cp.treeSize} entries, but the ledger holds only ${entries}: entries were removed since`);
+    const leaves = this.leaves(entries);
+    const proof = consistencyProof(leaves, cp.treeSize, entries);
+    const today = rootHash(leaves);
+    if (!verifyConsistency(cp.treeSize, entries, unhex(cp.rootHash), today, proof)) {
+      const headMoved = this.list[cp.treeSize - 1].hash !== cp.chainHead;
+      return no(`the ledger was rewritten below the checkpoint: its first ${cp.treeSize} entries are not the ones checkpointed${headMoved ? ` (entry ${cp.treeSize - 1} differs)` : ''}`);
+    }
+    return { ok: true, treeSize: cp.treeSize, entries };
+  }
+
+  private leaves(n: number): Uint8Array[] {
+    const out: Uint8Array[] = new Array<Uint8Array>(n);
+    for (let i = 0; i < n; i++) out[i] = leafHash(unhex(this.list[i].hash));
+    return out;
+  }
+
   close(): void {
     closeSync(this.fd);
     this.authHead.close();
@@ -261,3 +306,6 @@ function fsyncDir(dir: string): void {
     closeSync(fd);
   }
 }
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const unhex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));

@@ -1,6 +1,7 @@
 // The `audit` namespace: the ledger as auditors read it, and its verification end to end.
 import { call, returns } from './contract';
 import { integer, object, optional } from './validate';
+import { checkpointShape, type Checkpoint, type CheckpointVerification } from '../ledger/checkpoint';
 
 export interface LedgerEntryView {
   readonly seq: number;
@@ -26,6 +27,10 @@ export const auditCalls = {
     access: readers,
   }),
   verify: call({ args: object({}), result: returns<LedgerVerification>(), access: readers }),
+  /** A checkpoint of the ledger now (size, Merkle root, MAC), for an auditor to keep. */
+  checkpoint: call({ args: object({}), result: returns<Checkpoint>(), access: readers }),
+  /** Whether today's ledger extends a checkpoint taken earlier (an RFC 9162 consistency proof). */
+  verifyAgainst: call({ args: object({ checkpoint: checkpointShape }), result: returns<CheckpointVerification>(), access: readers }),
 } as const;
 
 export const auditErrors = {

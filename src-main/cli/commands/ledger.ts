@@ -1,6 +1,8 @@
 // `dske-station ledger …`: the `audit` namespace: the newest entries, and verification end to end.
 import type { LedgerEntryView, LedgerVerification } from '../../../src-shared/api/audit';
 import { single, UsageError } from '../args';
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Checkpoint, CheckpointVerification } from '../../../src-shared/ledger/checkpoint';
 import { noArgs, type Command } from '../command';
 
 const entries = (list: readonly LedgerEntryView[]): string => list.map((e) => `${String(e.seq).padStart(6)}  ${e.time}  ${e.type.padEnd(32)} ${JSON.stringify(e.data)}`).join('\n');
@@ -8,7 +10,31 @@ const entries = (list: readonly LedgerEntryView[]): string => list.map((e) => `$
 const verification = (v: LedgerVerification): string =>
   v.ok ? `Ledger verified: ${v.entries} entries, head ${v.head}.` : `LEDGER FAILED VERIFICATION after ${v.entries} good entries: ${v.problem}.`;
 
+/** `ledger verify --against FILE` is its own call, chosen when --against is given. */
+const verifyAgainst: Command = {
+  when: (a) => a.options['--against'] !== undefined,
+  words: 'ledger verify',
+  usage: 'ledger verify --against CHECKPOINT',
+  summary: 'check that the ledger extends a checkpoint kept earlier',
+  call: 'audit.verifyAgainst',
+  mode: 'read',
+  args: (a) => {
+    const file = single(a, '--against')!;
+    let checkpoint: unknown;
+    try {
+      checkpoint = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      throw new UsageError(`The checkpoint file ${file} cannot be read as a checkpoint.`);
+    }
+    return { checkpoint };
+  },
+  show: (v: CheckpointVerification) =>
+    v.ok ? `The ledger (${v.entries} entries) extends the checkpoint of ${v.treeSize} entries.` : `LEDGER DOES NOT EXTEND THE CHECKPOINT: ${v.problem}.`,
+  failed: (v: CheckpointVerification) => !v.ok,
+};
+
 export const ledgerCommands: readonly Command[] = [
+  verifyAgainst,
   {
     words: 'ledger show',
     usage: 'ledger show [--limit N]',
@@ -22,5 +48,28 @@ export const ledgerCommands: readonly Command[] = [
     },
     show: entries,
   },
-  { words: 'ledger verify', usage: 'ledger verify', summary: "check the ledger's hash chain end to end", call: 'audit.verify', mode: 'read', args: noArgs, show: verification, failed: (v: LedgerVerification) => !v.ok },
+  {
+    words: 'ledger verify',
+    usage: 'ledger verify [--against CHECKPOINT]',
+    summary: "check the ledger end to end; with --against, that it extends a checkpoint kept earlier",
+    call: 'audit.verify',
+    mode: 'read',
+    args: noArgs,
+    show: verification,
+    failed: (v: LedgerVerification) => !v.ok,
+  },
+  {
+    words: 'ledger checkpoint',
+    usage: 'ledger checkpoint --out FILE',
+    summary: "write a checkpoint of the ledger (size, Merkle root, MAC) for an auditor to keep",
+    call: 'audit.checkpoint',
+    mode: 'read',
+    args: (a) => {
+      if (!single(a, '--out')) throw new UsageError('ledger checkpoint needs --out FILE: where to write the checkpoint.');
+      return {};
+    },
+    show: (c: Checkpoint) => `Checkpoint of ${c.treeSize} entries, root ${c.rootHash}.`,
+    after: (c: Checkpoint, a) => writeFileSync(single(a, '--out')!, JSON.stringify(c, null, 2) + '\n', { flag: 'w' }),
+  },
 ];
+

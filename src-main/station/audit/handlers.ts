@@ -17,5 +17,7 @@ export function auditHandlers(core: Core): Handlers<{ audit: typeof auditCalls }
       return all.slice(from, from + (limit ?? 100)).map(ledgerView);
     },
     verify: async () => core.ledger.verify(),
+    checkpoint: async () => core.ledger.checkpoint(core.now),
+    verifyAgainst: async ({ checkpoint }) => core.ledger.verifyAgainst(checkpoint),
   };
 }
