@@ -1,6 +1,7 @@
 // The station UI. Three people use it (docs/DESIGN.md): the hub operator (pool), the IT desk (enrolment,
-// later issues) and the auditor (ledger). Nothing is shown before someone signs in; the first run
-// creates the first administrator. It holds no PSRD, ever: only sizes, ids and ledger facts.
+// later issues) and the auditor (ledger). Nothing is shown before someone signs in; the first run is a
+// guided setup (first administrator, entropy sources, first pool: SetupView). It holds no PSRD, ever:
+// only sizes, ids and ledger facts.
 import { useCallback, useEffect, useState } from 'react';
 import type { SessionInfo } from '../../src-shared/api/session';
 import type { StationError } from '../../src-shared/api/result';
@@ -8,6 +9,7 @@ import { station } from './station-client';
 import { ErrorNote } from './views/ErrorNote';
 import { PoolView } from './views/PoolView';
 import { LedgerView } from './views/LedgerView';
+import { remainingSetupStep, SetupView, type SetupStep } from './views/SetupView';
 import { SignInView } from './views/SignInView';
 import { SourcesView } from './views/SourcesView';
 
@@ -20,6 +22,8 @@ export function App(): React.JSX.Element {
   const [tab, setTab] = useState<Tab>('pool');
   const [session, setSession] = useState<SessionInfo>();
   const [error, setError] = useState<StationError>();
+  /** The setup step showing; 'none' when there is no setup to do; undefined while not yet known. */
+  const [setup, setSetup] = useState<SetupStep | 'none'>();
   const check = useCallback(() => {
     void station().session.info({}).then((r) => {
       if (r.ok) {
@@ -37,6 +41,32 @@ export function App(): React.JSX.Element {
       window.removeEventListener('focus', check);
     };
   }, [check]);
+
+  const needsSetup = session?.needsSetup;
+  const whoName = session?.signedIn?.operator;
+  const signedIn = session?.signedIn;
+  // Whether the setup shows is decided once per signed-in account (SetupView.remainingSetupStep says
+  // why after a reload); while it shows, its own steps move on, and only Finish (or signing out) ends it.
+  useEffect(() => {
+    if (needsSetup === undefined) return;
+    if (needsSetup) {
+      setSetup(1);
+      return;
+    }
+    if (!whoName || !signedIn) {
+      setSetup(undefined);
+      return;
+    }
+    if (setup !== undefined) return;
+    let live = true;
+    void remainingSetupStep(signedIn).then((step) => {
+      if (live) setSetup(step ?? 'none');
+    });
+    return () => {
+      live = false;
+    };
+    // signedIn is a fresh object on every session check; the account's name is what matters, so it is no dependency.
+  }, [needsSetup, whoName, setup]);
 
   async function signOut(): Promise<void> {
     await station().operators.signOut({});
@@ -56,8 +86,12 @@ export function App(): React.JSX.Element {
         )}
       </header>
       <ErrorNote error={error} />
-      {!session ? null : !who ? (
-        <SignInView firstRun={session.needsSetup} onSignedIn={check} />
+      {!session ? null : session.needsSetup || (who && typeof setup === 'number') ? (
+        <SetupView start={session.needsSetup ? 1 : (setup as SetupStep)} onSignedIn={check} onFinish={() => setSetup('none')} />
+      ) : !who ? (
+        <SignInView onSignedIn={check} />
+      ) : setup === undefined ? (
+        <p className="fine">Opening the station…</p>
       ) : (
         <>
           <nav className="tabs" role="tablist">

@@ -2,7 +2,7 @@
 // acknowledgement that re-enables a source latched FAILED (SP 800-90B §4.3), which takes two people.
 import { call, returns } from './contract';
 import { sourceSpec } from './pool';
-import { object } from './validate';
+import { list, object } from './validate';
 
 export interface SourceView {
   readonly spec: string;
@@ -39,6 +39,8 @@ export const devicesCalls = {
   testSource: call({ args: object({ spec: sourceSpec }), result: returns<SourceTestReport>(), access: ['operator'] }),
   /** An operator re-enables a source latched FAILED after checking the device; a second operator approves. */
   acknowledgeSource: call({ args: object({ spec: sourceSpec }), result: returns<{ acknowledged: boolean }>(), access: ['operator'], approval: ['operator', 'admin'] }),
+  /** The sources the station uses when a call names none (first-run setup): written to station.json and in effect at once. */
+  configureSources: call({ args: object({ sources: list(sourceSpec, { minItems: 1, maxItems: 8 }) }), result: returns<{ sources: readonly string[] }>(), access: ['admin', 'operator'] }),
 } as const;
 
 export const devicesErrors = {
