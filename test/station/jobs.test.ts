@@ -61,6 +61,16 @@ describe('jobs', () => {
     expect(await station.dispatch('devices.testSource', { spec: 'os' }, op)).toMatchObject({ ok: true });
   }, 60_000);
 
+  it('locks a unit by what it is, not by what it is called', async () => {
+    ts = openTestStation();
+    const generation = ts.station.handlers.pool.generate({ bytes: 32 << 20, sources: ['file:/dev/urandom'] }, OP);
+    while (!ts.station.jobs.list().some((j) => j.kind === 'pool-generation' && j.state === 'running')) await new Promise((r) => setTimeout(r, 5));
+    await expect(ts.station.handlers.devices.testSource({ spec: 'file:/dev/../dev/urandom' }, OP)).rejects.toMatchObject({ code: 'busy' });
+    ts.station.jobs.cancel(ts.station.jobs.list().find((j) => j.state === 'running')!.id);
+    await expect(generation).rejects.toMatchObject({ code: 'cancelled' });
+    expect(ts.station.jobs.locks.holders().size).toBe(0);
+  }, 60_000);
+
   it('records a job cut off by a crash as interrupted at the next start', async () => {
     ts = openTestStation();
     ts.station.ledger.append('job.started', { job: 'job-00000000000000aa', kind: 'source-test', title: 'Testing os', resources: ['source:os'], resumable: false, actor: { host: 'cli' } });

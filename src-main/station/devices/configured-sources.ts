@@ -3,6 +3,8 @@
 // would become PSRD). The CLI is run by the operator at the station's own shell, and may name any.
 import { StationFailure } from '../../../src-shared/api/result';
 import type { Core } from '../core';
+import { identifyPath, identityKey } from '../../../hardware/device-identity';
+import { parseSourceSpec } from '../../../hardware/entropy';
 import { canonicalSpec } from './sources';
 
 export function allowedSources(core: Core, host: string, specs: readonly string[]): readonly string[] {
@@ -14,5 +16,16 @@ export function allowedSources(core: Core, host: string, specs: readonly string[
   return specs;
 }
 
-/** The lock names of a set of sources: one per unit, so a unit is never opened twice at once. */
-export const sourceResources = (specs: readonly string[]): string[] => specs.map((s) => `source:${canonicalSpec(s)}`);
+/**
+ * The lock names of a set of sources: one per unit, so a unit is never opened by two jobs at once,
+ * whatever each calls it — a path is locked by the device it resolves to (hardware/device-identity.ts).
+ */
+export function sourceResources(specs: readonly string[]): string[] {
+  return specs.map((raw) => {
+    const spec = canonicalSpec(raw);
+    const parsed = parseSourceSpec(spec);
+    const path = parsed.kind === 'device-file' || parsed.kind === 'serial' ? parsed.path : undefined;
+    const id = path ? identifyPath(path, 'entropy') : undefined;
+    return `source:${id ? identityKey(id) : spec}`;
+  });
+}
