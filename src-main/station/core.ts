@@ -12,7 +12,8 @@ import type { Pool } from './pool/pool';
 
 export interface Core {
   readonly config: StationConfig;
-  readonly settings: ResolvedSettings;
+  /** Replaced whole (never edited in place) when an operator chooses the entropy sources. */
+  settings: ResolvedSettings;
   readonly ledger: Ledger;
   readonly pool: Pool;
   readonly entropy: EntropyProvider;

@@ -7,7 +7,7 @@ import { resolveSettings } from '../config';
 import { actorOf, type Core, type Ctx } from '../core';
 import type { Operator } from '../operators/gate';
 import { prepareSetting } from '../settings-file';
-import { allowedSources, sourceResources } from './configured-sources';
+import { sourceResources } from './configured-sources';
 import { canonicalSpec } from './sources';
 
 const TEST_BYTES = 256 * 1024;
@@ -31,7 +31,10 @@ export function devicesHandlers(core: Core): Handlers<{ devices: typeof devicesC
   return {
     listSources: () => core.entropy.list(core.settings.sources),
     testSource: async ({ spec }, ctx) => {
-      const [allowed] = allowedSources(core, ctx.host, [spec]);
+      // A source may be tested before it is chosen: configured ones, and those the station found itself.
+      const configured = new Set(['os', ...core.settings.sources.map(canonicalSpec)]);
+      const allowed = canonicalSpec(spec);
+      if (!configured.has(allowed)) await refuseUnlisted(core, ctx, [allowed]);
       return core.jobs.run(
         { kind: 'source-test', title: `Testing the entropy source ${allowed}`, resources: sourceResources([allowed]), total: TEST_BYTES, unit: 'bytes', actor: actorOf(ctx), signal: ctx.signal },
         async (job) => {
@@ -65,7 +68,7 @@ export function devicesHandlers(core: Core): Handlers<{ devices: typeof devicesC
       // the others, which their parts took at open) is kept. Core declares `settings` readonly so that
       // nothing edits it piecemeal; this call is the one place that replaces it.
       const settings = { ...core.settings, sources: resolveSettings(core.config).sources };
-      Object.assign(core, { settings });
+      core.settings = settings;
       return { sources: settings.sources };
     },
   };

@@ -133,14 +133,18 @@ function AdminStep({ onDone }: { onDone: () => void }): React.JSX.Element {
 /** A spec the station can be asked to use (HID devices and the like are listed, but are no source). */
 const usable = (s: SourceView): boolean => sourceSpec(s.spec).ok && s.state !== 'failed';
 
-/** Ticked at first: the OS generator, and a hardware RNG that is ready (not merely a serial port). */
+/**
+ * Ticked at first: the OS generator and what is configured already. A hardware unit found here is
+ * offered with its Test button but not ticked until the operator has tested it: a slow or broken unit
+ * chosen unseen would fail the first pool, and latch, on a station that has one operator so far.
+ */
 function tickedAtFirst(s: SourceView): boolean {
   if (!usable(s)) return false;
-  if (s.spec === 'os' || (s.configured && s.spec !== 'os' && s.state === 'ok')) return true;
-  if (s.state !== 'ok') return false;
-  // An unknown serial port is listed as "Serial port /dev/…"; it may be anything, so it is not ticked.
-  return s.kind === 'device-file' || s.kind === 'usb' || (s.kind === 'serial' && !s.label.startsWith('Serial port'));
+  return s.spec === 'os' || (s.configured && s.state === 'ok');
 }
+
+/** A unit that may be tested here: ready, and a known RNG (an unknown serial port may be anything). */
+const testable = (s: SourceView): boolean => usable(s) && s.state === 'ok' && (s.spec === 'os' || s.configured || s.kind === 'device-file' || s.kind === 'usb' || (s.kind === 'serial' && !s.label.startsWith('Serial port')));
 
 const STATE_WORDS: Readonly<Record<SourceView['state'], string>> = { ok: 'ready', failed: 'FAILED', absent: 'not present', unavailable: 'cannot be opened' };
 
@@ -219,8 +223,7 @@ function SourcesStep({ onDone }: { onDone: () => void }): React.JSX.Element {
               {s.label} <span className="facts">{s.spec}</span>
             </label>{' '}
             <span className={s.state === 'ok' ? 'good' : s.state === 'failed' ? 'error' : 'warn'}>{STATE_WORDS[s.state]}</span>
-            {/* The station tests only the sources it may use already: the OS generator and the configured ones. */}
-            {(s.spec === 'os' || s.configured) && s.state === 'ok' && (
+            {testable(s) && (
               <button className="small" disabled={busy !== undefined} onClick={() => void test(s)}>
                 {busy === s.spec ? 'Testing…' : 'Test'}
               </button>
