@@ -106,6 +106,43 @@ export class Pkcs11AesKey {
     }
   }
 
+  /**
+   * An HMAC-SHA-256 key beside this one in the same token and session (generated there on first use:
+   * a 32-byte generic secret, sensitive, not extractable, sign and verify only). The station
+   * authenticates its ledger with it, so that the ledger's head cannot be re-signed without the token.
+   */
+  hmacKey(label: string): { sign(data: Uint8Array): Buffer } {
+    let key: Buffer | null;
+    try {
+      key = findKey(this.lib, this.session, label);
+      key ??= this.lib.C_GenerateKey(this.session, { mechanism: pkcs11().CKM_GENERIC_SECRET_KEY_GEN }, [
+        { type: pkcs11().CKA_CLASS, value: pkcs11().CKO_SECRET_KEY },
+        { type: pkcs11().CKA_KEY_TYPE, value: pkcs11().CKK_GENERIC_SECRET },
+        { type: pkcs11().CKA_VALUE_LEN, value: 32 },
+        { type: pkcs11().CKA_LABEL, value: label },
+        { type: pkcs11().CKA_TOKEN, value: true },
+        { type: pkcs11().CKA_PRIVATE, value: true },
+        { type: pkcs11().CKA_SENSITIVE, value: true },
+        { type: pkcs11().CKA_EXTRACTABLE, value: false },
+        { type: pkcs11().CKA_SIGN, value: true },
+        { type: pkcs11().CKA_VERIFY, value: true },
+      ]);
+    } catch (e) {
+      throw new TokenKeyError('key', `The audit key in the token could not be opened (${ckrName(e)}).`);
+    }
+    const k = key;
+    return {
+      sign: (data) => {
+        try {
+          this.lib.C_SignInit(this.session, { mechanism: pkcs11().CKM_SHA256_HMAC }, k);
+          return this.lib.C_Sign(this.session, Buffer.from(data), Buffer.alloc(32));
+        } catch (e) {
+          throw new TokenKeyError('crypto', `The token could not sign (${ckrName(e)}).`);
+        }
+      },
+    };
+  }
+
   close(): void {
     try {
       this.lib.C_CloseSession(this.session);

@@ -54,12 +54,12 @@ const settingsShape = object({
   })),
   /** Keep the master key in a PKCS#11 token; its PIN comes from the environment (DSKE_TOKEN_PIN), never from this file. */
   masterKey: optional(object({
-    pkcs11: object({ module: text({ maxLength: 400, pattern: /^\// }), tokenLabel: text({ maxLength: 32 }), keyLabel: optional(text({ maxLength: 64 })) }),
+    pkcs11: object({ module: text({ maxLength: 400, pattern: /^\// }), tokenLabel: text({ maxLength: 32 }), keyLabel: optional(text({ maxLength: 64 })), auditKeyLabel: optional(text({ maxLength: 64 })) }),
   })),
 });
 
 export interface MasterKeySettings {
-  readonly pkcs11?: { readonly module: string; readonly tokenLabel: string; readonly keyLabel?: string };
+  readonly pkcs11?: { readonly module: string; readonly tokenLabel: string; readonly keyLabel?: string; readonly auditKeyLabel?: string };
 }
 
 export interface ResolvedSettings {

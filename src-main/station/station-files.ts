@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { StationFailure } from '../../src-shared/api/result';
-import { FileAuditKey, type AuditKey } from '../../src-node/ledger/audit-key';
+import { FileAuditKey, TokenAuditKey, type AuditKey } from '../../src-node/ledger/audit-key';
 import { LedgerHead } from '../../src-node/ledger/head';
 import { LEDGER_FILE, Ledger } from '../../src-node/ledger/ledger';
 import { FileMasterKey, TokenMasterKey, type MasterKey } from '../../src-node/psrd-store/master-key';
@@ -46,12 +46,19 @@ export function openStationFiles(dataDir: string, settings: ResolvedSettings, op
     if (!opts.create || opts.readOnly) throw new StationFailure('no-data-dir', `There is no station in ${dataDir}.`);
     return createStation(dataDir, settings, opts.now);
   }
-  const auditKey: AuditKey = FileAuditKey.open(auditKeyPath(dataDir, settings));
-  const ledger = Ledger.open(dataDir, opts.now, { auditKey, readOnly: opts.readOnly });
-  let master: MasterKey | undefined;
+  // With a token, the master key and the audit key are both in it: the token is opened first.
+  const tokenMaster = settings.masterKey.pkcs11 ? openMasterKey(dataDir, settings, false) : undefined;
+  let ledger: Ledger;
+  try {
+    ledger = Ledger.open(dataDir, opts.now, { auditKey: auditKeyFor(dataDir, settings, tokenMaster, false), readOnly: opts.readOnly });
+  } catch (e) {
+    tokenMaster?.close();
+    throw e;
+  }
+  let master: MasterKey | undefined = tokenMaster;
   try {
     // Read-only too: the key is checked (a deleted or replaced key fails verification), then put away.
-    master = openMasterKey(dataDir, settings, false);
+    master ??= openMasterKey(dataDir, settings, false);
     checkMasterKey(ledger, master);
     if (!opts.readOnly) return { ledger, master };
     master.close();
@@ -64,15 +71,21 @@ export function openStationFiles(dataDir: string, settings: ResolvedSettings, op
 }
 
 function createStation(dataDir: string, settings: ResolvedSettings, now: () => Date): StationFiles {
-  const auditKey = FileAuditKey.exists(auditKeyPath(dataDir, settings)) ? FileAuditKey.open(auditKeyPath(dataDir, settings)) : FileAuditKey.create(auditKeyPath(dataDir, settings));
   const master = openMasterKey(dataDir, settings, true);
-  const ledger = Ledger.open(dataDir, now, { auditKey, create: true });
+  const ledger = Ledger.open(dataDir, now, { auditKey: auditKeyFor(dataDir, settings, master, true), create: true });
   // A check value of the master key, so that a replaced key is refused rather than written under.
   const canary = randomBytes(32);
   const wrapped = master.wrap(canary, CHECK_AAD);
   ledger.append('station.created', { masterKey: { description: master.description, check: Buffer.from(wrapped).toString('base64'), digest: createHash('sha256').update(canary).digest('hex') } }, now);
   canary.fill(0);
   return { ledger, master };
+}
+
+/** The token's HMAC key where the master key is in a token; else the key file (made for a new station). */
+function auditKeyFor(dataDir: string, settings: ResolvedSettings, master: MasterKey | undefined, create: boolean): AuditKey {
+  if (master instanceof TokenMasterKey) return new TokenAuditKey(master.auditKey(settings.masterKey.pkcs11?.auditKeyLabel ?? 'dske-station-audit'));
+  const path = auditKeyPath(dataDir, settings);
+  return create && !FileAuditKey.exists(path) ? FileAuditKey.create(path) : FileAuditKey.open(path);
 }
 
 function openMasterKey(dataDir: string, settings: ResolvedSettings, create: boolean): MasterKey {

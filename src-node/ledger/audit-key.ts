@@ -1,7 +1,8 @@
 // The audit key: an HMAC-SHA-256 key that authenticates the ledger's head and its checkpoints, so that
 // whoever can write the ledger file cannot cut, empty or rewrite it unnoticed without this key too.
-// Kept in a file apart from the ledger (mode 0600; `audit.keyFile` in station.json may put it outside
-// the data directory). Never logged; only MACs leave this module.
+// Kept in the PKCS#11 token where the station's master key is, or else in a file apart from the ledger
+// (mode 0600; `audit.keyFile` in station.json may put it outside the data directory). Never logged;
+// only MACs leave this module.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { dirname } from 'node:path';
@@ -46,6 +47,21 @@ export class FileAuditKey implements AuditKey {
 
   mac(data: string | Uint8Array): string {
     return createHmac('sha256', this.key).update(data).digest('hex');
+  }
+
+  check(data: string | Uint8Array, mac: string): boolean {
+    const expected = Buffer.from(this.mac(data), 'hex');
+    const got = Buffer.from(/^[0-9a-f]{64}$/.test(mac) ? mac : '', 'hex');
+    return got.length === expected.length && timingSafeEqual(got, expected);
+  }
+}
+
+/** The audit key inside a PKCS#11 token (where the station's master key is): HMAC computed in the token. */
+export class TokenAuditKey implements AuditKey {
+  constructor(private readonly key: { sign(data: Uint8Array): Buffer }) {}
+
+  mac(data: string | Uint8Array): string {
+    return this.key.sign(typeof data === 'string' ? Buffer.from(data, 'utf8') : data).toString('hex');
   }
 
   check(data: string | Uint8Array, mac: string): boolean {

@@ -103,6 +103,15 @@ export class TokenMasterKey implements MasterKey {
     }
   }
 
+  /** The ledger's audit key, in the same token (hardware/hsm: an HMAC-SHA-256 generic secret that never leaves it). */
+  auditKey(label: string): { sign(data: Uint8Array): Buffer } {
+    try {
+      return this.key.hmacKey(label);
+    } catch (e) {
+      throw new StationFailure('master-key', e instanceof TokenKeyError ? e.message : 'The PKCS#11 token could not be used.');
+    }
+  }
+
   close(): void {
     this.key.close();
   }

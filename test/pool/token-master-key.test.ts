@@ -1,7 +1,7 @@
 // The master key in a real PKCS#11 token (SoftHSM2): generated in the token, sensitive and not
 // extractable, used there to wrap every segment's data keys; no key file is written.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pkcs11AesKey } from '../../hardware/hsm/pkcs11-aes-key';
@@ -45,6 +45,21 @@ describe.skipIf(!haveSoftHsm)('master key in a PKCS#11 token (SoftHSM2)', () => 
     station = openStation({ dataDir: dir, host: 'test' });
     expect(Buffer.concat([...station.pool.read(segmentIds[0], 0, 131072)]).equals(first)).toBe(true);
     await station.close();
+  });
+
+  it('keeps the ledger’s audit key in the token too: no key file, and a cut ledger is still refused', async () => {
+    process.env.DSKE_TOKEN_PIN = PIN;
+    const dir = stationDir();
+    const station = openStation({ dataDir: dir, host: 'test' });
+    await station.handlers.pool.generate({ bytes: 200_000 }, OP);
+    await station.close();
+    expect(existsSync(join(dir, 'keys', 'audit.key'))).toBe(false);
+    const ledger = join(dir, 'ledger.jsonl');
+    const lines = readFileSync(ledger, 'utf8').trimEnd().split('\n');
+    writeFileSync(ledger, lines.slice(0, -1).join('\n') + '\n');
+    expect(() => openStation({ dataDir: dir, host: 'test' })).toThrow(/1 entry is missing at the end/);
+    writeFileSync(ledger, lines.join('\n') + '\n');
+    await openStation({ dataDir: dir, host: 'test' }).close();
   });
 
   it('keeps the key sensitive and not extractable', () => {
