@@ -4,8 +4,8 @@ import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'crypto', 'child_process', 'net', 'http', 'https', 'stream', 'stream/*', 'util', 'events', 'buffer', 'url', 'zlib', 'worker_threads', 'process', 'tty', 'dgram', 'dns', 'cluster', 'module', 'readline', 'v8', 'vm'];
 
-const noElectron = { group: ['electron', 'electron/*'], allowTypeImports: true, message: 'Only src-main/index.ts and src-main/preload may import electron (DESIGN.md, boundaries).' };
-const noHardware = { group: ['**/hardware/**', '**/hardware'], message: 'hardware/ is imported only by src-main/station, src-server and src-client (DESIGN.md, boundaries).' };
+const noElectron = { group: ['electron', 'electron/*'], allowTypeImports: true, message: 'Only src-main/index.ts and src-main/preload may import electron (docs/docs/DESIGN.md, boundaries).' };
+const noHardware = { group: ['**/hardware/**', '**/hardware'], message: 'hardware/ is imported only by src-main/station, src-server and src-client (docs/docs/DESIGN.md, boundaries).' };
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', '.tools/**', 'test-results/**', 'playwright-report/**', 'test/fixtures/lint/**'] },
@@ -25,10 +25,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [
-          { group: nodeBuiltins, message: 'src-shared is pure TypeScript: no node:* imports (DESIGN.md).' },
+          { group: nodeBuiltins, message: 'src-shared is pure TypeScript: no node:* imports (docs/DESIGN.md).' },
           noElectron,
           { group: ['react', 'react-dom', 'react/*', 'react-dom/*'], message: 'src-shared has no DOM or UI code.' },
-          { group: ['**/src-main/**', '**/src-renderer/**', '**/hardware/**', '**/src-server/**', '**/src-client/**'], message: 'src-shared imports nothing outside itself (DESIGN.md).' },
+          { group: ['**/src-main/**', '**/src-renderer/**', '**/hardware/**', '**/src-server/**', '**/src-client/**'], message: 'src-shared imports nothing outside itself (docs/DESIGN.md).' },
         ],
       }],
       'no-restricted-globals': ['error',
@@ -45,7 +45,7 @@ export default tseslint.config(
         patterns: [
           { group: nodeBuiltins, message: 'The renderer is sandboxed: no node:* imports.' },
           noElectron,
-          { group: ['**/src-main/**', '**/src-main', '**/hardware/**', '**/src-server/**', '**/src-client/**'], message: 'The renderer imports src-shared only (DESIGN.md).' },
+          { group: ['**/src-main/**', '**/src-main', '**/hardware/**', '**/src-server/**', '**/src-client/**'], message: 'The renderer imports src-shared only (docs/DESIGN.md).' },
         ],
       }],
     },
@@ -71,7 +71,7 @@ export default tseslint.config(
   {
     // src-node: Node-only code shared by the station, the Security Server and the client.
     files: ['src-node/**/*.ts', 'test/fixtures/lint/src-node/**/*.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [noElectron, { group: ['**/src-main/**', '**/src-main', '**/src-renderer/**', '**/src-server/**', '**/src-client/**'], message: 'src-node imports src-shared and hardware/ only (DESIGN.md).' }] }] },
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [noElectron, { group: ['**/src-main/**', '**/src-main', '**/src-renderer/**', '**/src-server/**', '**/src-client/**'], message: 'src-node imports src-shared and hardware/ only (docs/DESIGN.md).' }] }] },
   },
   {
     files: ['src-server/**/*.ts', 'src-client/**/*.ts', 'test/fixtures/lint/src-server/**/*.ts'],

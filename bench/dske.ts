@@ -1,4 +1,4 @@
-// DSKE core figures, in one process (ENVIRONMENT.md: compare side by side, never across runs).
+// DSKE core figures, in one process (our build machines are noisy: compare side by side, never across runs).
 //   npx tsx bench/dske.ts
 // Prints GF(2^128) multiplications per second (goal ≥ 5 M on one core), full App. A key
 // establishments per second for n = 5, k = 3, 256-bit keys, and PSRD consumed per key.
@@ -13,7 +13,7 @@ const rnd = (n: number): Uint8Array => randomFillSync(new Uint8Array(n));
 
 /**
  * Operations per second of f(i): the best of `rounds` rounds of ~ms each. The machine is shared
- * (ENVIRONMENT.md: timings vary 3× between runs), and the best round is the least disturbed one.
+ * (timings vary 3× between runs on our machines), and the best round is the least disturbed one.
  */
 function rate(ms: number, batch: number, f: (i: number) => void, rounds = 5): number {
   for (let i = 0; i < batch; i++) f(i); // warm-up

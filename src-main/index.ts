@@ -1,4 +1,4 @@
-// The Electron shell, and nothing else (DESIGN.md): lifecycle, the one hardened window, the app
+// The Electron shell, and nothing else (docs/DESIGN.md): lifecycle, the one hardened window, the app
 // protocol, and IPC wiring with sender checks. The station itself lives in ./station and knows
 // nothing of Electron; every call goes through the same validated dispatch as the browser host and CLI.
 import { app, BrowserWindow, ipcMain, protocol, session, type WebContents } from 'electron';

@@ -1,5 +1,5 @@
 // The station's ONE window factory (issue S1, part 4; the Electron security checklist in
-// REFERENCES.md). The options are written out literally at the `new BrowserWindow` call so that static
+// docs/references.md). The options are written out literally at the `new BrowserWindow` call so that static
 // checkers (Electronegativity) and test/shell/window.test.ts read exactly what Electron receives; the
 // constructor is passed in so this file needs no runtime Electron import and tests need no Electron.
 import type { BrowserWindow as ElectronWindow, BrowserWindowConstructorOptions } from 'electron';

@@ -1,4 +1,4 @@
-// The station core, composed by one factory from a config (DESIGN.md, src-main/station). The same
+// The station core, composed by one factory from a config (docs/docs/DESIGN.md, src-main/station). The same
 // object serves the Electron window, the browser host, the CLI and the tests; it knows nothing of
 // them. This file only wires: each namespace's handlers live in their own folder (handlers.ts).
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// One ledger entry and its hash. The chain (DESIGN.md, "ledger"): hash_n = SHA-256(hash_{n-1} ‖ body_n),
+// One ledger entry and its hash. The chain (docs/docs/DESIGN.md, "ledger"): hash_n = SHA-256(hash_{n-1} ‖ body_n),
 // where body is the canonical JSON of {seq, time, type, data}; a flipped, dropped or reordered entry
 // breaks every hash after it. Data holds facts (sizes, ids, provenance), never PSRD.
 import { createHash } from 'node:crypto';

@@ -1,4 +1,4 @@
-// The station's append-only, hash-chained ledger (DESIGN.md: "fsynced before the step's effect is
+// The station's append-only, hash-chained ledger (docs/DESIGN.md: "fsynced before the step's effect is
 // visible"). One JSON line per entry in <data-dir>/ledger.jsonl. A torn final line (a crash during
 // append) never had a visible effect, so opening the ledger cuts it off and records that it did.
 import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync, existsSync, fstatSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// The contract machinery (DESIGN.md "api/"), generic so that the station, the Security Server and the
+// The contract machinery (docs/DESIGN.md "api/"), generic so that the station, the Security Server and the
 // client's key-delivery API each declare their own calls with it. A call is one statement: its
 // argument's validator (the argument type is inferred from it), its result type, who may make it, and
 // whether a second person must approve it. Dispatch (dispatch.ts) enforces all of it before the core.

@@ -1,4 +1,4 @@
-// The `operators` namespace: who is calling (DESIGN.md "Who is calling"). Local accounts with roles,
+// The `operators` namespace: who is calling (docs/DESIGN.md "Who is calling"). Local accounts with roles,
 // passphrases checked in the core (never stored in the clear), lockout after repeated failures, idle
 // sign-out, and accounts disabled rather than deleted, because the ledger names them.
 import { call, returns } from './contract';

@@ -1,5 +1,5 @@
 // Every call across a process boundary returns a value, never throws: Electron serializes only an
-// error's message, so codes travel as data (the Signal Desktop pattern, see STYLE.md).
+// error's message, so codes travel as data (the Signal Desktop pattern, docs/references.md).
 import type { ErrorCode } from './station-api';
 
 export interface StationError {

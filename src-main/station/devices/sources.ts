@@ -29,7 +29,7 @@ export interface EntropySettings {
   /**
    * The same for DRBG sources (the OS generator), default 40. At 2^-30 and GB/s a good DRBG trips a test
    * about once per 4 GiB, which would stop long generations for nothing; 2^-40 is once per TiB and still
-   * catches a generator that is stuck or grossly broken (REFERENCES.md allows 2^-20 … 2^-40).
+   * catches a generator that is stuck or grossly broken (docs/references.md allows 2^-20 … 2^-40).
    */
   readonly computationalAlphaExponent: number;
   /** Each unit's assessed min-entropy per raw sample (SP 800-90B), by canonical spec. */

@@ -3,7 +3,7 @@
 // Hardware sources: HMAC-SHA-512, a vetted conditioning function (§3.1.5.1.1), under a fixed public key
 // (90B allows a fixed key). Each 64-byte output block consumes n_in raw bytes with n_in·H_byte ≥ 2·512
 // bits, so every output bit rests on at least two bits of claimed input min-entropy: the margin
-// REFERENCES.md asks for full entropy. The output is labelled information-theoretic (given the claimed H).
+// docs/references.md asks for full entropy. The output is labelled information-theoretic (given the claimed H).
 //
 // Computational sources (the OS CSPRNG, the kernel DRBG nodes): passed through. Their output already
 // is the output of a vetted DRBG; hashing it again would add no security (the result stays

@@ -1,4 +1,4 @@
-// Per-resource locks (DESIGN.md "Who is calling, and long work"): a job holds the resources it uses —
+// Per-resource locks (docs/DESIGN.md "Who is calling, and long work"): a job holds the resources it uses —
 // the pool's generator, one entropy source, later one drive or one token — and nothing else, so a
 // long generation never blocks unrelated work. All of a job's resources are taken at once or none.
 import { StationFailure } from '../../../src-shared/api/result';

@@ -1,4 +1,4 @@
-// Operator accounts (DESIGN.md "Who is calling"). The ledger is the record of who exists, with which
+// Operator accounts (docs/DESIGN.md "Who is calling"). The ledger is the record of who exists, with which
 // roles, and who is disabled: a fold over `operator.*` entries, as the pool's state is. Passphrase
 // verifiers and failed-attempt counts live in operators.json (verifier-file.ts). Lockout: after
 // `lockoutAttempts` wrong passphrases in a row the account is refused for `lockoutMinutes`, even with
