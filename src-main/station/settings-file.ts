@@ -3,19 +3,14 @@
 // place. Written whole and atomically (temporary file, fsync, rename, fsync of the directory), in two
 // steps so that the caller can record the change in the ledger between them: a prepared change that is
 // abandoned leaves the file untouched.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { StationFailure } from '../../src-shared/api/result';
 import { ioReason } from '../../src-node/io-reason';
+import { prepareReplacement, type PreparedReplacement } from '../../src-node/atomic-file';
 import { SETTINGS_FILE } from './config';
 
-export interface PreparedSettings {
-  /** Puts the new file in place (rename, then fsync of the folder). */
-  commit(): void;
-  /** Removes the temporary file; station.json is as it was. */
-  abandon(): void;
-}
+export type PreparedSettings = PreparedReplacement;
 
 type SettingsObject = Record<string, unknown>;
 
@@ -45,55 +40,21 @@ export function prepareSetting(dataDir: string, key: string, value: unknown): Pr
   } catch {
     // Keeps 0600 when the old file's mode cannot be read.
   }
-  const tmp = join(dataDir, `.${SETTINGS_FILE}.${randomBytes(6).toString('hex')}.tmp`);
   const fail = (e: unknown): StationFailure => new StationFailure('data-dir', `The station's settings file ${path} could not be written (${ioReason(e)}); nothing was changed.`);
-  const remove = (): void => {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Already gone.
-    }
-  };
+  let prepared: PreparedReplacement;
   try {
-    const fd = openSync(tmp, 'wx', mode);
-    try {
-      let off = 0;
-      while (off < body.length) off += writeSync(fd, body, off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    prepared = prepareReplacement(path, body, mode);
   } catch (e) {
-    remove();
     throw fail(e);
   }
-  let done = false;
   return {
     commit() {
-      if (done) return;
-      done = true;
       try {
-        renameSync(tmp, path);
+        prepared.commit();
       } catch (e) {
-        remove();
         throw fail(e);
       }
-      // The rename is durable only once the folder is synced; a failure here leaves the new file in place.
-      try {
-        const dir = openSync(dataDir, 'r');
-        try {
-          fsyncSync(dir);
-        } finally {
-          closeSync(dir);
-        }
-      } catch {
-        // Some file systems refuse fsync on a folder; the rename itself has happened.
-      }
     },
-    abandon() {
-      if (done) return;
-      done = true;
-      remove();
-    },
+    abandon: () => prepared.abandon(),
   };
 }

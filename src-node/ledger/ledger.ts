@@ -7,6 +7,7 @@ import { StationFailure } from '../../src-shared/api/result';
 import { GENESIS, canonicalJson, entryHash, parseLine, serialize, type LedgerData, type LedgerEntry } from './entry';
 import { ioReason } from '../io-reason';
 import type { AuditKey } from './audit-key';
+import { fsyncDir } from '../atomic-file';
 import { LedgerHead, type HeadState } from './head';
 import { CHECKPOINT_FORMAT, type Checkpoint, type CheckpointVerification } from '../../src-shared/ledger/checkpoint';
 import { consistencyProof, leafHash, rootHash, verifyConsistency } from '../../src-shared/ledger/merkle';
@@ -296,15 +297,6 @@ export function reconcile(text: string, head: HeadState | undefined): Reconciled
   if (count < head.count - 1) return fail(count, last, `${head.count - 1 - count} entr${head.count - 1 - count === 1 ? 'y is' : 'ies are'} missing at the end: the ledger stops after entry ${count - 1}, the station recorded ${head.count - 1}`);
   if (count > head.count) return fail(head.count, last, `entry ${head.count} and after were added outside the station`);
   return fail(count, last, `the ledger was rewritten: entry ${count - 1} is not the one the station recorded`);
-}
-
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

@@ -2,9 +2,10 @@
 // accounts are, their roles and whether they are disabled come from the ledger (accounts.ts), never
 // from this file, so editing it cannot create an account or grant a role. Written whole and atomically
 // (temporary file, fsync, rename, fsync of the directory), mode 0600.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StationFailure } from '../../../src-shared/api/result';
+import { replaceFile } from '../../../src-node/atomic-file';
 import type { Verifier } from './passphrase';
 
 export const VERIFIER_FILE = 'operators.json';
@@ -33,22 +34,5 @@ export function readCredentials(dataDir: string): Credentials {
 }
 
 export function writeCredentials(dataDir: string, credentials: Credentials): void {
-  const path = join(dataDir, VERIFIER_FILE);
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    const body = Buffer.from(JSON.stringify({ version: 1, credentials }, null, 1));
-    let off = 0;
-    while (off < body.length) off += writeSync(fd, body, off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  const dir = openSync(dataDir, 'r');
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
+  replaceFile(join(dataDir, VERIFIER_FILE), Buffer.from(JSON.stringify({ version: 1, credentials }, null, 1)), 0o600);
 }
