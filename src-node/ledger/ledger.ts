@@ -151,6 +151,11 @@ export class Ledger {
     return entry;
   }
 
+  /** The key that authenticates this ledger's head; the station MACs its other records with it too. */
+  get auditKey(): AuditKey {
+    return this.authHead.key;
+  }
+
   entries(): readonly LedgerEntry[] {
     return this.list;
   }

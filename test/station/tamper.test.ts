@@ -134,6 +134,22 @@ describe('tampering with the data directory', () => {
     expect(readdirSync(join(dir, 'pool'))).toContain(stranger);
   });
 
+  it('refuses an operators.json that was deleted or edited (a verifier swapped for a known passphrase)', () => {
+    const dir = join(tempDir('dske-tamper-ops-'), 'station');
+    cpSync(template, dir, { recursive: true });
+    const path = join(dir, 'operators.json');
+    const original = readFileSync(path, 'utf8');
+    const file = JSON.parse(original) as { credentials: Record<string, { verifier: unknown }> };
+    const keys = Object.keys(file.credentials);
+    file.credentials[keys[0]].verifier = file.credentials[keys[1]].verifier;
+    writeFileSync(path, JSON.stringify(file));
+    expect(() => openStation({ dataDir: dir, host: 'test', mode: 'open' })).toThrow(/changed outside the station/);
+    rmSync(path);
+    expect(() => openStation({ dataDir: dir, host: 'test', mode: 'read' })).toThrow(/operators.json\) is missing/);
+    writeFileSync(path, original);
+    return openStation({ dataDir: dir, host: 'test', mode: 'open' }).close();
+  });
+
   it('refuses a pool and keys without a ledger and head, destroying nothing', () => {
     const dir = join(tempDir('dske-tamper-noledger-'), 'station');
     cpSync(template, dir, { recursive: true });

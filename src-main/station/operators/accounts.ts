@@ -45,7 +45,11 @@ export class Accounts {
   ) {
     for (const e of ledger.entries()) this.apply(e);
     ledger.onAppend((e) => this.apply(e));
-    this.credentials = readCredentials(dataDir);
+    const read = readCredentials(dataDir, ledger.auditKey);
+    if (!read && this.accounts.size > 0) {
+      throw new StationFailure('data-dir', `The station's list of operator passphrases (operators.json) is missing, though the ledger names ${this.accounts.size} account(s), so nobody could sign in; restore it from your backup.`);
+    }
+    this.credentials = read ?? {};
   }
 
   private apply(e: LedgerEntry): void {
@@ -144,7 +148,7 @@ export class Accounts {
 
   private setCredential(name: string, c: Credential): void {
     const next = { ...this.credentials, [accountKey(name)]: c };
-    writeCredentials(this.dataDir, next);
+    writeCredentials(this.dataDir, next, this.ledger.auditKey);
     this.credentials = next;
   }
 }
