@@ -5,8 +5,8 @@
 // not sanitize flash or journaling filesystems (NIST SP 800-88); the key's destruction is what counts.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readSync, unlinkSync, writeSync, fstatSync, existsSync } from 'node:fs';
-import { open, rename, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { StationFailure } from '../../src-shared/api/result';
 import { WRAPPED_KEY_BYTES, type MasterKey } from './master-key';
 import type { ChunkSealer } from './chunk-sealer';
@@ -72,15 +72,21 @@ export class SegmentWriter {
   ) {}
 
   static async create(dir: string, id: string, chunkBytes: number, master: MasterKey, sealer: ChunkSealer): Promise<SegmentWriter> {
+    let seg: FileHandle | undefined;
     try {
-      const seg = await open(segmentPath(dir, id) + PARTIAL, 'wx', 0o600);
+      seg = await open(segmentPath(dir, id) + PARTIAL, 'wx', 0o600);
       const h = Buffer.alloc(HEADER_BYTES);
       SEG_MAGIC.copy(h, 0);
       h.writeUInt32LE(1, 8);
       h.writeUInt32LE(chunkBytes, 12);
-      await seg.write(h, 0, h.length, 0);
+      await writeFully(seg, h, 0);
       return new SegmentWriter(dir, id, chunkBytes, master, sealer, seg);
     } catch (e) {
+      // A full disk can refuse the header after the file was made: leave no empty .partial behind.
+      if (seg) {
+        await seg.close().catch(() => undefined);
+        await unlink(segmentPath(dir, id) + PARTIAL).catch(() => undefined);
+      }
       throw ioFailure(e, 'segment creation');
     }
   }
@@ -148,11 +154,14 @@ export class SegmentWriter {
     }
   }
 
-  /** Abandons the partial segment: its key table is never written, and the files are erased. */
-  async abort(): Promise<void> {
+  /**
+   * Abandons the unfinished segment: waits for the chunk in flight, closes the file and removes every
+   * file of it (see discardSegmentFiles). Never throws; returns the names it could not remove.
+   */
+  async abort(): Promise<string[]> {
     await this.inFlight.catch(() => undefined);
     await this.close().catch(() => undefined);
-    for (const p of [keysPath(this.dir, this.id) + PARTIAL, segmentPath(this.dir, this.id) + PARTIAL]) overwriteAndUnlink(p);
+    return discardSegmentFiles(this.dir, this.id);
   }
 
   private async close(): Promise<void> {
@@ -249,6 +258,143 @@ function decryptChunk(segFd: number, keyFd: number, id: string, index: number, l
   }
 }
 
+/** Why a scrub names a chunk, in plain words (the result and the ledger carry these sentences). */
+export const DAMAGE = {
+  tag: 'its authentication tag does not match (the ciphertext or its key was changed)',
+  key: 'its key does not unwrap',
+  short: 'the file is shorter than the ledger records',
+  keysShort: 'the key table is shorter than the ledger records',
+  keyErased: 'its key was erased, but the ledger records no destruction of it',
+  missing: 'the segment file or its key table is missing',
+  segHeader: "the segment file's header does not match the ledger",
+  keysHeader: "the key table's header does not match the ledger",
+  unreadable: (e: unknown): string => `the file cannot be read (${ioReason(e)})`,
+} as const;
+
+export interface ChunkDamage {
+  /** The chunk's index in its segment; null for a file header, which concerns the whole segment. */
+  readonly chunk: number | null;
+  /** Where the chunk's bytes start in the segment (as ranges are counted for destruction); null for a header. */
+  readonly offset: number | null;
+  readonly reason: string;
+}
+
+/** Reused buffers of a scrub: ciphertext in, one key slot, one file header; the plaintext never stays. */
+export class ScrubBuffers {
+  body = Buffer.alloc(0);
+  readonly slot = Buffer.alloc(WRAPPED_KEY_BYTES);
+  readonly header = Buffer.alloc(HEADER_BYTES);
+
+  bodyFor(bytes: number): Buffer {
+    if (this.body.length < bytes) this.body = Buffer.alloc(bytes);
+    return this.body.subarray(0, bytes);
+  }
+}
+
+export interface ScrubOptions {
+  /** A chunk the ledger records as destroyed whole: not read, not counted. */
+  skip(index: number): boolean;
+  /** Called after each chunk checked, with its plaintext length; may throw to stop (cancellation). */
+  checked(index: number, bytes: number): void;
+}
+
+async function readFull(fh: FileHandle, buf: Buffer, position: number): Promise<number> {
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesRead } = await fh.read(buf, off, buf.length - off, position + off);
+    if (bytesRead === 0) break;
+    off += bytesRead;
+  }
+  return off;
+}
+
+const PIECE = 64 * 1024;
+
+/**
+ * Checks every chunk of a segment against the layout the ledger records: reads its ciphertext and key
+ * slot into reused buffers, unwraps the key and runs AES-GCM over the chunk so that its tag is checked.
+ * Read-only: both files are opened to read. The decrypted pieces are wiped as they come out (GCM checks
+ * its tag only at the end, so they must be produced) and nothing of them leaves this function; the
+ * unwrapped key is wiped after each chunk. Reads are asynchronous, so a long scrub never holds up the
+ * station's other calls.
+ */
+export async function scrubSegment(dir: string, id: string, master: MasterKey, expected: { chunkBytes: number; plainBytes: number }, bufs: ScrubBuffers, opts: ScrubOptions): Promise<ChunkDamage[]> {
+  const { chunkBytes, plainBytes } = expected;
+  const chunks = Math.ceil(plainBytes / chunkBytes);
+  const layout: SegmentLayout = { chunkBytes, chunks, plainBytes };
+  const damaged: ChunkDamage[] = [];
+  const all = (reason: string): ChunkDamage[] => {
+    for (let i = 0; i < chunks; i++) {
+      if (opts.skip(i)) continue;
+      damaged.push({ chunk: i, offset: i * chunkBytes, reason });
+      opts.checked(i, chunkLength(layout, i));
+    }
+    return damaged;
+  };
+  let seg: FileHandle | undefined;
+  let keys: FileHandle | undefined;
+  try {
+    try {
+      seg = await open(segmentPath(dir, id), 'r');
+      keys = await open(keysPath(dir, id), 'r');
+    } catch (e) {
+      return all((e as NodeJS.ErrnoException).code === 'ENOENT' ? DAMAGE.missing : DAMAGE.unreadable(e));
+    }
+    const h = bufs.header;
+    try {
+      if ((await readFull(seg, h, 0)) < HEADER_BYTES || !h.subarray(0, 8).equals(SEG_MAGIC) || h.readUInt32LE(8) !== 1 || h.readUInt32LE(12) !== chunkBytes) damaged.push({ chunk: null, offset: null, reason: DAMAGE.segHeader });
+      if ((await readFull(keys, h, 0)) < HEADER_BYTES || !h.subarray(0, 8).equals(KEY_MAGIC) || h.readUInt32LE(8) !== chunkBytes || h.readUInt32LE(12) !== chunks || h.readBigUInt64LE(16) !== BigInt(plainBytes)) damaged.push({ chunk: null, offset: null, reason: DAMAGE.keysHeader });
+    } catch (e) {
+      return all(DAMAGE.unreadable(e));
+    }
+    for (let index = 0; index < chunks; index++) {
+      if (opts.skip(index)) continue;
+      const len = chunkLength(layout, index);
+      const reason = await checkChunk(seg, keys, id, index, layout, master, bufs);
+      if (reason) damaged.push({ chunk: index, offset: index * chunkBytes, reason });
+      opts.checked(index, len);
+    }
+    return damaged;
+  } finally {
+    await seg?.close().catch(() => undefined);
+    await keys?.close().catch(() => undefined);
+  }
+}
+
+/** One chunk's check: undefined when its tag verifies, else the reason it does not. */
+async function checkChunk(seg: FileHandle, keys: FileHandle, id: string, index: number, layout: SegmentLayout, master: MasterKey, bufs: ScrubBuffers): Promise<string | undefined> {
+  const len = chunkLength(layout, index);
+  const body = bufs.bodyFor(len + TAG_BYTES);
+  try {
+    if ((await readFull(keys, bufs.slot, HEADER_BYTES + index * WRAPPED_KEY_BYTES)) < WRAPPED_KEY_BYTES) return DAMAGE.keysShort;
+    if ((await readFull(seg, body, HEADER_BYTES + index * (layout.chunkBytes + TAG_BYTES))) < body.length) return DAMAGE.short;
+  } catch (e) {
+    return DAMAGE.unreadable(e);
+  }
+  if (bufs.slot.equals(ERASED_SLOT)) return DAMAGE.keyErased;
+  const aad = chunkAad(id, index);
+  let dataKey: Uint8Array;
+  try {
+    dataKey = master.unwrap(bufs.slot, aad);
+  } catch {
+    return DAMAGE.key;
+  }
+  try {
+    const d = createDecipheriv('aes-256-gcm', dataKey, ZERO_NONCE);
+    d.setAAD(aad);
+    d.setAuthTag(body.subarray(len));
+    for (let off = 0; off < len; off += PIECE) d.update(body.subarray(off, Math.min(off + PIECE, len))).fill(0);
+    try {
+      d.final().fill(0);
+      return undefined;
+    } catch {
+      return DAMAGE.tag;
+    }
+  } finally {
+    dataKey.fill(0);
+  }
+}
+
 /**
  * Crypto-erases [offset, offset+length) inside a segment: chunks wholly inside lose their key; a chunk
  * cut by the range keeps its other bytes under a fresh key, with the erased bytes zeroed. Then the
@@ -317,6 +463,11 @@ export function destroyRange(dir: string, id: string, master: MasterKey, offset:
 /** Best-effort overwrite, fsync and unlink of one file; missing files are fine (already gone). */
 export function overwriteAndUnlink(path: string): void {
   if (!existsSync(path)) return;
+  overwrite(path);
+  unlinkSync(path);
+}
+
+function overwrite(path: string): void {
   const fd = openSync(path, 'r+');
   try {
     const size = fstatSync(fd).size;
@@ -326,7 +477,35 @@ export function overwriteAndUnlink(path: string): void {
   } finally {
     closeSync(fd);
   }
-  unlinkSync(path);
+}
+
+/**
+ * Removes every file of a segment that never entered the ledger (finished, or still .partial): its
+ * PSRD was never counted, so it can never be handed out, and removing it matters more than overwriting
+ * it. Each file is overwritten where that works, and unlinked whatever happens to the overwrite — on a
+ * full disk an overwrite can fail (a copy-on-write filesystem, a sparse file) and the unlink is what
+ * frees the space. Never throws; returns the names it could not remove (the next start removes them).
+ */
+export function discardSegmentFiles(dir: string, id: string): string[] {
+  const left: string[] = [];
+  for (const path of [keysPath(dir, id), segmentPath(dir, id), keysPath(dir, id) + PARTIAL, segmentPath(dir, id) + PARTIAL]) {
+    try {
+      overwrite(path);
+    } catch {
+      // Missing, or the disk refused the overwrite: unlink it all the same.
+    }
+    try {
+      unlinkSync(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') left.push(basename(path));
+    }
+  }
+  try {
+    fsyncDir(dir);
+  } catch {
+    // The unlinks are done; a directory that cannot be synced now is synced by the next change to it.
+  }
+  return left;
 }
 
 /** Crypto-erase of a whole segment: the key table first (that is what makes the data unreadable), then the data. */

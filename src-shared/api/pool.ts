@@ -60,6 +60,29 @@ export interface RefreshResult extends DestroyResult {
   readonly generatedBytes: number;
 }
 
+/** A chunk a scrub found damaged. */
+export interface DamagedChunk {
+  readonly segment: string;
+  /** The chunk's index in its segment; null for a file's header, which concerns the whole segment. */
+  readonly chunk: number | null;
+  /** Where the chunk's bytes start in the segment (as ranges are counted for destruction); null for a header. */
+  readonly offset: number | null;
+  /** In plain words, e.g. "its authentication tag does not match (the ciphertext or its key was changed)". */
+  readonly reason: string;
+}
+
+/** What `pool scrub` checked and found; the same is recorded in the ledger as `pool.scrubbed`. */
+export interface ScrubResult {
+  readonly segments: number;
+  readonly chunks: number;
+  /** PSRD bytes whose chunks were checked (chunks destroyed whole are skipped). */
+  readonly bytes: number;
+  /** The damaged chunks, the first 1000 of them. */
+  readonly damaged: readonly DamagedChunk[];
+  /** How many were found in all (more than `damaged` lists only past 1000). */
+  readonly damagedCount: number;
+}
+
 export interface PoolProgress {
   readonly job: string;
   readonly phase: 'start-up test' | 'generating' | 'done' | 'failed' | 'cancelled';
@@ -90,11 +113,13 @@ export const poolCalls = {
   destroyExpired: call({ args: object({}), result: returns<DestroyResult>(), access: ['operator'] }),
   /** §10: destroy unallocated segments past their refresh age and generate as much again. */
   refresh: call({ args: object({}), result: returns<RefreshResult>(), access: ['operator'] }),
+  /** Checks every chunk's authentication tag, as a job; read-only on the pool, the result recorded in the ledger. */
+  scrub: call({ args: object({}), result: returns<ScrubResult>(), access: ['operator', 'auditor'] }),
 } as const;
 
 export const poolErrors = {
   'pool-insufficient': 'The pool does not hold enough unallocated PSRD for this.',
-  'disk-full': 'The disk is full; nothing more was added to the pool.',
+  'disk-full': 'The disk filled up; the message says exactly what was added to the pool before it did.',
   'master-key': 'The station master key is unavailable.',
 } as const;
 

@@ -62,6 +62,20 @@ export function poolHandlers(core: Core): Handlers<{ pool: typeof poolCalls }, O
       core.jobs.run({ kind: 'pool-destroy-expired', title: 'Destroying expired segments', resources: ['pool:segments'], total: 0, unit: 'items', actor: actorOf(ctx), signal: ctx.signal }, async () =>
         pool.destroyExpired(actorOf(ctx)),
       ),
+    // Read-only on the pool, so it may run beside a generation (which only adds segments, left out of
+    // its plan); it holds the pool's segments, so nothing is destroyed while it reads them.
+    scrub: (_args, ctx) => {
+      const plan = pool.scrubPlan();
+      return core.jobs.run(
+        { kind: 'pool-scrub', title: 'Checking every chunk of the pool', resources: ['pool:segments'], total: plan.bytes, unit: 'bytes', actor: actorOf(ctx), signal: ctx.signal },
+        async (job) => {
+          job.progress(0, 'scrubbing');
+          const result = await pool.scrub(plan, { actor: actorOf(ctx), onProgress: (done) => job.progress(done, 'scrubbing'), checkCancelled: job.checkCancelled });
+          job.progress(result.bytes, 'done');
+          return result;
+        },
+      );
+    },
     // Spec §10 refresh: destroy what is past its age, then generate as much again from the configured sources, as one job.
     refresh: async (_args, ctx) => {
       const specs = sourcesFor(ctx);

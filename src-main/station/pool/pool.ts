@@ -2,13 +2,14 @@
 // entered in the ledger only once it is durable, so a crash never counts a half-written segment.
 import { mkdirSync, readdirSync } from 'node:fs';
 import { StationFailure } from '../../../src-shared/api/result';
-import type { EntropyLabel, PoolStatus, SegmentPage, SegmentView } from '../../../src-shared/api/pool';
+import type { DamagedChunk, EntropyLabel, PoolStatus, ScrubResult, SegmentPage, SegmentView } from '../../../src-shared/api/pool';
 import type { Ledger } from '../../../src-node/ledger/ledger';
 import type { MasterKey } from '../../../src-node/psrd-store/master-key';
 import { workerSealer, type ChunkSealer } from '../../../src-node/psrd-store/chunk-sealer';
 import { PoolState, liveBytes, type SegmentRecord } from './pool-state';
 import { existsSync } from 'node:fs';
-import { PARTIAL, SegmentWriter, destroyRange, destroySegmentFiles, keysPath, overwriteAndUnlink, readRange, segmentPath } from '../../../src-node/psrd-store/segment-file';
+import { formatBytes } from '../../../src-shared/psrd/size';
+import { PARTIAL, ScrubBuffers, SegmentWriter, destroyRange, destroySegmentFiles, discardSegmentFiles, keysPath, overwriteAndUnlink, readRange, scrubSegment, segmentPath } from '../../../src-node/psrd-store/segment-file';
 
 /** What the pool needs from the entropy side: conditioned bytes and the provenance to record with them. */
 export interface EntropyStream {
@@ -46,7 +47,18 @@ export interface GenerateOptions {
   readonly checkCancelled?: () => void;
 }
 
+export interface ScrubOptions {
+  /** Who asked, for the ledger. */
+  readonly actor?: Readonly<Record<string, string>>;
+  /** Bytes checked so far, after each chunk. */
+  readonly onProgress?: (bytesDone: number) => void;
+  /** Throws when the job was cancelled; called after each chunk. */
+  readonly checkCancelled?: () => void;
+}
+
 const DAY_MS = 86_400_000;
+/** Damaged chunks a scrub lists (in its result and its ledger entry); beyond this it counts them only. */
+const MAX_DAMAGE_LISTED = 1000;
 /** Finished segments whose fsync may still be running while the next is generated. */
 const UNSYNCED_SEGMENTS = 2;
 
@@ -89,7 +101,8 @@ export class Pool {
     for (const id of onDisk) {
       const rec = this.state.segments.get(id);
       if (!rec) {
-        destroySegmentFiles(this.dir, id);
+        // Never counted, so unlinked even where an overwrite fails (a full disk); what stays is retried at the next start.
+        if (discardSegmentFiles(this.dir, id).length > 0) continue;
         this.ledger.append('pool.partial-segment-discarded', { segment: id, job: jobOfSegment(id), reason: 'not finished before the station stopped' }, this.now);
       } else if (rec.state === 'destroyed') {
         destroySegmentFiles(this.dir, id);
@@ -158,18 +171,23 @@ export class Pool {
     this.ledger.append('pool.generation-started', { job, bytes, sources: prov.sources, label: prov.label, ...(resumes ? { resumes } : {}), ...(actor ? { actor } : {}) }, this.now);
     const segmentIds: string[] = [];
     let done = 0;
-    const finishing: { writer: SegmentWriter; durable: Promise<void> }[] = [];
+    // Finished segments not yet recorded: each stays here until its pool.segment-added entry is written.
+    const finishing: { writer: SegmentWriter; durable: Promise<void>; unsure?: boolean }[] = [];
+    let current: { id: string; writer?: SegmentWriter } | undefined;
     const commitOldest = async (): Promise<void> => {
-      const { writer, durable } = finishing.shift()!;
+      const f = finishing[0];
+      await f.durable;
       try {
-        await durable;
+        this.ledger.append('pool.segment-added', { segment: f.writer.id, bytes: f.writer.bytes, chunkBytes: this.policy.chunkBytes, job, label: prov.label, sources: prov.sources, provenance: prov.detail }, this.now);
       } catch (e) {
-        await writer.abort().catch(() => destroySegmentFiles(this.dir, writer.id));
+        // A full disk refuses the entry cleanly (the ledger says nothing was changed). Any other ledger
+        // failure may leave the entry for the next start to complete: then the files must stay for recovery.
+        if (!(e instanceof StationFailure && e.code === 'disk-full')) f.unsure = true;
         throw e;
       }
-      this.ledger.append('pool.segment-added', { segment: writer.id, bytes: writer.bytes, chunkBytes: this.policy.chunkBytes, job, label: prov.label, sources: prov.sources, provenance: prov.detail }, this.now);
-      segmentIds.push(writer.id);
-      done += writer.bytes;
+      finishing.shift();
+      segmentIds.push(f.writer.id);
+      done += f.writer.bytes;
     };
     let written = 0;
     let index = 0;
@@ -178,42 +196,106 @@ export class Pool {
     try {
       while (written < bytes) {
         const segBytes = Math.min(this.policy.segmentBytes, bytes - written);
-        const writer = await SegmentWriter.create(this.dir, segmentOfJob(job, index++), this.policy.chunkBytes, this.master, this.sealer());
-        try {
-          for (let off = 0; off < segBytes; off += this.policy.chunkBytes) {
-            checkCancelled?.();
-            const n = Math.min(this.policy.chunkBytes, segBytes - off);
-            const chunk = n === buffer.length ? buffer : buffer.subarray(0, n);
-            await stream.readInto(chunk);
-            await writer.appendChunk(chunk);
-            onProgress?.({ bytesDone: written + off + n, bytesTotal: bytes });
-          }
-        } catch (e) {
-          await writer.abort().catch(() => destroySegmentFiles(this.dir, writer.id));
-          throw e;
+        current = { id: segmentOfJob(job, index++) };
+        const writer = await SegmentWriter.create(this.dir, current.id, this.policy.chunkBytes, this.master, this.sealer());
+        current.writer = writer;
+        for (let off = 0; off < segBytes; off += this.policy.chunkBytes) {
+          checkCancelled?.();
+          const n = Math.min(this.policy.chunkBytes, segBytes - off);
+          const chunk = n === buffer.length ? buffer : buffer.subarray(0, n);
+          await stream.readInto(chunk);
+          await writer.appendChunk(chunk);
+          onProgress?.({ bytesDone: written + off + n, bytesTotal: bytes });
         }
         const durable = writer.finish();
         durable.catch(() => undefined); // awaited in commitOldest(); this only keeps an early failure from going unhandled
         finishing.push({ writer, durable });
+        current = undefined;
         while (finishing.length > UNSYNCED_SEGMENTS) await commitOldest();
         written += segBytes;
       }
       while (finishing.length > 0) await commitOldest();
     } catch (e) {
-      // Segments not yet recorded were never counted: erase them now, finished or not (recovery would too).
+      buffer.fill(0);
+      // Segments not yet recorded were never counted: remove every file of them now, finished or not,
+      // before anything else (on a full disk this is also what frees the space to record the failure).
+      const left: string[] = [];
+      if (current) left.push(...(current.writer ? await current.writer.abort() : discardSegmentFiles(this.dir, current.id)));
       for (const f of finishing.splice(0)) {
         await f.durable.catch(() => undefined);
-        await f.writer.abort().catch(() => undefined);
-        destroySegmentFiles(this.dir, f.writer.id);
+        // A finished segment whose entry the ledger may yet complete stays for recovery to settle.
+        if (!f.unsure) left.push(...(await f.writer.abort()));
       }
-      buffer.fill(0);
-      const f = asFailure(e);
-      this.ledger.append('pool.generation-failed', { job, bytesDone: done, bytesRemaining: bytes - done, code: f.code, reason: f.message }, this.now);
-      throw f;
+      const failure = failureAfter(e, segmentIds.length, done, bytes, left);
+      try {
+        this.ledger.append('pool.generation-failed', { job, bytesDone: done, bytesRemaining: bytes - done, segments: segmentIds.length, code: failure.code, reason: failure.message, ...(left.length ? { notRemoved: left } : {}) }, this.now);
+      } catch {
+        // The ledger cannot take even this (a full disk): the job stays open in it, and the next start
+        // records it interrupted with exactly the bytes of the segments recorded above.
+        throw new StationFailure(failure.code, `${failure.message} The ledger could not record the failure; the next start records this generation as interrupted.`);
+      }
+      throw failure;
     }
     buffer.fill(0);
     this.ledger.append('pool.generation-finished', { job, bytes, segments: segmentIds.length }, this.now);
     return { job, segmentIds };
+  }
+
+  /**
+   * The segments to scrub, fixed when the scrub starts (a generation beside it adds new segments, which
+   * it leaves alone), and the bytes it will check: every chunk not destroyed whole.
+   */
+  scrubPlan(): { segments: SegmentRecord[]; bytes: number } {
+    const segments = this.state.unallocated();
+    let bytes = 0;
+    for (const s of segments) for (let i = 0; i * s.chunkBytes < s.bytes; i++) if (!chunkErased(s, i)) bytes += Math.min(s.chunkBytes, s.bytes - i * s.chunkBytes);
+    return { segments, bytes };
+  }
+
+  /**
+   * Checks the authentication tag of every chunk of the planned segments (read-only on the pool: nothing
+   * is destroyed or repaired) and records the result as `pool.scrubbed`. A scrub stopped before the end
+   * (cancelled, or failing) records what it had checked as `pool.scrub-stopped`.
+   */
+  async scrub(plan: { segments: readonly SegmentRecord[] }, opts: ScrubOptions = {}): Promise<ScrubResult> {
+    const master = this.master;
+    const bufs = new ScrubBuffers();
+    const damaged: DamagedChunk[] = [];
+    let damagedCount = 0;
+    let segments = 0;
+    let chunks = 0;
+    let bytes = 0;
+    const totals = (): ScrubResult => ({ segments, chunks, bytes, damaged: [...damaged], damagedCount });
+    const actor = opts.actor ? { actor: opts.actor } : {};
+    try {
+      for (const planned of plan.segments) {
+        const s = this.state.segments.get(planned.id);
+        if (!s || s.state !== 'unallocated') continue; // destroyed since the scrub started: nothing left to check
+        const found = await scrubSegment(this.dir, s.id, master, { chunkBytes: s.chunkBytes, plainBytes: s.bytes }, bufs, {
+          skip: (i) => chunkErased(s, i),
+          checked: (_i, n) => {
+            chunks++;
+            bytes += n;
+            opts.onProgress?.(bytes);
+            opts.checkCancelled?.();
+          },
+        });
+        segments++;
+        damagedCount += found.length;
+        for (const d of found) if (damaged.length < MAX_DAMAGE_LISTED) damaged.push({ segment: s.id, ...d });
+      }
+    } catch (e) {
+      const f = e instanceof StationFailure ? e : new StationFailure('internal', 'The scrub stopped on an unexpected error.');
+      try {
+        this.ledger.append('pool.scrub-stopped', { ...totals(), code: f.code, ...actor }, this.now);
+      } catch {
+        // The ledger refused (a full disk): the job's end is what remains of it.
+      }
+      throw f;
+    }
+    const result = totals();
+    this.ledger.append('pool.scrubbed', { ...result, ...actor }, this.now);
+    return result;
   }
 
   private get master(): MasterKey {
@@ -307,8 +389,27 @@ function view(s: SegmentRecord): SegmentView {
 function asFailure(e: unknown): StationFailure {
   if (e instanceof StationFailure) return e;
   const err = e as { code?: unknown; message?: unknown };
-  if (typeof err?.code === 'string' && err.code === 'ENOSPC') return new StationFailure('disk-full', 'The disk is full; nothing was added to the pool.');
+  if (typeof err?.code === 'string' && err.code === 'ENOSPC') return new StationFailure('disk-full', 'The disk is full.');
   return new StationFailure('internal', `Generation stopped: ${String(err?.message ?? e)}`);
+}
+
+/**
+ * The failure a stopped generation reports. A full disk (whether a segment or the ledger hit it) is
+ * told with exactly what the ledger records as added, so the result and the ledger say the same.
+ */
+function failureAfter(e: unknown, segments: number, done: number, bytes: number, left: readonly string[]): StationFailure {
+  const f = asFailure(e);
+  const leftover = left.length > 0 ? ` ${left.length} file(s) of unfinished segments could not be removed (${left.slice(0, 3).join(', ')}${left.length > 3 ? ', …' : ''}); the next start removes them.` : '';
+  if (f.code !== 'disk-full') return leftover ? new StationFailure(f.code, f.message + leftover) : f;
+  const added = segments === 0 ? 'The disk filled up before any segment was finished; nothing was added to the pool' : `The disk filled up after ${segments} segment${segments === 1 ? ' was' : 's were'} added to the pool (${formatBytes(done)}, ${done} bytes)`;
+  return new StationFailure('disk-full', `${added}; the rest (${formatBytes(bytes - done)}) was not generated. Free space and resume the generation.${leftover}`);
+}
+
+/** A chunk the ledger records as destroyed whole (its key is erased): a scrub neither reads nor counts it. */
+function chunkErased(s: SegmentRecord, index: number): boolean {
+  const start = index * s.chunkBytes;
+  const end = Math.min(start + s.chunkBytes, s.bytes);
+  return uncovered(start, end, s.erased).length === 0;
 }
 
 function destroyPartialOnly(dir: string, id: string): void {
