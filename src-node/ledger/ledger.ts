@@ -59,6 +59,8 @@ export class Ledger {
       if (!opts.create || opts.readOnly) throw new StationFailure('no-data-dir', `There is no station ledger in ${dir}.`);
       // The head first: a crash before the ledger file exists leaves a head for an empty ledger, which opens.
       const head = LedgerHead.open(dir, opts.auditKey, { create: true });
+      // Both slots, so that the file holds its full size from the start and later writes need no new blocks.
+      head.write({ count: 0, hash: GENESIS, prev: GENESIS, state: 'committed' });
       head.write({ count: 0, hash: GENESIS, prev: GENESIS, state: 'committed' });
       const fd = openSync(path, 'a+', 0o600);
       fsyncSync(fd);
@@ -133,7 +135,9 @@ export class Ledger {
         ftruncateSync(this.fd, size);
         this.authHead.write({ count: seq, hash: prev, prev: last?.prev ?? GENESIS, state: 'committed' });
       } catch {
+        // Whether the entry happened is now for the next start to settle (from the pending head): say so.
         this.broken = true;
+        throw new StationFailure('ledger-write', `The ledger could not be written (${ioReason(e)}) and could not be put back; restart the station, which settles the last entry.`);
       }
       const code = (e as NodeJS.ErrnoException).code === 'ENOSPC' ? 'disk-full' : 'ledger-write';
       throw new StationFailure(code, `The ledger could not be written (${ioReason(e)}); nothing was changed.`);
