@@ -97,8 +97,8 @@ function openMasterKey(dataDir: string, settings: ResolvedSettings, create: bool
 }
 
 function checkMasterKey(ledger: Ledger, master: MasterKey): void {
-  const created = ledger.entries().find((e) => e.type === 'station.created');
-  const record = created?.data.masterKey as { check?: unknown; digest?: unknown } | undefined;
+  const [created] = ledger.page(0, 1);
+  const record = (created?.type === 'station.created' ? created.data.masterKey : undefined) as { check?: unknown; digest?: unknown } | undefined;
   if (typeof record?.check !== 'string' || typeof record.digest !== 'string') {
     throw new StationFailure('ledger-corrupt', 'The ledger does not record which master key this station uses, so the station will not start.');
   }

@@ -14,6 +14,7 @@ import { openStationFiles, stationPresent } from './station-files';
 import type { Core } from './core';
 import { watchDevices } from './devices/device-watch';
 import { defaultEntropyProvider } from './devices/sources';
+import { latchedSources } from './devices/source-latches';
 import { StationEventBus } from './events';
 import { stationHandlers, type StationHandlers } from './handlers';
 import { Jobs } from './jobs/jobs';
@@ -59,6 +60,7 @@ export function openStation(config: StationConfig): Station {
     const accounts = new Accounts(config.dataDir, ledger, settings.operators, now, readOnly);
     const events = new StationEventBus();
     const jobs = new Jobs(ledger, events, now);
+    latchedSources(ledger); // every fold restored at open, so that each is in the next snapshot
     if (!readOnly) {
       pool.recover();
       jobs.recover();

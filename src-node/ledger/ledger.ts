@@ -1,18 +1,27 @@
 // The station's append-only, hash-chained ledger (docs/DESIGN.md: "fsynced before the step's effect is
-// visible"). One JSON line per entry in <data-dir>/ledger.jsonl. A torn final line (a crash during
-// append) never had a visible effect, so opening the ledger cuts it off and records that it did.
-import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync, existsSync, fstatSync } from 'node:fs';
+// visible"). One JSON line per entry in <data-dir>/ledger.jsonl; its end anchored by the authenticated
+// head (head.ts). It does not hold its entries in memory: what the station needs from them — the pool,
+// the accounts, the latches, the jobs — are folds (fold.ts) that see every entry once and are saved in a
+// snapshot (snapshot.ts), so that opening reads the snapshot and the entries after it. Reads for people
+// (the newest entries, a page from a sequence number) seek in the file; `verify` reads it all, in pieces.
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StationFailure } from '../../src-shared/api/result';
-import { GENESIS, canonicalJson, entryHash, parseLine, serialize, type LedgerData, type LedgerEntry } from './entry';
-import { ioReason } from '../io-reason';
-import type { AuditKey } from './audit-key';
-import { fsyncDir } from '../atomic-file';
-import { LedgerHead, type HeadState } from './head';
 import { CHECKPOINT_FORMAT, type Checkpoint, type CheckpointVerification } from '../../src-shared/ledger/checkpoint';
 import { consistencyProof, leafHash, rootHash, verifyConsistency } from '../../src-shared/ledger/merkle';
+import { fsyncDir } from '../atomic-file';
+import { ioReason } from '../io-reason';
+import type { AuditKey } from './audit-key';
+import { checkLine, digestRange, scanLines, START, walkChain, type Walk } from './chain';
+import { GENESIS, canonicalJson, entryHash, parseLine, serialize, type LedgerData, type LedgerEntry } from './entry';
+import type { Fold } from './fold';
+import { LedgerHead, type HeadState } from './head';
+import { readSnapshot, writeSnapshot, type Snapshot } from './snapshot';
 
 export const LEDGER_FILE = 'ledger.jsonl';
+/** A snapshot is written after this many appends (and when the ledger closes). */
+export const SNAPSHOT_EVERY = 10_000;
 
 export interface Verification {
   readonly ok: boolean;
@@ -23,33 +32,37 @@ export interface Verification {
 
 export type LedgerListener = (entry: LedgerEntry) => void;
 
-export class Ledger {
-  private readonly fd: number;
-  private readonly list: LedgerEntry[];
-  private readonly listeners = new Set<LedgerListener>();
+interface Position {
+  count: number;
+  last: string;
+  prevOfLast: string;
   /** Bytes of whole, durable entries: where the next entry is written. */
-  private size: number;
+  size: number;
+}
+
+export class Ledger {
+  private readonly listeners = new Set<LedgerListener>();
+  private readonly folds = new Map<string, Fold>();
   private broken = false;
-  private readonly readOnly: boolean;
+  private sinceSnapshot = 0;
 
   private constructor(
     readonly path: string,
-    fd: number,
-    entries: LedgerEntry[],
+    private readonly fd: number,
     private readonly authHead: LedgerHead,
-    readOnly = false,
-  ) {
-    this.fd = fd;
-    this.readOnly = readOnly;
-    this.list = entries;
-    this.size = fstatSync(fd).size;
-  }
+    private readonly at: Position,
+    private readonly snapshot: Snapshot | undefined,
+    private readonly readOnly: boolean,
+    /** SHA-256 of every byte of the file so far, kept current with each append (snapshots record it). */
+    private readonly digest: Hash,
+  ) {}
 
   /**
-   * Opens the ledger in dir, verifying every entry against the chain and the chain's end against the
-   * authenticated head (head.ts); refuses a broken chain, a cut, emptied or rewritten ledger. With
-   * `create`, a directory with neither ledger nor head gets a new, empty pair. Read-only, it creates and
-   * repairs nothing: an append that a crash left pending is taken as the head says, in memory only.
+   * Opens the ledger in dir: the chain after the snapshot (or all of it, without one) verified entry by
+   * entry, its end checked against the authenticated head; refuses a broken chain, a cut, emptied or
+   * rewritten ledger. With `create`, a directory with neither ledger nor head gets a new, empty pair.
+   * Read-only, it creates and repairs nothing: an append that a crash left pending is taken as the head
+   * says, in memory only.
    */
   static open(dir: string, now: () => Date, opts: { auditKey: AuditKey; readOnly?: boolean; create?: boolean }): Ledger {
     const path = join(dir, LEDGER_FILE);
@@ -65,9 +78,9 @@ export class Ledger {
       const fd = openSync(path, 'a+', 0o600);
       fsyncSync(fd);
       fsyncDir(dir);
-      return new Ledger(path, fd, [], head, false);
+      return new Ledger(path, fd, head, { count: 0, last: GENESIS, prevOfLast: GENESIS, size: 0 }, undefined, false, createHash('sha256'));
     }
-    if (!headThere) throw new StationFailure('ledger-corrupt', 'The ledger\'s authenticated head (ledger.head) is missing, so a shortened or rewritten ledger could not be told apart; the station will not start. Restore the data directory from a backup.');
+    if (!headThere) throw new StationFailure('ledger-corrupt', "The ledger's authenticated head (ledger.head) is missing, so a shortened or rewritten ledger could not be told apart; the station will not start. Restore the data directory from a backup.");
     if (!ledgerThere) {
       // Only a crash between writing a new station's head and creating its ledger leaves this, and only with an empty head.
       const head = LedgerHead.open(dir, opts.auditKey, { readOnly: true });
@@ -81,18 +94,26 @@ export class Ledger {
     let fd: number | undefined;
     try {
       fd = openSync(path, opts.readOnly ? 'r' : 'r+', 0o600);
-      const check = reconcile(readFileSync(path, 'utf8'), head.state);
-      if (!check.ok) throw new StationFailure('ledger-corrupt', `The ledger failed verification: ${check.problem}.`);
-      const ledger = new Ledger(path, fd, check.list, head, opts.readOnly);
-      if (opts.readOnly) return ledger;
-      if (check.cutBytes > 0) {
-        ftruncateSync(fd, check.keptBytes);
-        fsyncSync(fd);
-        ledger.size = check.keptBytes;
+      const size = fstatSync(fd).size;
+      const snapshot = matchingSnapshot(fd, size, readSnapshot(dir, opts.auditKey), head.state);
+      const digest = createHash('sha256');
+      if (snapshot && digestRange(fd, 0, snapshot.end, digest).copy().digest('hex') !== snapshot.digest) {
+        // Something before the snapshot changed: walk it all, so that the refusal names the entry.
+        const full = walkChain(fd, 0, size, START);
+        throw new StationFailure('ledger-corrupt', `The ledger failed verification: ${full.ok ? 'it was changed since the station last recorded its state' : full.problem}.`);
       }
-      const last = check.list.at(-1);
-      if (check.action !== 'none') head.write({ count: check.list.length, hash: last?.hash ?? GENESIS, prev: last?.prev ?? GENESIS, state: 'committed' });
-      if (check.cutBytes > 0) ledger.append('ledger.torn-tail-removed', { bytes: check.cutBytes }, now);
+      const from = snapshot ? { seq: snapshot.count, prev: snapshot.hash, prevOfPrev: snapshot.prev } : START;
+      const walk = walkChain(fd, snapshot?.end ?? 0, size, from, undefined, undefined, digest);
+      const end = reconcileEnd(head.state, from.seq, walk);
+      if (!end.ok) throw new StationFailure('ledger-corrupt', `The ledger failed verification: ${end.problem}.`);
+      const ledger = new Ledger(path, fd, head, { count: end.count, last: end.last, prevOfLast: end.prevOfLast, size: walk.end }, snapshot, opts.readOnly === true, digest);
+      if (opts.readOnly) return ledger;
+      if (walk.tornBytes > 0) {
+        ftruncateSync(fd, walk.end);
+        fsyncSync(fd);
+      }
+      if (end.action !== 'none') head.write({ count: end.count, hash: end.last, prev: end.prevOfLast, state: 'committed' });
+      if (walk.tornBytes > 0) ledger.append('ledger.torn-tail-removed', { bytes: walk.tornBytes }, now);
       return ledger;
     } catch (e) {
       if (fd !== undefined) closeSync(fd);
@@ -101,13 +122,31 @@ export class Ledger {
     }
   }
 
+  /**
+   * Brings a fold up to date — from the snapshot's saved state and the entries after it, or from the
+   * first entry when the snapshot does not hold it — and keeps it so with every append.
+   */
+  restore(fold: Fold): void {
+    if (this.folds.has(fold.name)) throw new Error(`fold ${fold.name} restored twice`);
+    const saved = this.snapshot?.folds[fold.name];
+    let from = 0;
+    let start: { seq: number; prev: string; prevOfPrev: string } = START;
+    if (saved !== undefined && this.snapshot) {
+      fold.load(saved);
+      from = this.snapshot.end;
+      start = { seq: this.snapshot.count, prev: this.snapshot.hash, prevOfPrev: this.snapshot.prev };
+    }
+    const w = walkChain(this.fd, from, this.at.size, start, (e) => fold.apply(e));
+    if (!w.ok) throw new StationFailure('ledger-corrupt', `The ledger failed verification: ${w.problem}.`);
+    this.folds.set(fold.name, fold);
+    this.onAppend((e) => fold.apply(e));
+  }
+
   /** Appends and fsyncs one entry; only after this returns may the step's effect become visible. */
   append(type: string, data: LedgerData, now: () => Date = () => new Date()): LedgerEntry {
-    const last = this.list[this.list.length - 1];
-    const seq = last ? last.seq + 1 : 0;
-    const prev = last ? last.hash : GENESIS;
     if (this.readOnly) throw new StationFailure('read-only', 'This command only reads the station; it cannot record anything.');
-    if (this.broken) throw new StationFailure('ledger-write', 'The ledger could not be repaired after a failed write; restart the station, which cuts off the torn entry.');
+    if (this.broken) throw new StationFailure('ledger-write', 'The ledger could not be repaired after a failed write; restart the station, which settles the last entry.');
+    const { count: seq, last: prev, prevOfLast, size } = this.at;
     const time = now().toISOString();
     // Hash exactly what is stored: the canonical JSON of the stored copy, not the caller's object
     // (a Date or an undefined inside an array would serialize differently from how it hashed).
@@ -116,7 +155,6 @@ export class Ledger {
     const hash = entryHash(prev, seq, time, type, stored);
     const entry: LedgerEntry = Object.freeze({ seq, time, type, data: stored, prev, hash });
     const line = Buffer.from(serialize(entry), 'utf8');
-    const size = this.size;
     // Pending in the head, then the entry, then committed: see head.ts for why a crash anywhere is safe.
     try {
       this.authHead.write({ count: seq + 1, hash, prev, state: 'pending' });
@@ -129,11 +167,10 @@ export class Ledger {
       while (off < line.length) off += writeSync(this.fd, line, off, line.length - off, size + off);
       fsyncSync(this.fd);
     } catch (e) {
-      // Leave no partial line behind: the entry did not happen. If even that fails, append nothing more
-      // (a next entry would be glued to the torn one); the next start cuts the torn tail off.
+      // Leave no partial line behind: the entry did not happen.
       try {
         ftruncateSync(this.fd, size);
-        this.authHead.write({ count: seq, hash: prev, prev: last?.prev ?? GENESIS, state: 'committed' });
+        this.authHead.write({ count: seq, hash: prev, prev: prevOfLast, state: 'committed' });
       } catch {
         // Whether the entry happened is now for the next start to settle (from the pending head): say so.
         this.broken = true;
@@ -149,9 +186,10 @@ export class Ledger {
       this.broken = true;
       throw new StationFailure('ledger-write', `The ledger could not be written (${ioReason(e)}); restart the station.`);
     }
-    this.size = size + line.length;
-    this.list.push(entry);
+    Object.assign(this.at, { count: seq + 1, last: hash, prevOfLast: prev, size: size + line.length });
+    this.digest.update(line);
     for (const l of this.listeners) l(entry);
+    if (++this.sinceSnapshot >= SNAPSHOT_EVERY) this.saveSnapshot();
     return entry;
   }
 
@@ -160,12 +198,75 @@ export class Ledger {
     return this.authHead.key;
   }
 
-  entries(): readonly LedgerEntry[] {
-    return this.list;
+  /** How many entries the ledger holds. */
+  get length(): number {
+    return this.at.count;
   }
 
   head(): string {
-    return this.list.length ? this.list[this.list.length - 1].hash : GENESIS;
+    return this.at.last;
+  }
+
+  /** Every entry, read from the file: for tests and small ledgers — the station itself reads through folds and pages. */
+  entries(): readonly LedgerEntry[] {
+    const out: LedgerEntry[] = [];
+    const w = walkChain(this.fd, 0, this.at.size, START, (e) => out.push(e));
+    if (!w.ok) throw new StationFailure('ledger-corrupt', `The ledger failed verification: ${w.problem}.`);
+    return out;
+  }
+
+  /** Up to `limit` entries from sequence number `fromSeq` on, read from the file without reading what comes before. */
+  page(fromSeq: number, limit: number): LedgerEntry[] {
+    const out: LedgerEntry[] = [];
+    if (fromSeq >= this.at.count || limit <= 0) return out;
+    scanLines(this.fd, this.offsetOf(Math.max(0, fromSeq)), this.at.size, (line) => {
+      const e = parseLine(line.toString('utf8'));
+      if (e) out.push(e);
+      return out.length < limit;
+    });
+    return out;
+  }
+
+  /** Where entry `seq`'s line starts: a binary search over the file (a line read at each step), then a short scan. */
+  private offsetOf(seq: number): number {
+    let lo = 0; // a line start whose entry comes before `seq` (or the file's start)
+    let hi = this.at.size; // the answer is at or before this
+    while (hi - lo > 256 * 1024) {
+      const mid = this.nextLineStart(Math.floor((lo + hi) / 2));
+      if (mid >= hi) break;
+      if (this.seqAt(mid) < seq) lo = mid;
+      else hi = mid;
+    }
+    let found = hi;
+    scanLines(this.fd, lo, this.at.size, (line, offset) => {
+      if ((parseLine(line.toString('utf8'))?.seq ?? Number.POSITIVE_INFINITY) < seq) return true;
+      found = offset;
+      return false;
+    });
+    return found;
+  }
+
+  /** The first line start at or after `at` (the byte after the previous newline). */
+  private nextLineStart(at: number): number {
+    if (at === 0) return 0;
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    let pos = at - 1;
+    while (pos < this.at.size) {
+      const n = readSync(this.fd, buf, 0, Math.min(buf.length, this.at.size - pos), pos);
+      const nl = buf.subarray(0, n).indexOf(0x0a);
+      if (nl >= 0) return pos + nl + 1;
+      pos += n;
+    }
+    return this.at.size;
+  }
+
+  private seqAt(start: number): number {
+    let seq = Number.NaN;
+    scanLines(this.fd, start, this.at.size, (line) => {
+      seq = parseLine(line.toString('utf8'))?.seq ?? Number.NaN;
+      return false;
+    });
+    return seq;
   }
 
   onAppend(listener: LedgerListener): () => void {
@@ -174,42 +275,47 @@ export class Ledger {
   }
 
   /**
-   * Re-reads the file and the authenticated head from disk and checks the whole chain, and that its end
-   * is the one the head records (and, while this process appends, the one it appended). Read-only.
+   * Re-reads the whole file (in pieces) and the authenticated head from disk and checks every entry,
+   * and that the chain ends where the head (and, while this process appends, this process) says.
+   * Read-only. `onProgress` hears how many entries were checked, now and then.
    */
-  verify(): Verification {
-    const dir = dirname(this.path);
+  verify(onProgress?: (entries: number) => void): Verification {
     let state: HeadState | undefined;
     try {
-      const h = LedgerHead.open(dir, this.authHead.key, { readOnly: true });
+      const h = LedgerHead.open(dirname(this.path), this.authHead.key, { readOnly: true });
       state = h.state;
       h.close();
     } catch {
       return { ok: false, entries: 0, head: GENESIS, problem: "the ledger's authenticated head (ledger.head) cannot be read" };
     }
-    let text: string;
+    let fd: number;
     try {
-      text = readFileSync(this.path, 'utf8');
+      fd = openSync(this.path, 'r');
     } catch {
       return { ok: false, entries: 0, head: GENESIS, problem: 'the ledger file cannot be read' };
     }
-    const check = reconcile(text, state);
-    if (!check.ok) return { ok: false, entries: check.entries, head: check.head, problem: check.problem };
-    if (!this.readOnly && check.head !== this.head()) return { ok: false, entries: check.entries, head: check.head, problem: 'the file on disk ends before the last entry this station wrote (truncated)' };
-    return { ok: true, entries: check.entries, head: check.head };
+    try {
+      const walk = walkChain(fd, 0, fstatSync(fd).size, START, undefined, onProgress ? (_h, seq) => seq % 100_000 === 0 && onProgress(seq) : undefined);
+      const end = reconcileEnd(state, 0, walk);
+      if (!end.ok) return { ok: false, entries: end.count, head: end.last, problem: end.problem };
+      if (!this.readOnly && end.last !== this.at.last) return { ok: false, entries: end.count, head: end.last, problem: 'the file on disk ends before the last entry this station wrote (truncated)' };
+      return { ok: true, entries: end.count, head: end.last };
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** A checkpoint of the ledger as it stands, authenticated with the audit key, for an auditor to keep. */
   checkpoint(now: () => Date = () => new Date()): Checkpoint {
-    if (this.list.length === 0) throw new StationFailure('bad-request', 'The ledger is empty; there is nothing to checkpoint yet.');
-    const leaves = this.leaves(this.list.length);
+    if (this.at.count === 0) throw new StationFailure('bad-request', 'The ledger is empty; there is nothing to checkpoint yet.');
+    const hashes = this.hashes();
     const body = {
       format: CHECKPOINT_FORMAT as typeof CHECKPOINT_FORMAT,
       version: 1 as const,
-      station: this.list[0].hash,
-      treeSize: this.list.length,
-      rootHash: hex(rootHash(leaves)),
-      chainHead: this.list[this.list.length - 1].hash,
+      station: hashes[0],
+      treeSize: hashes.length,
+      rootHash: hex(rootHash(hashes.map((h) => leafHash(unhex(h))))),
+      chainHead: hashes[hashes.length - 1],
       time: now().toISOString(),
     };
     return { ...body, mac: this.authHead.key.mac(canonicalJson(body)) };
@@ -220,92 +326,119 @@ export class Ledger {
    * authentic, and an RFC 9162 consistency proof from its tree to today's verifies.
    */
   verifyAgainst(cp: Checkpoint): CheckpointVerification {
-    const entries = this.list.length;
+    const hashes = this.hashes();
+    const entries = hashes.length;
     const no = (problem: string): CheckpointVerification => ({ ok: false, treeSize: cp.treeSize, entries, problem });
     const { mac, ...body } = cp;
     if (!this.authHead.key.check(canonicalJson(body), mac)) return no("the checkpoint was not made by this station's audit key, or was changed since");
-    if (entries === 0 || cp.station !== this.list[0].hash) return no('the checkpoint is of another station (or this ledger was rewritten from its first entry)');
+    if (entries === 0 || cp.station !== hashes[0]) return no('the checkpoint is of another station (or this ledger was rewritten from its first entry)');
     if (cp.treeSize > entries) return no(`the checkpoint covers ${cp.treeSize} entries, but the ledger holds only ${entries}: entries were removed since`);
-    const leaves = this.leaves(entries);
+    const leaves = hashes.map((h) => leafHash(unhex(h)));
     const proof = consistencyProof(leaves, cp.treeSize, entries);
-    const today = rootHash(leaves);
-    if (!verifyConsistency(cp.treeSize, entries, unhex(cp.rootHash), today, proof)) {
-      const headMoved = this.list[cp.treeSize - 1].hash !== cp.chainHead;
+    if (!verifyConsistency(cp.treeSize, entries, unhex(cp.rootHash), rootHash(leaves), proof)) {
+      const headMoved = hashes[cp.treeSize - 1] !== cp.chainHead;
       return no(`the ledger was rewritten below the checkpoint: its first ${cp.treeSize} entries are not the ones checkpointed${headMoved ? ` (entry ${cp.treeSize - 1} differs)` : ''}`);
     }
     return { ok: true, treeSize: cp.treeSize, entries };
   }
 
-  private leaves(n: number): Uint8Array[] {
-    const out: Uint8Array[] = new Array<Uint8Array>(n);
-    for (let i = 0; i < n; i++) out[i] = leafHash(unhex(this.list[i].hash));
+  /** Every entry's chain hash, read from the file and checked on the way. */
+  private hashes(): string[] {
+    const out: string[] = [];
+    const w = walkChain(this.fd, 0, this.at.size, START, undefined, (h) => out.push(h));
+    if (!w.ok) throw new StationFailure('ledger-corrupt', `The ledger failed verification: ${w.problem}.`);
     return out;
   }
 
+  /** Saves every restored fold's state at the current entry. A snapshot that cannot be written is only a slower next start. */
+  private saveSnapshot(): void {
+    if (this.readOnly || this.broken) return;
+    try {
+      const folds: Record<string, unknown> = {};
+      for (const [name, fold] of this.folds) folds[name] = fold.save();
+      const digest = this.digest.copy().digest('hex');
+      writeSnapshot(dirname(this.path), this.authHead.key, { version: 1, count: this.at.count, hash: this.at.last, prev: this.at.prevOfLast, end: this.at.size, digest, folds });
+      this.sinceSnapshot = 0;
+    } catch {
+      // See above.
+    }
+  }
+
   close(): void {
+    if (this.sinceSnapshot > 0) this.saveSnapshot();
     closeSync(this.fd);
     this.authHead.close();
   }
 }
 
+/** The snapshot, if it describes exactly this ledger: its entry is where it says, with the hash it says, and the head is not behind it. */
+function matchingSnapshot(fd: number, size: number, snap: Snapshot | undefined, head: HeadState | undefined): Snapshot | undefined {
+  if (!snap || !head || snap.count < 1 || snap.count > head.count || snap.end > size) return undefined;
+  // The line that ends at snap.end must be entry count-1 with hash snap.hash, following snap.prev.
+  const window = Math.min(snap.end, 1 << 20);
+  const buf = Buffer.allocUnsafe(window);
+  const n = readSync(fd, buf, 0, window, snap.end - window);
+  if (n !== window || buf[window - 1] !== 0x0a) return undefined;
+  const startOfLine = buf.subarray(0, window - 1).lastIndexOf(0x0a) + 1;
+  if (startOfLine === 0 && window < snap.end) return undefined;
+  const c = checkLine(buf.subarray(startOfLine, window - 1), snap.count - 1, snap.prev);
+  return c.ok && c.hash === snap.hash ? snap : undefined;
+}
+
+export interface End {
+  readonly ok: boolean;
+  readonly count: number;
+  readonly last: string;
+  readonly prevOfLast: string;
+  /** What opening must do to the head: nothing, mark a finished append committed, or roll a pending one back. */
+  readonly action: 'none' | 'commit' | 'rollback';
+  readonly problem?: string;
+}
+
+/**
+ * Checks where a walked chain ends against the authenticated head. The chain must verify entry by
+ * entry; then its end must be the head's: committed, exactly; pending, either with the pending entry
+ * written (a crash before the last step) or without it and nothing after its predecessor but a torn
+ * line (a crash before or during the entry's write). Everything else is named: entries missing at the
+ * end, entries added, a rewritten chain, an unanchored ledger.
+ */
+export function reconcileEnd(head: HeadState | undefined, firstSeq: number, walk: Walk): End {
+  const count = firstSeq + walk.count;
+  const { last, prevOfLast } = walk;
+  const fail = (problem: string): End => ({ ok: false, count, last, prevOfLast, action: 'none', problem });
+  if (!walk.ok) return fail(walk.problem!);
+  if (!head) return fail("the ledger's authenticated head (ledger.head) is damaged or was not written with this station's audit key");
+  const torn = walk.tornBytes > 0;
+  const done = (action: End['action']): End => ({ ok: true, count, last, prevOfLast, action });
+  const missing = (recorded: number): End =>
+    count === 0 ? fail(`the ledger is empty, but the station recorded ${recorded} entries`) : fail(`${recorded - count} entr${recorded - count === 1 ? 'y is' : 'ies are'} missing at the end: the ledger stops after entry ${count - 1}, the station recorded ${recorded}`);
+  if (head.state === 'committed') {
+    if (torn) return fail(`the ledger ends in a partial entry after entry ${count - 1}, which the station never wrote`);
+    if (count < head.count) return missing(head.count);
+    if (count > head.count) return fail(`entry ${head.count} and after were added outside the station (the station recorded ${head.count} entries)`);
+    if (last !== head.hash) return fail(`the ledger was rewritten: entry ${count - 1} is not the one the station recorded`);
+    return done('none');
+  }
+  if (count === head.count && last === head.hash && !torn) return done('commit');
+  if (count === head.count - 1 && last === head.prev) return done('rollback');
+  if (count < head.count - 1) return missing(head.count - 1);
+  if (count > head.count) return fail(`entry ${head.count} and after were added outside the station`);
+  return fail(`the ledger was rewritten: entry ${count - 1} is not the one the station recorded`);
+}
+
+/** Verifies ledger text whole (tests and small files): the chain only, without the head. */
 export function verifyText(text: string): Verification & { list: LedgerEntry[] } {
   const list: LedgerEntry[] = [];
   let prev = GENESIS;
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   for (let i = 0; i < lines.length; i++) {
-    const e = parseLine(lines[i]);
-    const at = `entry ${i}`;
-    if (!e) return { ok: false, entries: i, head: prev, problem: `${at} is not well formed`, list };
-    if (e.seq !== i) return { ok: false, entries: i, head: prev, problem: `${at} has sequence number ${e.seq} (dropped or reordered entries)`, list };
-    if (e.prev !== prev) return { ok: false, entries: i, head: prev, problem: `${at} does not follow the entry before it`, list };
-    if (entryHash(prev, e.seq, e.time, e.type, e.data) !== e.hash) return { ok: false, entries: i, head: prev, problem: `${at} was altered`, list };
-    list.push(e);
-    prev = e.hash;
+    const c = checkLine(Buffer.from(lines[i], 'utf8'), i, prev);
+    if (!c.ok) return { ok: false, entries: i, head: prev, problem: c.problem, list };
+    list.push(parseLine(lines[i])!);
+    prev = c.hash;
   }
   return { ok: true, entries: list.length, head: prev, list };
-}
-
-export interface Reconciled extends Verification {
-  readonly list: LedgerEntry[];
-  /** What opening must do to the head: nothing, mark a finished append committed, or roll a pending one back. */
-  readonly action: 'none' | 'commit' | 'rollback';
-  readonly keptBytes: number;
-  readonly cutBytes: number;
-}
-
-/**
- * Checks a ledger's text against its authenticated head. The chain must verify entry by entry; then its
- * end must be the head's: committed, exactly; pending, either with the pending entry written (a crash
- * before the last step) or without it and nothing after its predecessor but a torn line (a crash before
- * or during the entry's write). Everything else is named: entries missing at the end, entries added,
- * a rewritten chain, an unanchored ledger.
- */
-export function reconcile(text: string, head: HeadState | undefined): Reconciled {
-  const fail = (entries: number, at: string, problem: string): Reconciled => ({ ok: false, entries, head: at, problem, list: [], action: 'none', keptBytes: 0, cutBytes: 0 });
-  if (!head) return fail(0, GENESIS, "the ledger's authenticated head (ledger.head) is damaged or was not written with this station's audit key");
-  const torn = text.length > 0 && !text.endsWith('\n');
-  const body = torn ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
-  const keptBytes = Buffer.byteLength(body);
-  const cutBytes = Buffer.byteLength(text) - keptBytes;
-  const chain = verifyText(body);
-  if (!chain.ok) return { ...chain, action: 'none', keptBytes, cutBytes };
-  const count = chain.entries;
-  const last = chain.head;
-  const done = (action: Reconciled['action']): Reconciled => ({ ok: true, entries: count, head: last, list: chain.list, action, keptBytes, cutBytes });
-  if (head.state === 'committed') {
-    if (torn) return fail(count, last, `the ledger ends in a partial entry after entry ${count - 1}, which the station never wrote`);
-    if (count === 0 && head.count > 0) return fail(0, last, `the ledger is empty, but the station recorded ${head.count} entries`);
-    if (count < head.count) return fail(count, last, `${head.count - count} entr${head.count - count === 1 ? 'y is' : 'ies are'} missing at the end: the ledger stops after entry ${count - 1}, the station recorded ${head.count}`);
-    if (count > head.count) return fail(head.count, last, `entry ${head.count} and after were added outside the station (the station recorded ${head.count} entries)`);
-    if (last !== head.hash) return fail(count, last, `the ledger was rewritten: entry ${count - 1} is not the one the station recorded`);
-    return done('none');
-  }
-  if (count === head.count && last === head.hash && !torn) return done('commit');
-  if (count === head.count - 1 && last === head.prev) return done('rollback');
-  if (count < head.count - 1) return fail(count, last, `${head.count - 1 - count} entr${head.count - 1 - count === 1 ? 'y is' : 'ies are'} missing at the end: the ledger stops after entry ${count - 1}, the station recorded ${head.count - 1}`);
-  if (count > head.count) return fail(head.count, last, `entry ${head.count} and after were added outside the station`);
-  return fail(count, last, `the ledger was rewritten: entry ${count - 1} is not the one the station recorded`);
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

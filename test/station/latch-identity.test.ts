@@ -13,6 +13,7 @@ import { SETTINGS_FILE } from '../../src-main/station/config';
 import { identifySource, latchedSources, sameUnit, type Units } from '../../src-main/station/devices/source-latches';
 import type { Station } from '../../src-main/station/station';
 import type { Ledger } from '../../src-node/ledger/ledger';
+import type { Fold } from '../../src-node/ledger/fold';
 import { StationFailure } from '../../src-shared/api/result';
 import { keystream } from '../entropy/helpers/bytes';
 import { PtyDevice, socatMissing } from '../entropy/helpers/pty-device';
@@ -250,13 +251,16 @@ describe('identities of specs (no device needed)', () => {
       { seq: 1, time: 't1', type: 'entropy.source-failed', data: { source: 'serial:/dev/ttyACM0', test: 'rct', reason: 'x' } },
       { seq: 2, time: 't2', type: 'entropy.source-failed', data: { source: 'serial:04d8:f5fe:TR-1:truerng', device: 'entropy:usb:04d8:f5fe:TR-1', deviceKeys: ['entropy:usb:04d8:f5fe:TR-1', 'entropy:dev:166:3'], test: 'apt', reason: 'y' } },
     ];
-    const ledger = { entries: () => entries } as unknown as Ledger;
+    // A stand-in ledger that feeds a restored fold what it holds and, later, what is appended.
+    const restored: Fold[] = [];
+    const ledger = { restore: (f: Fold) => (entries.forEach((e) => f.apply(e as never)), restored.push(f)) } as unknown as Ledger;
+    const add = (e: unknown): void => restored.forEach((f) => f.apply(e as never));
     const latches = latchedSources(ledger);
     expect(latches.all.map((l) => l.source)).toEqual(['serial:/dev/ttyACM0:raw', 'serial:04d8:f5fe:TR-1:truerng']);
     expect(latches.of(await identifySource('serial:/dev/ttyACM0:raw', units([])))?.seq).toBe(1);
     expect(latches.of({ spec: 'serial:/dev/ttyACM3:raw', device: 'entropy:dev:166:3', keys: ['entropy:dev:166:3', 'spec:serial:/dev/ttyACM3:raw'] })?.seq).toBe(2);
-    entries.push({ seq: 3, time: 't3', type: 'entropy.source-acknowledged', data: { source: 'serial:/dev/ttyACM0' } } as never);
-    entries.push({ seq: 4, time: 't4', type: 'entropy.source-acknowledged', data: { source: 'serial:/dev/ttyACM3:raw', device: 'entropy:usb:04d8:f5fe:TR-1' } } as never);
+    add({ seq: 3, time: 't3', type: 'entropy.source-acknowledged', data: { source: 'serial:/dev/ttyACM0' } });
+    add({ seq: 4, time: 't4', type: 'entropy.source-acknowledged', data: { source: 'serial:/dev/ttyACM3:raw', device: 'entropy:usb:04d8:f5fe:TR-1' } });
     expect(latchedSources(ledger).all).toEqual([]);
   });
 });

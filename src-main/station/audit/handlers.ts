@@ -12,9 +12,8 @@ export function ledgerView(e: LedgerEntry): LedgerEntryView {
 export function auditHandlers(core: Core): Handlers<{ audit: typeof auditCalls }, Operator>['audit'] {
   return {
     ledger: async ({ afterSeq, limit }) => {
-      const all = core.ledger.entries();
-      const from = afterSeq === undefined ? Math.max(0, all.length - (limit ?? 100)) : afterSeq + 1;
-      return all.slice(from, from + (limit ?? 100)).map(ledgerView);
+      const from = afterSeq === undefined ? Math.max(0, core.ledger.length - (limit ?? 100)) : afterSeq + 1;
+      return core.ledger.page(from, limit ?? 100).map(ledgerView);
     },
     verify: async () => core.ledger.verify(),
     checkpoint: async () => core.ledger.checkpoint(core.now),

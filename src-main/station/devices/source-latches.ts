@@ -23,6 +23,8 @@ import {
   type UsbLike,
 } from '../../../hardware/entropy';
 import type { Ledger } from '../../../src-node/ledger/ledger';
+import type { Fold } from '../../../src-node/ledger/fold';
+import type { LedgerEntry } from '../../../src-node/ledger/entry';
 
 export interface Latch {
   /** The canonical spec the source was latched under. */
@@ -223,10 +225,14 @@ export interface Latches {
   of(id: SourceIdentity): Latch | undefined;
 }
 
-export function latchedSources(ledger: Ledger): Latches {
-  const latched = new Map<string, Latch>();
-  for (const e of ledger.entries()) {
-    if (e.type !== 'entropy.source-failed' && e.type !== 'entropy.source-acknowledged') continue;
+/** The latches, as a fold over the ledger's entropy entries (restored on first use, then kept current). */
+class LatchFold implements Fold {
+  readonly name = 'latches';
+  readonly latched = new Map<string, Latch>();
+
+  apply(e: LedgerEntry): void {
+    if (e.type !== 'entropy.source-failed' && e.type !== 'entropy.source-acknowledged') return;
+    const latched = this.latched;
     const source = canonical(String(e.data.source ?? ''));
     const device = typeof e.data.device === 'string' && e.data.device ? e.data.device : specKey(source);
     if (e.type === 'entropy.source-failed') {
@@ -238,6 +244,26 @@ export function latchedSources(ledger: Ledger): Latches {
       for (const [k, l] of latched) if (l.keys.includes(device)) latched.delete(k);
     }
   }
+
+  save(): unknown {
+    return [...this.latched];
+  }
+
+  load(state: unknown): void {
+    for (const [k, l] of state as [string, Latch][]) this.latched.set(k, l);
+  }
+}
+
+const folds = new WeakMap<Ledger, LatchFold>();
+
+export function latchedSources(ledger: Ledger): Latches {
+  let fold = folds.get(ledger);
+  if (!fold) {
+    fold = new LatchFold();
+    ledger.restore(fold);
+    folds.set(ledger, fold);
+  }
+  const latched = fold.latched;
   const all = [...latched.values()];
   return { all, of: (id) => all.find((l) => l.keys.some((k) => id.keys.includes(k))) };
 }

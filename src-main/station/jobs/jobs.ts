@@ -37,6 +37,15 @@ export interface JobHandle {
 const KEEP_ENDED = 50;
 const PROGRESS_EVERY_MS = 200;
 
+interface OpenJob {
+  readonly kind: string;
+  readonly title: string;
+  readonly resources: string[];
+  readonly startedBy: string;
+  readonly time: string;
+  readonly resumable: boolean;
+}
+
 interface Running {
   view: JobView;
   readonly abort: AbortController;
@@ -49,23 +58,33 @@ export class Jobs {
   private readonly running = new Map<string, Running>();
   private readonly ended: JobView[] = [];
 
+  /** Jobs the ledger records as started and not yet ended (a fold over job.* entries). */
+  private readonly open = new Map<string, OpenJob>();
+
   constructor(
     private readonly ledger: Ledger,
     private readonly events: StationEventBus,
     private readonly now: () => Date,
-  ) {}
+  ) {
+    ledger.restore({
+      name: 'jobs',
+      apply: (e) => {
+        const id = String(e.data.job ?? '');
+        if (e.type === 'job.started') {
+          const actor = e.data.actor as Actor | undefined;
+          this.open.set(id, { kind: String(e.data.kind), title: String(e.data.title), resources: (e.data.resources as string[]) ?? [], startedBy: actor?.operator ?? actor?.host ?? '', time: e.time, resumable: e.data.resumable === true });
+        } else if (e.type === 'job.ended' || e.type === 'job.interrupted') this.open.delete(id);
+      },
+      save: () => [...this.open],
+      load: (saved) => {
+        for (const [id, j] of saved as [string, OpenJob][]) this.open.set(id, j);
+      },
+    });
+  }
 
   /** At start: every job that was started and never ended is recorded as interrupted. */
   recover(): void {
-    const open = new Map<string, { kind: string; title: string; resources: string[]; startedBy: string; time: string; resumable: boolean }>();
-    for (const e of this.ledger.entries()) {
-      const id = String(e.data.job ?? '');
-      if (e.type === 'job.started') {
-        const actor = e.data.actor as Actor | undefined;
-        open.set(id, { kind: String(e.data.kind), title: String(e.data.title), resources: (e.data.resources as string[]) ?? [], startedBy: actor?.operator ?? actor?.host ?? '', time: e.time, resumable: e.data.resumable === true });
-      } else if (e.type === 'job.ended' || e.type === 'job.interrupted') open.delete(id);
-    }
-    for (const [id, j] of open) {
+    for (const [id, j] of [...this.open]) {
       const resolution = j.resumable ? 'resumable' : 'voided';
       const entry = this.ledger.append('job.interrupted', { job: id, kind: j.kind, resolution }, this.now);
       this.remember({ id, kind: j.kind, title: j.title, phase: resolution, state: 'interrupted', done: 0, total: 0, unit: 'items', resources: j.resources, startedBy: j.startedBy, startedAt: j.time, endedAt: entry.time });

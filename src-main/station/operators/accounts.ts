@@ -43,8 +43,14 @@ export class Accounts {
     /** Opened to read only: a wrong passphrase is refused but cannot be counted or recorded. */
     private readonly readOnly = false,
   ) {
-    for (const e of ledger.entries()) this.apply(e);
-    ledger.onAppend((e) => this.apply(e));
+    ledger.restore({
+      name: 'operators',
+      apply: (e) => this.apply(e),
+      save: () => [...this.accounts.values()],
+      load: (saved) => {
+        for (const a of saved as Account[]) this.accounts.set(accountKey(a.name), a);
+      },
+    });
     const read = readCredentials(dataDir, ledger.auditKey);
     if (!read && this.accounts.size > 0) {
       throw new StationFailure('data-dir', `The station's list of operator passphrases (operators.json) is missing, though the ledger names ${this.accounts.size} account(s), so nobody could sign in; restore it from your backup.`);

@@ -1,6 +1,7 @@
 // The pool as the ledger tells it: replaying pool.* entries gives every segment's state. The ledger
 // is the record of truth; files on disk are checked against it at open (see recovery.ts).
 import type { LedgerEntry } from '../../../src-node/ledger/entry';
+import type { Fold } from '../../../src-node/ledger/fold';
 import type { EntropyLabel } from '../../../src-shared/api/pool';
 
 export interface SegmentRecord {
@@ -31,9 +32,20 @@ export interface JobRecord {
   resumedBy?: string;
 }
 
-export class PoolState {
+export class PoolState implements Fold {
+  readonly name = 'pool';
   readonly segments = new Map<string, SegmentRecord>();
   readonly jobs = new Map<string, JobRecord>();
+
+  save(): unknown {
+    return { segments: [...this.segments.values()], jobs: [...this.jobs.values()] };
+  }
+
+  load(state: unknown): void {
+    const s = state as { segments: SegmentRecord[]; jobs: JobRecord[] };
+    for (const r of s.segments) this.segments.set(r.id, r);
+    for (const j of s.jobs) this.jobs.set(j.job, j);
+  }
 
   apply(e: LedgerEntry): void {
     const d = e.data as Record<string, unknown>;

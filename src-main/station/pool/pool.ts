@@ -75,8 +75,7 @@ export class Pool {
   ) {
     // Opened to read only (status, show, verify), the station creates nothing and holds no master key.
     if (masterKey) mkdirSync(dir, { recursive: true, mode: 0o700 });
-    for (const e of ledger.entries()) this.state.apply(e);
-    ledger.onAppend((e) => this.state.apply(e));
+    ledger.restore(this.state);
   }
 
   /**

@@ -1,0 +1,137 @@
+// Walking the ledger file: a stream of lines read in large pieces (never the whole file as one string),
+// each checked against the hash chain without re-serializing it. A stored line is the canonical JSON
+// {"data":D,"hash":H,"prev":P,"seq":S,"time":T,"type":Y} (keys sorted), and an entry's hash is
+// SHA-256(P ‖ {"data":D,"seq":S,"time":T,"type":Y}): so the hashed bytes are the line without its
+// `"hash"` and `"prev"` members, hashed in place. A line whose hash verifies is byte for byte the line
+// the station wrote (chain.ts and entry.ts agree by construction; test/ledger/chain.test.ts shows it).
+import { createHash, type Hash } from 'node:crypto';
+import { readSync } from 'node:fs';
+import { GENESIS, entryHash, parseLine, type LedgerEntry } from './entry';
+
+const PIECE = 4 << 20;
+const HASH_KEY = Buffer.from(',"hash":"');
+const PREV_KEY = Buffer.from('","prev":"');
+const SEQ_KEY = Buffer.from('","seq":');
+const NEWLINE = 0x0a;
+const NL = Buffer.from('\n');
+
+/** SHA-256 of the bytes [from, to) of a file, read in large pieces. */
+export function digestRange(fd: number, from: number, to: number, into: Hash = createHash('sha256')): Hash {
+  const piece = Buffer.allocUnsafe(PIECE);
+  let at = from;
+  while (at < to) {
+    const n = readSync(fd, piece, 0, Math.min(PIECE, to - at), at);
+    if (n <= 0) break;
+    into.update(piece.subarray(0, n));
+    at += n;
+  }
+  return into;
+}
+
+/** Calls `onLine` with each whole line (without its newline) in [from, to) and its offset; returns the bytes after the last newline. */
+export function scanLines(fd: number, from: number, to: number, onLine: (line: Buffer, offset: number) => boolean | void): { end: number; tornBytes: number } {
+  let carry: Buffer = Buffer.alloc(0);
+  let carryAt = from;
+  let at = from;
+  const piece = Buffer.allocUnsafe(PIECE);
+  while (at < to) {
+    const n = readSync(fd, piece, 0, Math.min(PIECE, to - at), at);
+    if (n <= 0) break;
+    const data = carry.length ? Buffer.concat([carry, piece.subarray(0, n)]) : piece.subarray(0, n);
+    let start = 0;
+    for (;;) {
+      const nl = data.indexOf(NEWLINE, start);
+      if (nl < 0) break;
+      if (onLine(data.subarray(start, nl), carryAt + start) === false) return { end: carryAt + start, tornBytes: 0 };
+      start = nl + 1;
+    }
+    carry = Buffer.from(data.subarray(start));
+    carryAt += start;
+    at += n;
+  }
+  return { end: carryAt, tornBytes: carry.length };
+}
+
+export interface LineCheck {
+  readonly ok: boolean;
+  readonly hash: string;
+  readonly problem?: string;
+}
+
+/** Checks one stored line as entry `seq` following `prev`; the fast path hashes the line in place. */
+export function checkLine(line: Buffer, seq: number, prev: string): LineCheck {
+  const i = line.lastIndexOf(HASH_KEY);
+  if (i > 0 && line.length > i + 148 && line.subarray(i + 73, i + 83).equals(PREV_KEY) && line.subarray(i + 147, i + 155).equals(SEQ_KEY)) {
+    const hash = line.toString('latin1', i + 9, i + 73);
+    const storedPrev = line.toString('latin1', i + 83, i + 147);
+    const seqEnd = line.indexOf(0x2c, i + 155); // the comma after the number
+    const storedSeq = seqEnd > 0 ? Number(line.toString('latin1', i + 155, seqEnd)) : Number.NaN;
+    if (storedPrev === prev && storedSeq === seq) {
+      const h = createHash('sha256').update(prev, 'latin1').update(line.subarray(0, i)).update(line.subarray(i + 147 + 1)).digest('hex');
+      // The body after prev starts at the comma of `,"seq":`; the quote that closed prev is not hashed.
+      if (h === hash) return { ok: true, hash };
+    }
+  }
+  return slowCheck(line, seq, prev);
+}
+
+/** Parses the line to say exactly what is wrong with it (or to accept a line the fast path could not place). */
+function slowCheck(line: Buffer, seq: number, prev: string): LineCheck {
+  const e = parseLine(line.toString('utf8'));
+  const at = `entry ${seq}`;
+  if (!e) return { ok: false, hash: prev, problem: `${at} is not well formed` };
+  if (e.seq !== seq) return { ok: false, hash: prev, problem: `${at} has sequence number ${e.seq} (dropped or reordered entries)` };
+  if (e.prev !== prev) return { ok: false, hash: prev, problem: `${at} does not follow the entry before it` };
+  if (entryHash(prev, e.seq, e.time, e.type, e.data) !== e.hash) return { ok: false, hash: prev, problem: `${at} was altered` };
+  return { ok: true, hash: e.hash };
+}
+
+export interface Walk {
+  readonly ok: boolean;
+  /** Entries that verified, counting from the walk's first seq. */
+  readonly count: number;
+  /** The hash of the last entry that verified, and of the one before it. */
+  readonly last: string;
+  readonly prevOfLast: string;
+  /** Where the whole, verified lines end; bytes of a partial last line after that. */
+  readonly end: number;
+  readonly tornBytes: number;
+  readonly problem?: string;
+}
+
+/**
+ * Walks [from, to) as entries `seq, seq+1, …` following `prev`, calling `onEntry` for each (parsed only
+ * when asked for), and stops at the first line that does not verify.
+ */
+export function walkChain(
+  fd: number,
+  from: number,
+  to: number,
+  start: { seq: number; prev: string; prevOfPrev: string },
+  onEntry?: (e: LedgerEntry, offset: number) => void,
+  onHash?: (hash: string, seq: number) => void,
+  /** Fed every verified line's bytes (with its newline): the running digest of the file that snapshots keep. */
+  digest?: Hash,
+): Walk {
+  let seq = start.seq;
+  let last = start.prev;
+  let prevOfLast = start.prevOfPrev;
+  let problem: string | undefined;
+  const { end, tornBytes } = scanLines(fd, from, to, (line, offset) => {
+    const c = checkLine(line, seq, last);
+    if (!c.ok) {
+      problem = c.problem;
+      return false;
+    }
+    if (onEntry) onEntry(parseLine(line.toString('utf8'))!, offset);
+    onHash?.(c.hash, seq);
+    digest?.update(line).update(NL);
+    prevOfLast = last;
+    last = c.hash;
+    seq++;
+    return true;
+  });
+  return { ok: problem === undefined, count: seq - start.seq, last, prevOfLast, end, tornBytes: problem === undefined ? tornBytes : 0, problem };
+}
+
+export const START = { seq: 0, prev: GENESIS, prevOfPrev: GENESIS } as const;

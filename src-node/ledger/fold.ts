@@ -1,0 +1,13 @@
+// A fold: state the station keeps from the ledger (the pool's segments, the accounts, the latches,
+// the open jobs), built by seeing each entry once, in order. The ledger brings each fold up to date
+// when it is restored — from the snapshot's saved state and the entries after it — and then feeds it
+// every append. `save` must give plain JSON, and `load(save())` must give back the same state.
+import type { LedgerEntry } from './entry';
+
+export interface Fold {
+  /** Unique among the station's folds; the snapshot keeps each fold's state under it. */
+  readonly name: string;
+  apply(e: LedgerEntry): void;
+  save(): unknown;
+  load(state: unknown): void;
+}
