@@ -11,7 +11,7 @@ export class UsageError extends Error {
 }
 
 /** Options that take a value; everything else starting with -- is a flag. */
-const VALUED = new Set(['--data-dir', '--bytes', '--source', '--limit', '--port', '--operator', '--passphrase-file', '--approver', '--approver-passphrase-file', '--admin', '--role', '--new-passphrase-file', '--out', '--against']);
+const VALUED = new Set(['--data-dir', '--bytes', '--source', '--limit', '--port', '--operator', '--passphrase-file', '--approver', '--approver-passphrase-file', '--admin', '--role', '--new-passphrase-file', '--out', '--against', '--client', '--who', '--type', '--segment', '--since', '--until']);
 const FLAGS = new Set(['--json', '--help', '-h', '--version', '--resume', '--yes']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {

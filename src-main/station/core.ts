@@ -6,6 +6,7 @@ import type { ResolvedSettings, StationConfig } from './config';
 import type { EntropyProvider } from './devices/sources';
 import type { StationEventBus } from './events';
 import type { Jobs } from './jobs/jobs';
+import type { LedgerIndex } from './audit/ledger-index';
 import type { Accounts, Actor } from './operators/accounts';
 import type { Operator, OperatorGate } from './operators/gate';
 import type { Pool } from './pool/pool';
@@ -20,6 +21,8 @@ export interface Core {
   readonly accounts: Accounts;
   readonly gate: OperatorGate;
   readonly jobs: Jobs;
+  /** The auditors' index over the ledger. */
+  readonly index: LedgerIndex;
   readonly events: StationEventBus;
   readonly now: () => Date;
   readonly session: Pick<SessionInfo, 'version' | 'dataDir' | 'startedAt' | 'host'>;

@@ -15,6 +15,7 @@ import type { Core } from './core';
 import { watchDevices } from './devices/device-watch';
 import { defaultEntropyProvider } from './devices/sources';
 import { latchedSources } from './devices/source-latches';
+import { LedgerIndex } from './audit/ledger-index';
 import { StationEventBus } from './events';
 import { stationHandlers, type StationHandlers } from './handlers';
 import { Jobs } from './jobs/jobs';
@@ -61,6 +62,8 @@ export function openStation(config: StationConfig): Station {
     const events = new StationEventBus();
     const jobs = new Jobs(ledger, events, now);
     latchedSources(ledger); // every fold restored at open, so that each is in the next snapshot
+    const index = new LedgerIndex();
+    ledger.restore(index);
     if (!readOnly) {
       pool.recover();
       jobs.recover();
@@ -74,6 +77,7 @@ export function openStation(config: StationConfig): Station {
       accounts,
       gate: new OperatorGate(accounts, now),
       jobs,
+      index,
       events,
       now,
       session: { version: VERSION, dataDir: config.dataDir, startedAt: now().toISOString(), host: config.host },

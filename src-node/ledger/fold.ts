@@ -7,7 +7,8 @@ import type { LedgerEntry } from './entry';
 export interface Fold {
   /** Unique among the station's folds; the snapshot keeps each fold's state under it. */
   readonly name: string;
-  apply(e: LedgerEntry): void;
+  /** `offset`: where the entry's line starts in the file (for folds that index it). */
+  apply(e: LedgerEntry, offset: number): void;
   save(): unknown;
   load(state: unknown): void;
 }

@@ -34,6 +34,8 @@ export type LedgerListener = (entry: LedgerEntry) => void;
 
 interface Position {
   count: number;
+  /** The last entry's time: entries are kept in time order (a clock set back does not reorder them). */
+  lastTime: string;
   last: string;
   prevOfLast: string;
   /** Bytes of whole, durable entries: where the next entry is written. */
@@ -43,6 +45,8 @@ interface Position {
 export class Ledger {
   private readonly listeners = new Set<LedgerListener>();
   private readonly folds = new Map<string, Fold>();
+  /** Each fold's listener gets where the appended entry's line starts too. */
+  private readonly foldListeners = new Set<(e: LedgerEntry, offset: number) => void>();
   private broken = false;
   private sinceSnapshot = 0;
 
@@ -78,7 +82,7 @@ export class Ledger {
       const fd = openSync(path, 'a+', 0o600);
       fsyncSync(fd);
       fsyncDir(dir);
-      return new Ledger(path, fd, head, { count: 0, last: GENESIS, prevOfLast: GENESIS, size: 0 }, undefined, false, createHash('sha256'));
+      return new Ledger(path, fd, head, { count: 0, lastTime: '', last: GENESIS, prevOfLast: GENESIS, size: 0 }, undefined, false, createHash('sha256'));
     }
     if (!headThere) throw new StationFailure('ledger-corrupt', "The ledger's authenticated head (ledger.head) is missing, so a shortened or rewritten ledger could not be told apart; the station will not start. Restore the data directory from a backup.");
     if (!ledgerThere) {
@@ -106,7 +110,8 @@ export class Ledger {
       const walk = walkChain(fd, snapshot?.end ?? 0, size, from, undefined, undefined, digest);
       const end = reconcileEnd(head.state, from.seq, walk);
       if (!end.ok) throw new StationFailure('ledger-corrupt', `The ledger failed verification: ${end.problem}.`);
-      const ledger = new Ledger(path, fd, head, { count: end.count, last: end.last, prevOfLast: end.prevOfLast, size: walk.end }, snapshot, opts.readOnly === true, digest);
+      const ledger = new Ledger(path, fd, head, { count: end.count, lastTime: '', last: end.last, prevOfLast: end.prevOfLast, size: walk.end }, snapshot, opts.readOnly === true, digest);
+      ledger.at.lastTime = end.count > 0 ? (ledger.page(end.count - 1, 1)[0]?.time ?? '') : '';
       if (opts.readOnly) return ledger;
       if (walk.tornBytes > 0) {
         ftruncateSync(fd, walk.end);
@@ -136,10 +141,10 @@ export class Ledger {
       from = this.snapshot.end;
       start = { seq: this.snapshot.count, prev: this.snapshot.hash, prevOfPrev: this.snapshot.prev };
     }
-    const w = walkChain(this.fd, from, this.at.size, start, (e) => fold.apply(e));
+    const w = walkChain(this.fd, from, this.at.size, start, (e, offset) => fold.apply(e, offset));
     if (!w.ok) throw new StationFailure('ledger-corrupt', `The ledger failed verification: ${w.problem}.`);
     this.folds.set(fold.name, fold);
-    this.onAppend((e) => fold.apply(e));
+    this.foldListeners.add((e, offset) => fold.apply(e, offset));
   }
 
   /** Appends and fsyncs one entry; only after this returns may the step's effect become visible. */
@@ -147,7 +152,9 @@ export class Ledger {
     if (this.readOnly) throw new StationFailure('read-only', 'This command only reads the station; it cannot record anything.');
     if (this.broken) throw new StationFailure('ledger-write', 'The ledger could not be repaired after a failed write; restart the station, which settles the last entry.');
     const { count: seq, last: prev, prevOfLast, size } = this.at;
-    const time = now().toISOString();
+    // Never before the last entry: a clock set back must not reorder the ledger (time queries rely on its order).
+    const clock = now().toISOString();
+    const time = clock < this.at.lastTime ? this.at.lastTime : clock;
     // Hash exactly what is stored: the canonical JSON of the stored copy, not the caller's object
     // (a Date or an undefined inside an array would serialize differently from how it hashed).
     canonicalJson(data); // refuses raw bytes, bigints and non-finite numbers in what the caller gave
@@ -186,8 +193,9 @@ export class Ledger {
       this.broken = true;
       throw new StationFailure('ledger-write', `The ledger could not be written (${ioReason(e)}); restart the station.`);
     }
-    Object.assign(this.at, { count: seq + 1, last: hash, prevOfLast: prev, size: size + line.length });
+    Object.assign(this.at, { count: seq + 1, lastTime: time, last: hash, prevOfLast: prev, size: size + line.length });
     this.digest.update(line);
+    for (const f of this.foldListeners) f(entry, size);
     for (const l of this.listeners) l(entry);
     if (++this.sinceSnapshot >= SNAPSHOT_EVERY) this.saveSnapshot();
     return entry;
@@ -227,23 +235,63 @@ export class Ledger {
     return out;
   }
 
-  /** Where entry `seq`'s line starts: a binary search over the file (a line read at each step), then a short scan. */
-  private offsetOf(seq: number): number {
-    let lo = 0; // a line start whose entry comes before `seq` (or the file's start)
+  /** The entry whose line starts at `offset` (an index's answer), checked to be entry `seq`. */
+  readAt(offset: number, seq: number): LedgerEntry | undefined {
+    let found: LedgerEntry | undefined;
+    if (offset < 0 || offset >= this.at.size) return undefined;
+    scanLines(this.fd, offset, this.at.size, (line) => {
+      const e = parseLine(line.toString('utf8'));
+      found = e?.seq === seq ? e : undefined;
+      return false;
+    });
+    return found;
+  }
+
+  /** Where entry `seq`'s line starts. */
+  offsetOf(seq: number): number {
+    return this.firstLineWhere((e) => e.seq >= seq);
+  }
+
+  /** Where the first entry at or after `time` (ISO 8601) starts: entries are in time order. */
+  offsetOfTime(time: string): number {
+    return this.firstLineWhere((e) => e.time >= time);
+  }
+
+  /** Where the first entry for which `reached` holds starts (it must hold from some entry on): a binary search over the file, then a short scan. */
+  private firstLineWhere(reached: (e: LedgerEntry) => boolean): number {
+    const at = (start: number): boolean => {
+      let yes = true;
+      scanLines(this.fd, start, this.at.size, (line) => {
+        const e = parseLine(line.toString('utf8'));
+        yes = e ? reached(e) : true;
+        return false;
+      });
+      return yes;
+    };
+    let lo = 0; // a line start whose entry has not reached it (or the file's start)
     let hi = this.at.size; // the answer is at or before this
     while (hi - lo > 256 * 1024) {
       const mid = this.nextLineStart(Math.floor((lo + hi) / 2));
       if (mid >= hi) break;
-      if (this.seqAt(mid) < seq) lo = mid;
-      else hi = mid;
+      if (at(mid)) hi = mid;
+      else lo = mid;
     }
     let found = hi;
     scanLines(this.fd, lo, this.at.size, (line, offset) => {
-      if ((parseLine(line.toString('utf8'))?.seq ?? Number.POSITIVE_INFINITY) < seq) return true;
+      const e = parseLine(line.toString('utf8'));
+      if (e && !reached(e)) return true;
       found = offset;
       return false;
     });
     return found;
+  }
+
+  /** Entries from the line at `offset` on, while `take` says so. */
+  scanFrom(offset: number, take: (e: LedgerEntry) => boolean): void {
+    scanLines(this.fd, offset, this.at.size, (line) => {
+      const e = parseLine(line.toString('utf8'));
+      return e ? take(e) : false;
+    });
   }
 
   /** The first line start at or after `at` (the byte after the previous newline). */
@@ -258,15 +306,6 @@ export class Ledger {
       pos += n;
     }
     return this.at.size;
-  }
-
-  private seqAt(start: number): number {
-    let seq = Number.NaN;
-    scanLines(this.fd, start, this.at.size, (line) => {
-      seq = parseLine(line.toString('utf8'))?.seq ?? Number.NaN;
-      return false;
-    });
-    return seq;
   }
 
   onAppend(listener: LedgerListener): () => void {

@@ -253,8 +253,8 @@ describe('identities of specs (no device needed)', () => {
     ];
     // A stand-in ledger that feeds a restored fold what it holds and, later, what is appended.
     const restored: Fold[] = [];
-    const ledger = { restore: (f: Fold) => (entries.forEach((e) => f.apply(e as never)), restored.push(f)) } as unknown as Ledger;
-    const add = (e: unknown): void => restored.forEach((f) => f.apply(e as never));
+    const ledger = { restore: (f: Fold) => (entries.forEach((e) => f.apply(e as never, 0)), restored.push(f)) } as unknown as Ledger;
+    const add = (e: unknown): void => restored.forEach((f) => f.apply(e as never, 0));
     const latches = latchedSources(ledger);
     expect(latches.all.map((l) => l.source)).toEqual(['serial:/dev/ttyACM0:raw', 'serial:04d8:f5fe:TR-1:truerng']);
     expect(latches.of(await identifySource('serial:/dev/ttyACM0:raw', units([])))?.seq).toBe(1);

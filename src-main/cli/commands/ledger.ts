@@ -1,5 +1,5 @@
 // `dske-station ledger …`: the `audit` namespace: the newest entries, and verification end to end.
-import type { LedgerEntryView, LedgerVerification } from '../../../src-shared/api/audit';
+import type { LedgerEntryView, LedgerQueryResult, LedgerVerification } from '../../../src-shared/api/audit';
 import { single, UsageError } from '../args';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Checkpoint, CheckpointVerification } from '../../../src-shared/ledger/checkpoint';
@@ -33,8 +33,28 @@ const verifyAgainst: Command = {
   failed: (v: CheckpointVerification) => !v.ok,
 };
 
+const FILTERS = ['--client', '--who', '--type', '--segment', '--since', '--until'] as const;
+
+/** `ledger show` with a filter asks the index (audit.query) instead of listing the newest entries. */
+const query: Command = {
+  when: (a) => FILTERS.some((f) => a.options[f] !== undefined),
+  words: 'ledger show',
+  usage: 'ledger show [--client ID] [--who NAME] [--type T] [--segment S] [--since T] [--until T] [--limit N]',
+  summary: 'entries about a client, an operator, a type or a segment, in a time span (until is exclusive)',
+  call: 'audit.query',
+  mode: 'read',
+  args: (a) => {
+    const limit = single(a, '--limit');
+    if (limit !== undefined && !/^\d+$/.test(limit)) throw new UsageError('--limit takes a whole number.');
+    const pick = (flag: string, key: string): Record<string, string> => (single(a, flag) !== undefined ? { [key]: single(a, flag)! } : {});
+    return { ...pick('--client', 'client'), ...pick('--who', 'operator'), ...pick('--type', 'type'), ...pick('--segment', 'segment'), ...pick('--since', 'since'), ...pick('--until', 'until'), ...(limit ? { limit: Number(limit) } : {}) };
+  },
+  show: (r: LedgerQueryResult) => `${entries(r.entries)}${r.more ? '\n… more: ask again with a larger --limit' : ''}`,
+};
+
 export const ledgerCommands: readonly Command[] = [
   verifyAgainst,
+  query,
   {
     words: 'ledger show',
     usage: 'ledger show [--limit N]',

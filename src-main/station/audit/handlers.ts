@@ -1,12 +1,53 @@
 // The `audit` namespace: the ledger as auditors read it, and its verification.
-import type { auditCalls, LedgerEntryView } from '../../../src-shared/api/audit';
+import type { auditCalls, LedgerEntryView, LedgerQueryResult } from '../../../src-shared/api/audit';
+import type { HandlerArgs } from '../../../src-shared/api/contract';
 import type { Handlers } from '../../../src-shared/api/dispatch';
+import { keysOf, type IndexKey } from './ledger-index';
 import type { LedgerEntry } from '../../../src-node/ledger/entry';
 import type { Core } from '../core';
 import type { Operator } from '../operators/gate';
 
 export function ledgerView(e: LedgerEntry): LedgerEntryView {
   return { seq: e.seq, time: e.time, type: e.type, data: e.data, hash: e.hash };
+}
+
+/** Entries about a client, operator, type or segment (from the index), within a time span (entries are in time order; `until` is exclusive). */
+function query(core: Core, q: HandlerArgs<typeof auditCalls.query>): LedgerQueryResult {
+  const limit = q.limit ?? 100;
+  const after = q.afterSeq ?? -1;
+  const keys: IndexKey[] = [];
+  if (q.client) keys.push(`client:${q.client}`);
+  if (q.operator) keys.push(`operator:${q.operator.normalize('NFC').toLowerCase()}`);
+  if (q.type) keys.push(`type:${q.type}`);
+  if (q.segment) keys.push(`segment:${q.segment}`);
+  const out: LedgerEntryView[] = [];
+  let more = false;
+  /** Takes an entry in the span; false once the span or the page is over. */
+  const take = (e: LedgerEntry): boolean => {
+    if (q.until && e.time >= q.until) return false;
+    if (q.since && e.time < q.since) return true;
+    if (keys.length > 1) {
+      const has = keysOf(e);
+      if (!keys.every((k) => has.includes(k))) return true;
+    }
+    if (out.length === limit) {
+      more = true;
+      return false;
+    }
+    out.push(ledgerView(e));
+    return true;
+  };
+  if (keys.length > 0) {
+    const lead = [...keys].sort((a, b) => core.index.count(a) - core.index.count(b))[0];
+    for (const { seq, offset } of core.index.find(lead, after)) {
+      const e = core.ledger.readAt(offset, seq);
+      if (e && !take(e)) break;
+    }
+  } else {
+    const start = Math.max(q.since ? core.ledger.offsetOfTime(q.since) : 0, after >= 0 ? core.ledger.offsetOf(after + 1) : 0);
+    core.ledger.scanFrom(start, (e) => e.seq <= after || take(e));
+  }
+  return { entries: out, more };
 }
 
 export function auditHandlers(core: Core): Handlers<{ audit: typeof auditCalls }, Operator>['audit'] {
@@ -16,6 +57,7 @@ export function auditHandlers(core: Core): Handlers<{ audit: typeof auditCalls }
       return core.ledger.page(from, limit ?? 100).map(ledgerView);
     },
     verify: async () => core.ledger.verify(),
+    query: async (q) => query(core, q),
     checkpoint: async () => core.ledger.checkpoint(core.now),
     verifyAgainst: async ({ checkpoint }) => core.ledger.verifyAgainst(checkpoint),
   };
