@@ -38,7 +38,8 @@ function existingAncestor(path: string): string {
  */
 export function checkDataDirPath(dir: string): void {
   const near = existingAncestor(dir);
-  if (PSEUDO_ROOTS.some((r) => under(resolve(dir), r) || under(near, r))) {
+  const inPseudo = (p: string): boolean => PSEUDO_ROOTS.some((r) => under(p, r)) && !under(p, '/dev/shm'); // /dev/shm is an ordinary tmpfs
+  if (inPseudo(resolve(dir)) || inPseudo(near)) {
     throw new StationFailure('data-dir', `${dir} is inside a system folder (${PSEUDO_ROOTS.join(', ')}) and cannot hold a station; choose a folder on a disk.`);
   }
   let stat;

@@ -33,9 +33,12 @@ export function scanLines(fd: number, from: number, to: number, onLine: (line: B
   let carry: Buffer = Buffer.alloc(0);
   let carryAt = from;
   let at = from;
-  const piece = Buffer.allocUnsafe(PIECE);
+  // Small reads first (a caller after one line stops at once), growing to large ones for a long scan.
+  let size = 64 * 1024;
+  let piece = Buffer.allocUnsafe(size);
   while (at < to) {
-    const n = readSync(fd, piece, 0, Math.min(PIECE, to - at), at);
+    if (size < PIECE && at - from >= size) piece = Buffer.allocUnsafe((size *= 4));
+    const n = readSync(fd, piece, 0, Math.min(size, to - at), at);
     if (n <= 0) break;
     const data = carry.length ? Buffer.concat([carry, piece.subarray(0, n)]) : piece.subarray(0, n);
     let start = 0;
