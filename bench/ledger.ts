@@ -66,7 +66,7 @@ async function measure(dir: string): Promise<void> {
   const station = openStation({ dataDir: dir, host: 'test', mode: 'read' });
   const openMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const t1 = process.hrtime.bigint();
-  const v = station.ledger.verify();
+  const v = await station.ledger.verify();
   const verifySeconds = Number(process.hrtime.bigint() - t1) / 1e9;
   if (!v.ok) throw new Error(`verification failed: ${v.problem}`);
   const t2 = process.hrtime.bigint();

@@ -123,12 +123,16 @@ export async function runCli(argv: readonly string[], opts: CliOptions = {}): Pr
       if (e instanceof UsageError) return usage(e.message);
       throw e;
     }
-    const unsubscribe =
-      !json && cmd.call === 'pool.generate'
+    // Progress of long work on stderr (stdout keeps the result): generation in bytes, other jobs in their own units.
+    const unsubscribe = json
+      ? undefined
+      : cmd.call === 'pool.generate'
         ? station.events.on('pool.progress', (p) => {
             if (p.phase === 'generating') io.err(`  ${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}  ${formatBytes(p.bytesPerSecond)}/s  ETA ${p.etaSeconds ?? '?'} s`);
           })
-        : undefined;
+        : station.events.on('jobs.changed', (j) => {
+            if (j.state === 'running' && j.done > 0) io.err(`  ${j.title}: ${j.unit === 'bytes' ? `${formatBytes(j.done)} / ${formatBytes(j.total)}` : `${j.done} / ${j.total}`}`);
+          });
     const result = await station.dispatch(cmd.call, callArgs, transport);
     unsubscribe?.();
     if (result.ok && cmd.after) {

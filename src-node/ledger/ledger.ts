@@ -22,6 +22,8 @@ import { readSnapshot, writeSnapshot, type Snapshot } from './snapshot';
 export const LEDGER_FILE = 'ledger.jsonl';
 /** A snapshot is written after this many appends (and when the ledger closes). */
 export const SNAPSHOT_EVERY = 10_000;
+/** `verify` checks this many bytes between two turns of the event loop. */
+const VERIFY_SLICE = 8 << 20;
 
 export interface Verification {
   readonly ok: boolean;
@@ -206,6 +208,11 @@ export class Ledger {
     return this.authHead.key;
   }
 
+  /** False when opened to read only: nothing can be appended. */
+  get writable(): boolean {
+    return !this.readOnly;
+  }
+
   /** How many entries the ledger holds. */
   get length(): number {
     return this.at.count;
@@ -314,11 +321,13 @@ export class Ledger {
   }
 
   /**
-   * Re-reads the whole file (in pieces) and the authenticated head from disk and checks every entry,
-   * and that the chain ends where the head (and, while this process appends, this process) says.
-   * Read-only. `onProgress` hears how many entries were checked, now and then.
+   * Re-reads the whole file and the authenticated head from disk and checks every entry, and that the
+   * chain ends where the head (and, while this process appends, this process) says. Read-only. It works
+   * in slices of a few megabytes and yields between them, so that the station keeps answering while a
+   * ledger of millions of entries is checked; `onProgress` hears the entries checked after each slice,
+   * and `cancelled` is asked between slices.
    */
-  verify(onProgress?: (entries: number) => void): Verification {
+  async verify(onProgress?: (entries: number, bytes: number, total: number) => void, cancelled?: () => boolean): Promise<Verification> {
     let state: HeadState | undefined;
     try {
       const h = LedgerHead.open(dirname(this.path), this.authHead.key, { readOnly: true });
@@ -334,8 +343,23 @@ export class Ledger {
       return { ok: false, entries: 0, head: GENESIS, problem: 'the ledger file cannot be read' };
     }
     try {
-      const walk = walkChain(fd, 0, fstatSync(fd).size, START, undefined, onProgress ? (_h, seq) => seq % 100_000 === 0 && onProgress(seq) : undefined);
-      const end = reconcileEnd(state, 0, walk);
+      const size = fstatSync(fd).size;
+      let start: { seq: number; prev: string; prevOfPrev: string } = START;
+      let from = 0;
+      let walk: Walk;
+      for (;;) {
+        walk = walkChain(fd, from, Math.min(size, from + VERIFY_SLICE), start);
+        const whole = walk.ok && from + VERIFY_SLICE < size && walk.end > from;
+        if (!whole) break;
+        // A slice ends mid-line: go on from the last whole line.
+        start = { seq: start.seq + walk.count, prev: walk.last, prevOfPrev: walk.prevOfLast };
+        from = walk.end;
+        onProgress?.(start.seq, from, size);
+        await new Promise((resolve) => setImmediate(resolve));
+        if (cancelled?.()) throw new StationFailure('cancelled', 'The verification was cancelled; nothing was changed.');
+      }
+      const end = reconcileEnd(state, start.seq, walk);
+      onProgress?.(end.count, size, size);
       if (!end.ok) return { ok: false, entries: end.count, head: end.last, problem: end.problem };
       if (!this.readOnly && end.last !== this.at.last) return { ok: false, entries: end.count, head: end.last, problem: 'the file on disk ends before the last entry this station wrote (truncated)' };
       return { ok: true, entries: end.count, head: end.last };

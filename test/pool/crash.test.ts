@@ -40,7 +40,7 @@ function runCli(args: string[], killAfterMs: number | null): Promise<{ code: num
 async function checkAgreement(): Promise<{ bytes: number }> {
   const station = openStation({ dataDir: dir, host: 'test' });
   try {
-    expect(station.ledger.verify().ok).toBe(true);
+    expect((await station.ledger.verify()).ok).toBe(true);
     const added = station.ledger.entries().filter((e) => e.type === 'pool.segment-added').map((e) => String(e.data.segment));
     expect(new Set(added).size).toBe(added.length);
     const live = station.pool.state.unallocated();

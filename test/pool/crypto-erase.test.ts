@@ -130,7 +130,7 @@ describe('recovery of a range destruction', () => {
     closeSync(fd);
 
     const station = await ts.reopen();
-    expect(station.ledger.verify().ok).toBe(true);
+    expect((await station.ledger.verify()).ok).toBe(true);
     const recorded = station.ledger.entries().filter((e) => e.type === 'pool.range-destroyed').map((e) => [e.data.offset, e.data.length]);
     expect(recorded).toEqual([[CHUNK + 100, 100], [CHUNK, 100], [CHUNK + 200, CHUNK - 200]]);
     expect(station.pool.status().unallocatedBytes).toBe(3 * CHUNK);

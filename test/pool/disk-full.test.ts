@@ -119,7 +119,7 @@ describe('a generation that fills a real disk (4 MiB tmpfs)', () => {
     expect(refused.message).toBe('The ledger could not be written (the disk is full); nothing was changed.');
     expect(station.ledger.entries().length).toBe(entries);
     expect(statSync(join(dataDir, 'ledger.jsonl')).size).toBe(ledgerBytes);
-    expect(station.ledger.verify()).toMatchObject({ ok: true, entries });
+    expect(await station.ledger.verify()).toMatchObject({ ok: true, entries });
     expect(await station.handlers.pool.status({}, OP)).toMatchObject({ unallocatedBytes: committed });
     expect(partials(pool)).toEqual([]);
     await station.close();
@@ -146,7 +146,7 @@ describe('a generation that fills a real disk (4 MiB tmpfs)', () => {
     unlinkSync(filler);
     unlinkSync(reserve);
     station = openStation({ dataDir, host: 'test', policy: SMALL_POLICY });
-    expect(station.ledger.verify().ok).toBe(true);
+    expect((await station.ledger.verify()).ok).toBe(true);
     const job = station.pool.state.resumable();
     expect(job).toMatchObject({ job: failed.data.job, bytes: BYTES, bytesDone: committed, state: 'failed' });
     const resumed = await station.handlers.pool.generate({ bytes: BYTES - committed, resumes: job!.job }, OP);

@@ -181,7 +181,7 @@ describe.skipIf(socatMissing)('a latched pty (issue S5, item 5)', () => {
     const made = await station.handlers.pool.generate({ bytes: 64 * 1024, sources: [viaLink] }, OP);
     await stopFeeding(dev, good);
     expect(made.bytes).toBe(64 * 1024);
-    expect(station.ledger.verify().ok).toBe(true);
+    expect((await station.ledger.verify()).ok).toBe(true);
   }, 60_000);
 });
 

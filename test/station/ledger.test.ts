@@ -54,10 +54,10 @@ describe('the ledger', () => {
     expect(verifyText(readFileSync(path, 'utf8'))).toMatchObject({ ok: false, entries: 3 });
   });
 
-  it('detects truncation against the authenticated head', () => {
+  it('detects truncation against the authenticated head', async () => {
     const l = open();
     write(lines().slice(0, 3));
-    expect(l.verify()).toMatchObject({ ok: false, problem: expect.stringContaining('missing at the end') });
+    expect(await l.verify()).toMatchObject({ ok: false, problem: expect.stringContaining('missing at the end') });
     l.close();
   });
 
@@ -70,7 +70,7 @@ describe('the ledger', () => {
     expect(verifyText(readFileSync(path, 'utf8')).ok).toBe(false);
   });
 
-  it('cuts off a torn final line left by a crash during its own append, and records that it did', () => {
+  it('cuts off a torn final line left by a crash during its own append, and records that it did', async () => {
     // What a crash leaves mid-append: the head says the entry is pending, and part of its line is written.
     const before = open();
     const last = before.entries().at(-1)!;
@@ -82,7 +82,7 @@ describe('the ledger', () => {
     const l = open();
     expect(l.entries().length).toBe(6);
     expect(l.entries()[5]).toMatchObject({ type: 'ledger.torn-tail-removed', data: { bytes: 21 } });
-    expect(l.verify().ok).toBe(true);
+    expect((await l.verify()).ok).toBe(true);
     l.close();
   });
 
@@ -104,12 +104,12 @@ describe('the ledger', () => {
     l.close();
   });
 
-  it('hashes what it stores, so values that serialize differently still verify after reopening', () => {
+  it('hashes what it stores, so values that serialize differently still verify after reopening', async () => {
     const l = open();
     l.append('test.shapes', { list: [1, undefined, 3], at: new Date('2026-01-01T00:00:00Z') as unknown as string });
     l.close();
     const again = open();
-    expect(again.verify().ok).toBe(true);
+    expect((await again.verify()).ok).toBe(true);
     expect(again.entries().at(-1)!.data).toEqual({ list: [1, null, 3], at: '2026-01-01T00:00:00.000Z' });
     again.close();
   });

@@ -4,7 +4,7 @@ import type { HandlerArgs } from '../../../src-shared/api/contract';
 import type { Handlers } from '../../../src-shared/api/dispatch';
 import { keysOf, type IndexKey } from './ledger-index';
 import type { LedgerEntry } from '../../../src-node/ledger/entry';
-import type { Core } from '../core';
+import { actorOf, type Core } from '../core';
 import type { Operator } from '../operators/gate';
 
 export function ledgerView(e: LedgerEntry): LedgerEntryView {
@@ -56,7 +56,12 @@ export function auditHandlers(core: Core): Handlers<{ audit: typeof auditCalls }
       const from = afterSeq === undefined ? Math.max(0, core.ledger.length - (limit ?? 100)) : afterSeq + 1;
       return core.ledger.page(from, limit ?? 100).map(ledgerView);
     },
-    verify: async () => core.ledger.verify(),
+    // A job with progress: a ledger of millions of entries takes seconds, and the window shows it.
+    verify: (_args, ctx) =>
+      core.jobs.run(
+        { kind: 'ledger-verify', title: 'Verifying the ledger', resources: ['ledger:verify'], total: core.ledger.length, unit: 'items', actor: actorOf(ctx), signal: ctx.signal },
+        (job) => core.ledger.verify((entries) => job.progress(entries, 'checking entries'), () => job.signal.aborted),
+      ),
     query: async (q) => query(core, q),
     checkpoint: async () => core.ledger.checkpoint(core.now),
     verifyAgainst: async ({ checkpoint }) => core.ledger.verifyAgainst(checkpoint),

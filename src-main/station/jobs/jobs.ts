@@ -105,9 +105,12 @@ export class Jobs {
     try {
       spec.signal?.addEventListener('abort', onCallerAbort);
       if (spec.signal?.aborted) abort.abort();
-      const started = this.ledger.append('job.started', { job: id, kind: spec.kind, title: spec.title, resources: [...spec.resources], resumable: spec.resumable === true, actor: spec.actor }, this.now);
+      // A station opened to read only (ledger verify, status) runs its jobs unrecorded: it may write nothing.
+      const startedAt = this.ledger.writable
+        ? this.ledger.append('job.started', { job: id, kind: spec.kind, title: spec.title, resources: [...spec.resources], resumable: spec.resumable === true, actor: spec.actor }, this.now).time
+        : this.now().toISOString();
       const job: Running = {
-        view: { id, kind: spec.kind, title: spec.title, phase: 'starting', state: 'running', done: 0, total: spec.total, unit: spec.unit, resources: spec.resources, startedBy: spec.actor.operator ?? spec.actor.host, startedAt: started.time },
+        view: { id, kind: spec.kind, title: spec.title, phase: 'starting', state: 'running', done: 0, total: spec.total, unit: spec.unit, resources: spec.resources, startedBy: spec.actor.operator ?? spec.actor.host, startedAt },
         abort,
         done: Promise.resolve(),
         lastEmit: 0,
@@ -180,7 +183,7 @@ export class Jobs {
   private finish(job: Running, state: Exclude<JobState, 'running' | 'interrupted'>, error?: { code: string; message: string }): void {
     let endedAt = this.now().toISOString();
     try {
-      endedAt = this.ledger.append('job.ended', { job: job.view.id, outcome: state, ...(error ? { code: error.code } : {}) }, this.now).time;
+      if (this.ledger.writable) endedAt = this.ledger.append('job.ended', { job: job.view.id, outcome: state, ...(error ? { code: error.code } : {}) }, this.now).time;
     } catch {
       // The ledger refused (a full disk): the job's own entries say what it did; the next start records it interrupted.
     }

@@ -12,6 +12,7 @@ export interface Holder {
 function describe(resource: string): string {
   if (resource === 'pool:generate') return 'The pool generator';
   if (resource === 'pool:segments') return 'The pool';
+  if (resource === 'ledger:verify') return 'The ledger verification';
   if (resource.startsWith('source:entropy:')) return 'That entropy source';
   if (resource.startsWith('source:')) return `The entropy source ${resource.slice('source:'.length)}`;
   return resource;
