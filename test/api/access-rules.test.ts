@@ -117,8 +117,9 @@ describe('roles through the browser host', () => {
   let host: BrowserHost;
   let station: Station;
   let reached: string[];
+  let clock: { now: number };
   beforeAll(async () => {
-    ({ station, reached } = open());
+    ({ station, reached, clock } = open());
     host = await startBrowserHost({ station, rendererDir: 'out/renderer' });
   });
   afterAll(async () => {
@@ -137,6 +138,20 @@ describe('roles through the browser host', () => {
     expect(reached).toEqual([]);
     expect(await call('pool.status', {})).toMatchObject({ ok: true });
     expect(reached).toEqual(['pool.status']);
+  }, 60_000);
+
+  it('refuses a wrong passphrase, locks the account after five, and signs an idle session out', async () => {
+    reached.length = 0;
+    // Idle: the operator signed in above; 16 minutes later the next call is refused and the session gone.
+    clock.now += 16 * 60_000;
+    expect(await call('pool.status', {})).toMatchObject({ ok: false, error: { code: 'session-expired' } });
+    expect(await call('pool.status', {})).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
+    const wrong = { name: PEOPLE.second.name, passphrase: 'not the passphrase' };
+    for (let i = 0; i < 4; i++) expect(await call('operators.signIn', wrong)).toMatchObject({ ok: false, error: { code: 'bad-credentials' } });
+    expect(await call('operators.signIn', wrong)).toMatchObject({ ok: false, error: { code: 'locked-out' } });
+    expect(await call('operators.signIn', { name: PEOPLE.second.name, passphrase: passphraseOf(PEOPLE.second.name) })).toMatchObject({ ok: false, error: { code: 'locked-out' } });
+    expect(await call('pool.status', {})).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
+    expect(reached).toEqual([]);
   }, 60_000);
 });
 
@@ -162,5 +177,12 @@ describe('roles through the CLI', () => {
     expect([usage.code, JSON.parse(usage.out).error.code]).toEqual([2, 'usage']);
     const ok = await cli(dir, ...as(PEOPLE.operator.name), 'pool', 'generate', '--bytes', '1KiB');
     expect([ok.code, JSON.parse(ok.out).ok]).toEqual([0, true]);
+    // Lockout counts across commands (those that may write: a read-only command records nothing): five
+    // wrong passphrases, then even the right one is refused.
+    const test = ['sources', 'test', 'os'];
+    for (let i = 0; i < 4; i++) expect(JSON.parse((await cli(dir, ...as(PEOPLE.second.name, files[PEOPLE.desk.name]), ...test)).out).error.code).toBe('bad-credentials');
+    expect(JSON.parse((await cli(dir, ...as(PEOPLE.second.name, files[PEOPLE.desk.name]), ...test)).out).error.code).toBe('locked-out');
+    const locked = await cli(dir, ...as(PEOPLE.second.name), 'pool', 'status');
+    expect([locked.code, JSON.parse(locked.out).error.code]).toEqual([1, 'locked-out']);
   }, 60_000);
 });
