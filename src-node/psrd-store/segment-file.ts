@@ -4,7 +4,7 @@
 // crypto-erase: zero the key slot, then best-effort overwrite the ciphertext. Overwriting alone would
 // not sanitize flash or journaling filesystems (NIST SP 800-88); the key's destruction is what counts.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readSync, unlinkSync, writeSync, fstatSync, existsSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fsyncSync, openSync, readSync, unlinkSync, writeSync, fstatSync, existsSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { StationFailure } from '../../src-shared/api/result';
@@ -52,8 +52,9 @@ function ioFailure(e: unknown, what: string): StationFailure {
 
 /**
  * Writes one new segment as .partial files; only finish() makes it a segment (fsync, atomic rename,
- * dir fsync). Writes are asynchronous with one chunk in flight, so encrypting the next chunk overlaps
- * the disk write of the last; the wrapped chunk keys (60 bytes each) are written once, at finish.
+ * dir fsync). The sealer (chunk-sealer.ts) encrypts and writes the chunks on its worker, one chunk in
+ * its hands while the next is produced here, and writes the file in whole blocks, with O_DIRECT where
+ * the file system allows it; the wrapped chunk keys (60 bytes each) are written once, at finish.
  */
 export class SegmentWriter {
   private chunks = 0;
@@ -72,20 +73,22 @@ export class SegmentWriter {
   ) {}
 
   static async create(dir: string, id: string, chunkBytes: number, master: MasterKey, sealer: ChunkSealer): Promise<SegmentWriter> {
+    const path = segmentPath(dir, id) + PARTIAL;
     let seg: FileHandle | undefined;
     try {
-      seg = await open(segmentPath(dir, id) + PARTIAL, 'wx', 0o600);
+      const opened = await openNew(path);
+      seg = opened.handle;
       const h = Buffer.alloc(HEADER_BYTES);
       SEG_MAGIC.copy(h, 0);
       h.writeUInt32LE(1, 8);
       h.writeUInt32LE(chunkBytes, 12);
-      await writeFully(seg, h, 0);
+      // The header goes out with the first block of ciphertext; a disk too full for it fails that write.
+      sealer.begin(seg.fd, path, opened.direct, h);
       return new SegmentWriter(dir, id, chunkBytes, master, sealer, seg);
     } catch (e) {
-      // A full disk can refuse the header after the file was made: leave no empty .partial behind.
       if (seg) {
         await seg.close().catch(() => undefined);
-        await unlink(segmentPath(dir, id) + PARTIAL).catch(() => undefined);
+        await unlink(path).catch(() => undefined);
       }
       throw ioFailure(e, 'segment creation');
     }
@@ -94,7 +97,7 @@ export class SegmentWriter {
   /**
    * Encrypts one chunk and queues its write (chunk-sealer.ts); every chunk but the last must be exactly
    * chunkBytes long. The caller may reuse or wipe `plain` as soon as this returns: it has been copied.
-   * One chunk is in flight at a time, so memory stays bounded whatever the pool size.
+   * One chunk is in the sealer's hands at a time, so memory stays bounded whatever the pool size.
    */
   async appendChunk(plain: Uint8Array): Promise<void> {
     if (plain.length === 0 || plain.length > this.chunkBytes) throw new RangeError('chunk of the wrong size');
@@ -112,7 +115,7 @@ export class SegmentWriter {
     written.catch(() => undefined); // awaited through inFlight
     this.chunks++;
     this.plainBytes += plain.length;
-    // The newest write becomes inFlight before waiting on the one before it: the worker handles chunks
+    // The newest chunk becomes inFlight before waiting on the one before it: the worker handles chunks
     // in order, so abort() and finish() waiting on inFlight also wait for every chunk already handed over.
     const previous = this.inFlight;
     this.inFlight = written;
@@ -131,6 +134,7 @@ export class SegmentWriter {
   async finish(): Promise<void> {
     try {
       await this.inFlight;
+      await this.sealer.end(this.seg.fd, HEADER_BYTES + this.chunks * TAG_BYTES + this.plainBytes);
       const keys = Buffer.alloc(HEADER_BYTES + this.wrapped.length * WRAPPED_KEY_BYTES);
       KEY_MAGIC.copy(keys, 0);
       keys.writeUInt32LE(this.chunkBytes, 8);
@@ -155,11 +159,13 @@ export class SegmentWriter {
   }
 
   /**
-   * Abandons the unfinished segment: waits for the chunk in flight, closes the file and removes every
-   * file of it (see discardSegmentFiles). Never throws; returns the names it could not remove.
+   * Abandons the unfinished segment: waits for the chunk in flight and the writes the sealer still has
+   * of it, closes the file and removes every file of it (see discardSegmentFiles). Never throws;
+   * returns the names it could not remove.
    */
   async abort(): Promise<string[]> {
     await this.inFlight.catch(() => undefined);
+    if (!this.closed) await this.sealer.drop(this.seg.fd);
     await this.close().catch(() => undefined);
     return discardSegmentFiles(this.dir, this.id);
   }
@@ -169,6 +175,24 @@ export class SegmentWriter {
     this.closed = true;
     await this.seg.close();
   }
+}
+
+/**
+ * Creates a segment file to be written through the sealer: with O_DIRECT where the platform has it and
+ * the file system accepts it (Linux ext4, xfs, btrfs, tmpfs ≥ 6.6), else through the page cache.
+ */
+async function openNew(path: string): Promise<{ handle: FileHandle; direct: boolean }> {
+  const { O_WRONLY, O_CREAT, O_EXCL, O_DIRECT } = fsConstants;
+  if (O_DIRECT !== undefined) {
+    try {
+      return { handle: await open(path, O_WRONLY | O_CREAT | O_EXCL | O_DIRECT, 0o600), direct: true };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+      // Refused for O_DIRECT, which Linux checks after creating the file: it is ours, and empty.
+      await unlink(path).catch(() => undefined);
+    }
+  }
+  return { handle: await open(path, 'wx', 0o600), direct: false };
 }
 
 async function writeFully(fh: FileHandle, buf: Uint8Array, position: number): Promise<void> {
