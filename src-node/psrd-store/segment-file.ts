@@ -9,7 +9,7 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { StationFailure } from '../../src-shared/api/result';
 import { WRAPPED_KEY_BYTES, type MasterKey } from './master-key';
-import type { ChunkSealer } from './chunk-sealer';
+import { alignedBlocks, WRITE_BLOCK, type ChunkSealer } from './chunk-sealer';
 import { ioReason } from '../io-reason';
 
 const SEG_MAGIC = Buffer.from('DSKESEG1', 'ascii');
@@ -50,17 +50,20 @@ function ioFailure(e: unknown, what: string): StationFailure {
   return new StationFailure('io', `A ${what} failed (${ioReason(e)}).`);
 }
 
+/** Chunks handed to the sealer and not yet back: enough to keep its workers busy while this thread reads entropy. */
+const CHUNKS_IN_FLIGHT = 4;
+
 /**
  * Writes one new segment as .partial files; only finish() makes it a segment (fsync, atomic rename,
- * dir fsync). The sealer (chunk-sealer.ts) encrypts and writes the chunks on its worker, one chunk in
- * its hands while the next is produced here, and writes the file in whole blocks, with O_DIRECT where
+ * dir fsync). The sealer (chunk-sealer.ts) encrypts and writes the chunks on its workers, a few chunks in
+ * their hands while the next is produced here, and writes the file in whole blocks, with O_DIRECT where
  * the file system allows it; the wrapped chunk keys (60 bytes each) are written once, at finish.
  */
 export class SegmentWriter {
   private chunks = 0;
   private plainBytes = 0;
   private closed = false;
-  private inFlight: Promise<unknown> = Promise.resolve();
+  private readonly inFlight: Promise<void>[] = [];
   private readonly wrapped: Uint8Array[] = [];
 
   private constructor(
@@ -74,34 +77,40 @@ export class SegmentWriter {
 
   static async create(dir: string, id: string, chunkBytes: number, master: MasterKey, sealer: ChunkSealer): Promise<SegmentWriter> {
     const path = segmentPath(dir, id) + PARTIAL;
-    let seg: FileHandle | undefined;
+    let seg: FileHandle;
     try {
-      const opened = await openNew(path);
-      seg = opened.handle;
-      const h = Buffer.alloc(HEADER_BYTES);
-      SEG_MAGIC.copy(h, 0);
-      h.writeUInt32LE(1, 8);
-      h.writeUInt32LE(chunkBytes, 12);
-      // The header goes out with the first block of ciphertext; a disk too full for it fails that write.
-      sealer.begin(seg.fd, path, opened.direct, h);
-      return new SegmentWriter(dir, id, chunkBytes, master, sealer, seg);
+      seg = await openNew(path);
     } catch (e) {
-      if (seg) {
-        await seg.close().catch(() => undefined);
-        await unlink(path).catch(() => undefined);
-      }
       throw ioFailure(e, 'segment creation');
     }
+    const h = Buffer.alloc(HEADER_BYTES);
+    SEG_MAGIC.copy(h, 0);
+    h.writeUInt32LE(1, 8);
+    h.writeUInt32LE(chunkBytes, 12);
+    sealer.begin(seg.fd, h);
+    return new SegmentWriter(dir, id, chunkBytes, master, sealer, seg);
+  }
+
+  /** A buffer for the next chunk's plaintext, which appendChunk() then hands over instead of copying. */
+  chunkBuffer(): Uint8Array {
+    return this.sealer.buffer();
+  }
+
+  /** Wipes and gives back a buffer from chunkBuffer() that was not appended. */
+  releaseBuffer(buffer: Uint8Array): void {
+    this.sealer.release(buffer);
   }
 
   /**
    * Encrypts one chunk and queues its write (chunk-sealer.ts); every chunk but the last must be exactly
-   * chunkBytes long. The caller may reuse or wipe `plain` as soon as this returns: it has been copied.
-   * One chunk is in the sealer's hands at a time, so memory stays bounded whatever the pool size.
+   * chunkBytes long. A chunk from chunkBuffer() is handed over (the view is detached); any other is
+   * copied, and the caller may reuse or wipe it as soon as this returns. At most CHUNKS_IN_FLIGHT
+   * chunks are in the sealer's hands, so memory stays bounded whatever the pool size.
    */
   async appendChunk(plain: Uint8Array): Promise<void> {
     if (plain.length === 0 || plain.length > this.chunkBytes) throw new RangeError('chunk of the wrong size');
     if (this.plainBytes % this.chunkBytes !== 0) throw new RangeError('only the last chunk may be short');
+    const n = plain.length;
     const aad = chunkAad(this.id, this.chunks);
     const pos = HEADER_BYTES + this.chunks * (this.chunkBytes + TAG_BYTES);
     const dataKey = randomBytes(32);
@@ -109,18 +118,19 @@ export class SegmentWriter {
     try {
       this.wrapped.push(this.master.wrap(dataKey, aad));
       written = this.sealer.seal(this.seg.fd, pos, dataKey, aad, plain);
+    } catch (e) {
+      this.sealer.release(plain); // a buffer of the sealer's that was not handed over: wiped, not lost
+      throw e;
     } finally {
       dataKey.fill(0);
     }
     written.catch(() => undefined); // awaited through inFlight
     this.chunks++;
-    this.plainBytes += plain.length;
-    // The newest chunk becomes inFlight before waiting on the one before it: the worker handles chunks
-    // in order, so abort() and finish() waiting on inFlight also wait for every chunk already handed over.
-    const previous = this.inFlight;
-    this.inFlight = written;
+    this.plainBytes += n;
+    this.inFlight.push(written);
+    if (this.inFlight.length <= CHUNKS_IN_FLIGHT) return;
     try {
-      await previous;
+      await this.inFlight.shift();
     } catch (e) {
       throw ioFailure(e, 'segment write');
     }
@@ -133,7 +143,7 @@ export class SegmentWriter {
   /** Makes the segment durable and visible under its final name; until it resolves it is not a segment. */
   async finish(): Promise<void> {
     try {
-      await this.inFlight;
+      for (const p of this.inFlight.splice(0)) await p;
       await this.sealer.end(this.seg.fd, HEADER_BYTES + this.chunks * TAG_BYTES + this.plainBytes);
       const keys = Buffer.alloc(HEADER_BYTES + this.wrapped.length * WRAPPED_KEY_BYTES);
       KEY_MAGIC.copy(keys, 0);
@@ -159,12 +169,12 @@ export class SegmentWriter {
   }
 
   /**
-   * Abandons the unfinished segment: waits for the chunk in flight and the writes the sealer still has
+   * Abandons the unfinished segment: waits for the chunks in flight and the writes the sealer still has
    * of it, closes the file and removes every file of it (see discardSegmentFiles). Never throws;
    * returns the names it could not remove.
    */
   async abort(): Promise<string[]> {
-    await this.inFlight.catch(() => undefined);
+    await Promise.allSettled(this.inFlight.splice(0));
     if (!this.closed) await this.sealer.drop(this.seg.fd);
     await this.close().catch(() => undefined);
     return discardSegmentFiles(this.dir, this.id);
@@ -177,22 +187,43 @@ export class SegmentWriter {
   }
 }
 
+let probe: Uint8Array | undefined;
+
 /**
  * Creates a segment file to be written through the sealer: with O_DIRECT where the platform has it and
- * the file system accepts it (Linux ext4, xfs, btrfs, tmpfs ≥ 6.6), else through the page cache.
+ * the file system takes it (Linux ext4, xfs, btrfs, tmpfs ≥ 6.6), else through the page cache. One
+ * aligned block written at once tells a file system that accepts the flag but not the writes; on a full
+ * disk it is where the segment fails, before any chunk is sealed.
  */
-async function openNew(path: string): Promise<{ handle: FileHandle; direct: boolean }> {
+async function openNew(path: string): Promise<FileHandle> {
   const { O_WRONLY, O_CREAT, O_EXCL, O_DIRECT } = fsConstants;
-  if (O_DIRECT !== undefined) {
-    try {
-      return { handle: await open(path, O_WRONLY | O_CREAT | O_EXCL | O_DIRECT, 0o600), direct: true };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
-      // Refused for O_DIRECT, which Linux checks after creating the file: it is ours, and empty.
+  let handle: FileHandle | undefined;
+  try {
+    if (O_DIRECT !== undefined) {
+      try {
+        handle = await open(path, O_WRONLY | O_CREAT | O_EXCL | O_DIRECT, 0o600);
+        probe ??= alignedBlocks(1)[0]!;
+        await handle.write(probe, 0, WRITE_BLOCK, 0);
+        return handle;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+        // Refused for O_DIRECT, which Linux checks after creating the file: it is ours; start again without.
+        await handle?.close().catch(() => undefined);
+        handle = undefined;
+        await unlink(path).catch(() => undefined);
+      }
+    }
+    handle = await open(path, 'wx', 0o600);
+    await handle.write(new Uint8Array(WRITE_BLOCK), 0, WRITE_BLOCK, 0);
+    return handle;
+  } catch (e) {
+    // A full disk can refuse the first block after the file was made: leave no empty .partial behind.
+    if (handle) {
+      await handle.close().catch(() => undefined);
       await unlink(path).catch(() => undefined);
     }
+    throw e;
   }
-  return { handle: await open(path, 'wx', 0o600), direct: false };
 }
 
 async function writeFully(fh: FileHandle, buf: Uint8Array, position: number): Promise<void> {

@@ -1,10 +1,12 @@
 // Both fast paths of scanBytes are optimisations of the reference §4.4 tests, never different tests
 // (scan.test.ts holds the default one to the reference): here the JavaScript word path, kept for
-// runtimes without WebAssembly SIMD, gets the same property, and the SIMD path meets failures placed at
-// the edges of its 1 MiB pieces and of its look-ahead, where a copy into its memory could miss them.
+// runtimes without WebAssembly SIMD, gets the same property; the SIMD path meets failures placed at
+// the edges of its 1 MiB pieces and of its look-ahead, where a copy into its memory could miss them;
+// and bytes that already lie in a scanner's memory (scanScratch) are scanned there, stale bytes after
+// them notwithstanding.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fastScanPath, scanBytes, scanBytesScalar, ScanState } from '../../src-main/station/entropy/scan';
+import { fastScanPath, scanBytes, scanBytesScalar, scanScratch, ScanState } from '../../src-main/station/entropy/scan';
 import { keystream } from './helpers/bytes';
 
 type Seg = { kind: 'random'; n: number; seed: number } | { kind: 'run'; n: number; v: number } | { kind: 'heavy'; n: number; v: number; every: number; seed: number };
@@ -70,6 +72,45 @@ describe('scan fast paths', () => {
         (segs, cuts, shift, rctC, aptC, w) => agree(render(segs), cuts, shift, rctC, aptC, w, 'js-words'),
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('bytes in a scanner\'s own memory are scanned in place, as the reference scans them', () => {
+    const scratch = scanScratch(1 << 20)!;
+    expect(scratch).toBeDefined();
+    fc.assert(
+      fc.property(
+        fc.array(seg, { minLength: 1, maxLength: 12 }),
+        fc.array(fc.integer({ min: 1, max: 20000 }), { minLength: 1, maxLength: 6 }),
+        fc.constantFrom(5, 6),
+        fc.integer({ min: 3, max: 24 }),
+        fc.constantFrom(64, 512),
+        fc.integer({ min: 0, max: 255 }),
+        (segs, cuts, rctC, aptC, w, stale) => {
+          const data = render(segs);
+          const fast = new ScanState();
+          const ref = new ScanState();
+          let off = 0;
+          let k = 0;
+          while (off < data.length) {
+            const len = Math.min(data.length - off, cuts[k++ % cuts.length] as number);
+            const chunk = data.subarray(off, off + len);
+            // What lies after the chunk is left from before: a run that only it would complete.
+            scratch.fill(stale, 0, Math.min(scratch.length, len + 64));
+            scratch.set(chunk, 0);
+            const r1 = scanBytes(fast, scratch.subarray(0, len), rctC, aptC, w);
+            const r2 = scanBytesScalar(ref, chunk, 0, len, rctC, aptC, w);
+            expect(r1).toBe(r2);
+            if (r2 >= 0) {
+              expect(fast.failTest).toBe(ref.failTest);
+              return;
+            }
+            expect([fast.rv, fast.rc, fast.ap]).toEqual([ref.rv, ref.rc, ref.ap]);
+            off += len;
+          }
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 

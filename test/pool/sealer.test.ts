@@ -1,8 +1,9 @@
-// The sealer (chunk-sealer.ts) stages each segment file's byte stream and writes it in whole 4 KiB
-// blocks, with O_DIRECT where the file system allows it: the file must come out byte for byte what
-// sealing each chunk in place would give (header, then ciphertext ‖ tag per chunk, exact length), through
-// O_DIRECT or the page cache alike, for any chunk size and any number of chunks; and a segment written
-// through SegmentWriter must read back whole.
+// The sealer (chunk-sealer.ts) writes each segment file in whole 4 KiB blocks, with O_DIRECT where the
+// file system allows it, its workers sealing chunks in any order and this side joining the blocks that
+// straddle two chunks: the file must come out byte for byte what sealing each chunk in place would give
+// (header, then ciphertext ‖ tag per chunk, exact length), through O_DIRECT or the page cache alike, for
+// any chunk size, number of chunks and number of workers; and a segment written through SegmentWriter
+// must read back whole.
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +40,7 @@ describe('chunk sealer', () => {
   ];
   for (const [name, chunkBytes, sizes] of cases) {
     it(`writes exactly the sealed stream, through O_DIRECT and the page cache alike: ${name}`, async () => {
-      const sealer = workerSealer(chunkBytes);
+      const sealer = workerSealer(chunkBytes, 3);
       try {
         const header = randomBytes(HEADER_BYTES);
         const chunks = sizes.map((n, i) => ({ key: randomBytes(32), aad: Buffer.from(`aad-${i}`), plain: randomBytes(n) }));
@@ -48,11 +49,18 @@ describe('chunk sealer', () => {
           const path = join(dir, `${name.replace(/\W+/g, '-')}-${direct ? 'direct' : 'cached'}`);
           const fd = openFile(path, direct);
           try {
-            sealer.begin(fd, path, direct, header);
+            sealer.begin(fd, header);
             let pos = HEADER_BYTES;
             const sealed: Promise<void>[] = [];
-            for (const c of chunks) {
-              sealed.push(sealer.seal(fd, pos, c.key, c.aad, c.plain));
+            for (const [i, c] of chunks.entries()) {
+              // Every other chunk through a buffer of the sealer's own, handed over without a copy.
+              let plain: Uint8Array = c.plain;
+              if (i % 2 === 1) {
+                plain = sealer.buffer().subarray(0, c.plain.length);
+                plain.set(c.plain);
+              }
+              sealed.push(sealer.seal(fd, pos, c.key, c.aad, plain));
+              if (i % 2 === 1) expect(plain.byteLength).toBe(0);
               pos += c.plain.length + 16;
             }
             await Promise.all(sealed);
@@ -69,15 +77,16 @@ describe('chunk sealer', () => {
     });
   }
 
-  it('refuses a chunk out of order and an end at the wrong length, and drop() always settles', async () => {
+  it('refuses a chunk out of order or too long, and an end at the wrong length; drop() always settles', async () => {
     const sealer = workerSealer(WRITE_BLOCK);
     try {
       const path = join(dir, 'out-of-order');
       const fd = openFile(path, true);
       try {
-        sealer.begin(fd, path, true, new Uint8Array(HEADER_BYTES));
+        sealer.begin(fd, new Uint8Array(HEADER_BYTES));
         await expect(sealer.seal(fd, HEADER_BYTES + 1, randomBytes(32), Buffer.from('a'), randomBytes(10))).rejects.toThrow(/out of order/);
-        await expect(sealer.end(fd, HEADER_BYTES)).rejects.toThrow();
+        await expect(sealer.seal(fd, HEADER_BYTES, randomBytes(32), Buffer.from('a'), new Uint8Array(WRITE_BLOCK + 1))).rejects.toThrow(/wrong size/);
+        await expect(sealer.end(fd, HEADER_BYTES + 5)).rejects.toThrow(/not 37/);
         await expect(sealer.drop(fd)).resolves.toBeUndefined();
         await expect(sealer.drop(12345)).resolves.toBeUndefined();
       } finally {

@@ -9,7 +9,7 @@
 //   released, and the rest of the chunk.
 // - A failure latches FAILED (with the test, sample index and cutoff) until acknowledge().
 import { healthParameters, type HealthParameters } from './cutoffs';
-import { scanBits, scanBytes, ScanState } from './scan';
+import { scanBits, scanBytes, scanScratch, ScanState } from './scan';
 
 export type HealthState = 'idle' | 'start-up' | 'running' | 'failed';
 export type HealthTest = 'rct' | 'apt' | 'source';
@@ -50,6 +50,8 @@ export interface HealthStats {
 }
 
 const EMPTY: readonly Uint8Array[] = [];
+/** Size of the in-place raw buffer: the pipeline's default largest read. */
+const RAW_BUFFER = 1 << 20;
 
 export class HealthMonitor {
   readonly params: HealthParameters;
@@ -62,6 +64,8 @@ export class HealthMonitor {
   private pending: Uint8Array = new Uint8Array(0);
   private pendingStart = 0;
   private releasedSinceOpen = 0;
+  /** Where a source's raw bytes can land to be scanned in place (scanScratch); null where there is none. */
+  private scratch: Uint8Array | null | undefined;
   private totals = { samplesTested: 0, bytesReleased: 0, bytesDiscardedAtStartup: 0, bytesDropped: 0, opens: 0, failures: 0 };
 
   constructor(sampleBits: 1 | 8, claimedMinEntropyPerSample: number, alpha?: number) {
@@ -87,6 +91,17 @@ export class HealthMonitor {
     this.releasedSinceOpen = 0;
     this.st = 'start-up';
     this.totals.opens++;
+  }
+
+  /**
+   * A buffer for the next `n` raw bytes to feed(), which the tests then scan where they lie (no copy);
+   * undefined where that is not possible (binary samples, n above 1 MiB, no WebAssembly SIMD). Each
+   * call returns the same memory: what feed() released from it must be used before the next read.
+   */
+  rawBuffer(n: number): Uint8Array | undefined {
+    if (this.params.sampleBits !== 8) return undefined;
+    if (this.scratch === undefined) this.scratch = scanScratch(RAW_BUFFER) ?? null;
+    return this.scratch && n <= this.scratch.length ? this.scratch.subarray(0, n) : undefined;
   }
 
   /** Tests a chunk of raw bytes. The monitor owns the chunk from here on (it zeroes what it drops). */

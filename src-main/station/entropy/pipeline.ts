@@ -359,8 +359,12 @@ export class EntropyPipeline {
   private async readRaw(lane: Lane, want: number): Promise<Uint8Array> {
     const source = lane.source;
     if (!source.readInto) return source.read(want);
-    if (!lane.scratch || lane.scratch.length < want) lane.scratch = new Uint8Array(Math.max(want, this.maxChunk));
-    const view = lane.scratch.subarray(0, want);
+    // Into the health monitor's own buffer where it has one (scanned there, without a copy).
+    let view = lane.monitor.rawBuffer(want);
+    if (!view) {
+      if (!lane.scratch || lane.scratch.length < want) lane.scratch = new Uint8Array(Math.max(want, this.maxChunk));
+      view = lane.scratch.subarray(0, want);
+    }
     const n = await source.readInto(view);
     return view.subarray(0, Math.min(n, want));
   }

@@ -21,7 +21,7 @@
 // - APT: the classic zero-byte test over (word XOR window-value·0x01010101) flags every true match and
 //   can only over-flag, so its count bounds the window's count from above; a window whose bound
 //   reaches the cutoff is recounted exactly.
-import { assemble, i32, instantiate, op, v128 } from './wasm';
+import { assemble, compile, i32, op, v128, type WasmInstance } from './wasm';
 
 /** Continuous-test state; one per source, carried from chunk to chunk. */
 export class ScanState {
@@ -123,7 +123,7 @@ export function scanBits(s: ScanState, buf: Uint8Array, rctC: number, aptC: numb
  */
 export function scanBytes(s: ScanState, buf: Uint8Array, rctC: number, aptC: number, w: number, path: 'auto' | 'js-words' = 'auto'): number {
   const n = buf.length;
-  const sc = path === 'auto' && rctC >= 5 && (w & 15) === 0 && w <= MAX_SIMD_WINDOW ? simdScanner() : undefined;
+  const sc = path === 'auto' && rctC >= 5 && (w & 15) === 0 && w <= MAX_SIMD_WINDOW ? (resident.get(buf.buffer) ?? simdScanner()) : undefined;
   if (!sc && (rctC < 5 || (w & 7) !== 0)) return scanBytesScalar(s, buf, 0, n, rctC, aptC, w);
   let i = 0;
   if (s.ap !== 0) {
@@ -172,15 +172,20 @@ interface SimdScanner {
  * that the windows before it leave (which all passed). The caller's reference takes it from there.
  */
 function simdWindows(sc: SimdScanner, s: ScanState, buf: Uint8Array, a: number, b: number, w: number, aptC: number): number {
-  const piece = Math.floor(SIMD_PIECE / w) * w;
   let stop = b;
-  for (let i = a; i < b; i += piece) {
-    const end = Math.min(b, i + piece);
-    sc.mem.set(buf.subarray(i, Math.min(buf.length, end + LOOK_AHEAD)), 0);
-    const f = sc.flag(0, end - i, w, aptC);
-    if (f < end - i) {
-      stop = i + f;
-      break;
+  if (buf.buffer === sc.mem.buffer) {
+    // Already in the module's memory (scanScratch): scanned where it lies.
+    stop = sc.flag(buf.byteOffset + a, buf.byteOffset + b, w, aptC) - buf.byteOffset;
+  } else {
+    const piece = Math.floor(SIMD_PIECE / w) * w;
+    for (let i = a; i < b; i += piece) {
+      const end = Math.min(b, i + piece);
+      sc.mem.set(buf.subarray(i, Math.min(buf.length, end + LOOK_AHEAD)), 0);
+      const f = sc.flag(0, end - i, w, aptC);
+      if (f < end - i) {
+        stop = i + f;
+        break;
+      }
     }
   }
   if (stop > a) {
@@ -197,6 +202,21 @@ function simdWindows(sc: SimdScanner, s: ScanState, buf: Uint8Array, a: number, 
 }
 
 let simd: SimdScanner | null | undefined;
+let scanModule: { instance(): WasmInstance } | null | undefined;
+/** Memories handed out by scanScratch(), each with the scanner that owns it. */
+const resident = new WeakMap<ArrayBufferLike, SimdScanner>();
+
+/**
+ * A buffer for up to `n` raw byte samples (n ≤ 1 MiB) inside a scanner's own memory, so that scanBytes
+ * scans them where they lie instead of copying them in; one per source. Undefined without SIMD.
+ */
+export function scanScratch(n: number): Uint8Array | undefined {
+  if (n > SIMD_PIECE || !simdScanner()) return undefined;
+  const sc = newSimdScanner();
+  if (!sc) return undefined;
+  resident.set(sc.mem.buffer, sc);
+  return sc.mem.subarray(0, n);
+}
 
 /** Which fast path scanBytes takes here: WebAssembly SIMD, or 32-bit words in JavaScript. */
 export function fastScanPath(): 'wasm-simd' | 'js-words' {
@@ -205,11 +225,28 @@ export function fastScanPath(): 'wasm-simd' | 'js-words' {
 
 /** The SIMD filters, built on first use and checked against known windows; undefined without SIMD. */
 function simdScanner(): SimdScanner | undefined {
-  if (simd === undefined) simd = buildSimdScanner() ?? null;
+  if (simd === undefined) simd = newSimdScanner() ?? null;
   return simd ?? undefined;
 }
 
-function buildSimdScanner(): SimdScanner | undefined {
+/** A fresh instance of the module (its own memory), self-tested. */
+function newSimdScanner(): SimdScanner | undefined {
+  if (scanModule === undefined) scanModule = compile(buildScanModule()) ?? null;
+  if (!scanModule) return undefined;
+  let instance: WasmInstance;
+  try {
+    instance = scanModule.instance();
+  } catch {
+    return undefined;
+  }
+  const sc: SimdScanner = {
+    mem: instance.memory,
+    flag: instance.exports.flag as (a: number, b: number, w: number, aptC: number) => number,
+  };
+  return selfTest(sc) ? sc : undefined;
+}
+
+function buildScanModule(): Uint8Array {
   const [a, b, w, aptC, ws, i, end, pat, acc, rct, v0, v1, v2, v3, v4] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
   const eq = (x: number, y: number): number[] => [...op.get(x), ...op.get(y), ...op.i8x16Eq()];
   const body = [
@@ -245,13 +282,7 @@ function buildSimdScanner(): SimdScanner | undefined {
     ...op.get(b),
   ];
   const pages = Math.ceil((SIMD_PIECE + LOOK_AHEAD + 64) / 65536);
-  const instance = instantiate(assemble(pages, [{ name: 'flag', params: [i32, i32, i32, i32], results: [i32], locals: [i32, i32, i32, v128, v128, v128, v128, v128, v128, v128, v128], body }]));
-  if (!instance) return undefined;
-  const sc: SimdScanner = {
-    mem: instance.memory,
-    flag: instance.exports.flag as (a: number, b: number, w: number, aptC: number) => number,
-  };
-  return selfTest(sc) ? sc : undefined;
+  return assemble(pages, [{ name: 'flag', params: [i32, i32, i32, i32], results: [i32], locals: [i32, i32, i32, v128, v128, v128, v128, v128, v128, v128, v128], body }]);
 }
 
 /** Known windows: clean ones pass; a run of five, and a count at the cutoff, are each flagged. */

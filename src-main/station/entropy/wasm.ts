@@ -155,13 +155,27 @@ interface WasmApi {
   Instance: new (module: object, imports: object) => { readonly exports: Readonly<Record<string, unknown>> };
 }
 
-/** Compiles and instantiates synchronously (the modules are a few KiB); undefined where WebAssembly or SIMD is missing. */
-export function instantiate(bytes: Uint8Array): WasmInstance | undefined {
+/** Compiles once (the modules are a few KiB); undefined where WebAssembly or SIMD is missing. */
+export function compile(bytes: Uint8Array): { instance(): WasmInstance } | undefined {
   const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
   try {
     if (!api || !api.validate(bytes)) return undefined;
-    const { exports } = new api.Instance(new api.Module(bytes), {});
-    return { exports, memory: new Uint8Array((exports.memory as { buffer: ArrayBuffer }).buffer) };
+    const module = new api.Module(bytes);
+    return {
+      instance() {
+        const { exports } = new api.Instance(module, {});
+        return { exports, memory: new Uint8Array((exports.memory as { buffer: ArrayBuffer }).buffer) };
+      },
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Compiles and instantiates synchronously; undefined where WebAssembly or SIMD is missing. */
+export function instantiate(bytes: Uint8Array): WasmInstance | undefined {
+  try {
+    return compile(bytes)?.instance();
   } catch {
     return undefined;
   }

@@ -190,8 +190,6 @@ export class Pool {
     };
     let written = 0;
     let index = 0;
-    // One plaintext buffer for the whole generation, wiped at the end: appendChunk consumes it synchronously.
-    const buffer = new Uint8Array(this.policy.chunkBytes);
     try {
       while (written < bytes) {
         const segBytes = Math.min(this.policy.segmentBytes, bytes - written);
@@ -201,8 +199,14 @@ export class Pool {
         for (let off = 0; off < segBytes; off += this.policy.chunkBytes) {
           checkCancelled?.();
           const n = Math.min(this.policy.chunkBytes, segBytes - off);
-          const chunk = n === buffer.length ? buffer : buffer.subarray(0, n);
-          await stream.readInto(chunk);
+          // The entropy goes straight into the sealer's buffer, which appendChunk hands to it without a copy.
+          const chunk = writer.chunkBuffer().subarray(0, n);
+          try {
+            await stream.readInto(chunk);
+          } catch (e) {
+            writer.releaseBuffer(chunk);
+            throw e;
+          }
           await writer.appendChunk(chunk);
           onProgress?.({ bytesDone: written + off + n, bytesTotal: bytes });
         }
@@ -215,7 +219,6 @@ export class Pool {
       }
       while (finishing.length > 0) await commitOldest();
     } catch (e) {
-      buffer.fill(0);
       // Segments not yet recorded were never counted: remove every file of them now, finished or not,
       // before anything else (on a full disk this is also what frees the space to record the failure).
       const left: string[] = [];
@@ -235,7 +238,6 @@ export class Pool {
       }
       throw failure;
     }
-    buffer.fill(0);
     this.ledger.append('pool.generation-finished', { job, bytes, segments: segmentIds.length }, this.now);
     return { job, segmentIds };
   }
