@@ -1,6 +1,6 @@
 // bench/ledger: the ledger at scale (issue S5). Builds a ledger of N realistic entries through the
 // station's own code (openStation, Ledger.append with its authenticated head, folds and snapshots),
-// then, in a fresh process so that the figures are those of a station opening it, measures: opening
+// (deliveries, jobs, enrolment checks, refused sign-ins), then, in a fresh process so that the figures are those of a station opening it, measures: opening
 // (snapshot + tail), full verification (entries/s), a query by client from the index, and RSS.
 // Prints one JSON line: {entries, bytes, buildSeconds, openMs, verifyEntriesPerSec, queryByClientMs,
 // queryResults, rssMiB}, and beside verification the baseline `sha256sum` of the same file
@@ -37,7 +37,7 @@ function entry(i: number, segments: string[]): [string, Record<string, unknown>]
     case 1:
       return ['job.ended', { job: `job-${(i - 1).toString(16).padStart(16, '0')}`, outcome: 'done' }];
     case 2:
-      return ['pool.range-destroyed', { segment, offset: (i * 4096) % 67108864, length: 4194304, reason: `delivered to ${clientOf(i)}`, method: 'crypto-erase of chunk keys + best-effort overwrite', actor }];
+      return ['delivery.range-delivered', { client: clientOf(i), package: `pkg-${i.toString(16).padStart(12, '0')}`, segment, offset: (i * 4096) % 67108864, length: 4194304, medium: 'hsm', token: { label: 'client-token', serial: '9A3F11C2' }, verified: 'read back by value', actor }];
     case 3:
       return ['enrolment.identity-checked', { client: clientOf(i), document: 'passport', last4: String(1000 + (i % 9000)), numberHmac: 'a'.repeat(64), outcome: 'accepted', actor }];
     case 4:

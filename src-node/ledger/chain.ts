@@ -9,10 +9,6 @@ import { readSync } from 'node:fs';
 import { GENESIS, entryHash, parseLine, type LedgerEntry } from './entry';
 
 const PIECE = 4 << 20;
-const HASH_KEY = Buffer.from(',"hash":"');
-const PREV_KEY = Buffer.from('","prev":"');
-const SEQ_KEY = Buffer.from('","seq":');
-const NEWLINE = 0x0a;
 const NL = Buffer.from('\n');
 
 /** SHA-256 of the bytes [from, to) of a file, read in large pieces. */
@@ -30,30 +26,70 @@ export function digestRange(fd: number, from: number, to: number, into: Hash = c
 
 /** Calls `onLine` with each whole line (without its newline) in [from, to) and its offset; returns the bytes after the last newline. */
 export function scanLines(fd: number, from: number, to: number, onLine: (line: Buffer, offset: number) => boolean | void): { end: number; tornBytes: number } {
-  let carry: Buffer = Buffer.alloc(0);
-  let carryAt = from;
+  return scanLinesWith({ readSync }, fd, from, to, onLine);
+}
+
+/**
+ * scanLines, self-contained: it refers to nothing outside itself but its arguments, because its source
+ * text also runs in the verification worker (verify-worker.ts).
+ */
+export function scanLinesWith(
+  io: { readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number },
+  fd: number,
+  from: number,
+  to: number,
+  onLine: (line: Buffer, offset: number) => boolean | void,
+): { end: number; tornBytes: number } {
+  const largest = 4 << 20;
+  // One buffer, reused: the unfinished line of the last read is moved to its start and the next read
+  // lands after it (no buffer per read). Small at first (a caller after one line stops at once),
+  // growing to large reads for a long scan, and for a line longer than the buffer.
+  let buf = Buffer.allocUnsafe(64 * 1024);
+  let kept = 0; // bytes of an unfinished line at buf[0, kept)
+  let keptAt = from; // its offset in the file
   let at = from;
-  // Small reads first (a caller after one line stops at once), growing to large ones for a long scan.
-  let size = 64 * 1024;
-  let piece = Buffer.allocUnsafe(size);
   while (at < to) {
-    if (size < PIECE && at - from >= size) piece = Buffer.allocUnsafe((size *= 4));
-    const n = readSync(fd, piece, 0, Math.min(size, to - at), at);
+    if ((buf.length < largest && at - from >= buf.length) || kept === buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(buf.length * 4, kept * 2));
+      buf.copy(bigger, 0, 0, kept);
+      buf = bigger;
+    }
+    const n = io.readSync(fd, buf, kept, Math.min(buf.length - kept, to - at), at);
     if (n <= 0) break;
-    const data = carry.length ? Buffer.concat([carry, piece.subarray(0, n)]) : piece.subarray(0, n);
+    const filled = kept + n;
     let start = 0;
     for (;;) {
-      const nl = data.indexOf(NEWLINE, start);
-      if (nl < 0) break;
-      if (onLine(data.subarray(start, nl), carryAt + start) === false) return { end: carryAt + start, tornBytes: 0 };
+      const nl = buf.indexOf(0x0a, start);
+      if (nl < 0 || nl >= filled) break;
+      if (onLine(buf.subarray(start, nl), keptAt + start) === false) return { end: keptAt + start, tornBytes: 0 };
       start = nl + 1;
     }
-    carry = Buffer.from(data.subarray(start));
-    carryAt += start;
+    buf.copy(buf, 0, start, filled);
+    kept = filled - start;
+    keptAt += start;
     at += n;
   }
-  return { end: carryAt, tornBytes: carry.length };
+  return { end: keptAt, tornBytes: kept };
 }
+
+/**
+ * The fast path of the chain check: the line's hash when the line is entry `seq` after `prev` and its
+ * bytes (without the "hash" and "prev" members) hash to it; undefined otherwise. Self-contained like
+ * scanLinesWith: `sha256Hex(prev, head, tail)` is the caller's SHA-256 of prev ‖ head ‖ tail.
+ */
+export function lineHashIn(line: Buffer, seq: number, prev: string, sha256Hex: (prev: string, head: Buffer, tail: Buffer) => string): string | undefined {
+  const i = line.lastIndexOf(',"hash":"');
+  if (i <= 0 || line.length <= i + 155) return undefined;
+  if (line.toString('latin1', i + 73, i + 83) !== '","prev":"' || line.toString('latin1', i + 147, i + 155) !== '","seq":') return undefined;
+  const hash = line.toString('latin1', i + 9, i + 73);
+  if (line.toString('latin1', i + 83, i + 147) !== prev) return undefined;
+  const seqEnd = line.indexOf(0x2c, i + 155); // the comma after the number
+  if (seqEnd < 0 || Number(line.toString('latin1', i + 155, seqEnd)) !== seq) return undefined;
+  // The hashed body resumes at the comma of `,"seq":`; the quote that closed prev is not part of it.
+  return sha256Hex(prev, line.subarray(0, i), line.subarray(i + 148)) === hash ? hash : undefined;
+}
+
+export const sha256Hex = (prev: string, head: Buffer, tail: Buffer): string => createHash('sha256').update(prev, 'latin1').update(head).update(tail).digest('hex');
 
 export interface LineCheck {
   readonly ok: boolean;
@@ -63,19 +99,8 @@ export interface LineCheck {
 
 /** Checks one stored line as entry `seq` following `prev`; the fast path hashes the line in place. */
 export function checkLine(line: Buffer, seq: number, prev: string): LineCheck {
-  const i = line.lastIndexOf(HASH_KEY);
-  if (i > 0 && line.length > i + 148 && line.subarray(i + 73, i + 83).equals(PREV_KEY) && line.subarray(i + 147, i + 155).equals(SEQ_KEY)) {
-    const hash = line.toString('latin1', i + 9, i + 73);
-    const storedPrev = line.toString('latin1', i + 83, i + 147);
-    const seqEnd = line.indexOf(0x2c, i + 155); // the comma after the number
-    const storedSeq = seqEnd > 0 ? Number(line.toString('latin1', i + 155, seqEnd)) : Number.NaN;
-    if (storedPrev === prev && storedSeq === seq) {
-      const h = createHash('sha256').update(prev, 'latin1').update(line.subarray(0, i)).update(line.subarray(i + 147 + 1)).digest('hex');
-      // The body after prev starts at the comma of `,"seq":`; the quote that closed prev is not hashed.
-      if (h === hash) return { ok: true, hash };
-    }
-  }
-  return slowCheck(line, seq, prev);
+  const hash = lineHashIn(line, seq, prev, sha256Hex);
+  return hash !== undefined ? { ok: true, hash } : slowCheck(line, seq, prev);
 }
 
 /** Parses the line to say exactly what is wrong with it (or to accept a line the fast path could not place). */

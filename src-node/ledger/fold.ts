@@ -1,7 +1,9 @@
 // A fold: state the station keeps from the ledger (the pool's segments, the accounts, the latches,
 // the open jobs), built by seeing each entry once, in order. The ledger brings each fold up to date
 // when it is restored — from the snapshot's saved state and the entries after it — and then feeds it
-// every append. `save` must give plain JSON, and `load(save())` must give back the same state.
+// every append. `save` must give plain JSON, and `load(save())` must give back the same state; `load`
+// throws, having changed nothing, on a state it does not know (an older form): the fold is then rebuilt
+// from the first entry.
 import type { LedgerEntry } from './entry';
 
 export interface Fold {

@@ -5,6 +5,7 @@ import { openSync, closeSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkLine, walkChain, START } from '../../src-node/ledger/chain';
+import { walkOnWorker } from '../../src-node/ledger/verify-worker';
 import { entryHash, GENESIS, serialize, type LedgerEntry } from '../../src-node/ledger/entry';
 import { tempDir } from '../support/station';
 
@@ -39,6 +40,20 @@ describe('the in-place chain check', () => {
     expect(checkLine(line(es[2]), 1, es[0].hash)).toMatchObject({ ok: false, problem: expect.stringContaining('sequence number 2') });
     expect(checkLine(line(es[1]), 1, GENESIS)).toMatchObject({ ok: false, problem: 'entry 1 does not follow the entry before it' });
     expect(checkLine(Buffer.from('{"not":"an entry"}'), 0, GENESIS)).toMatchObject({ ok: false, problem: 'entry 0 is not well formed' });
+  });
+
+  it('walks the same file on a worker thread, with progress, and points at the first line it cannot accept', async () => {
+    const es = chain(Array.from({ length: 120_000 }, (_, i) => ({ i })));
+    const path = join(tempDir('dske-chain-worker-'), 'l.jsonl');
+    const text = es.map(serialize).join('');
+    writeFileSync(path, text + '{"seq":120000,"ti');
+    const seen: number[] = [];
+    const w = await walkOnWorker(path, Buffer.byteLength(text) + 15, (n) => seen.push(n));
+    expect(w).toMatchObject({ count: 120_000, last: es.at(-1)!.hash, prevOfLast: es.at(-2)!.hash, tornBytes: 15 });
+    expect(w.bad).toBeUndefined();
+    expect(seen).toEqual([50_000, 100_000]);
+    writeFileSync(path, text.replace('"i":777}', '"i":778}'));
+    expect((await walkOnWorker(path, Buffer.byteLength(text))).bad).toMatchObject({ seq: 777 });
   });
 
   it('walks a file in pieces and stops at the first bad line, reporting a torn tail', () => {

@@ -5,46 +5,45 @@
 import type { LedgerEntry } from '../../../src-node/ledger/entry';
 import type { Fold } from '../../../src-node/ledger/fold';
 
-/** A growable list of (seq, offset) pairs. */
-class Postings {
-  private data = new Float64Array(8);
+/** A growable array of numbers of one typed-array kind, saved as base64 of its bytes. */
+class Growable<A extends Uint32Array | Float64Array> {
   length = 0;
+  constructor(
+    private data: A,
+    private readonly make: (n: number) => A,
+  ) {}
 
-  push(seq: number, offset: number): void {
-    if (this.length + 2 > this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
+  push(v: number): void {
+    this.set(this.length, v);
+  }
+
+  set(i: number, v: number): void {
+    if (i >= this.data.length) {
+      const next = this.make(Math.max(this.data.length * 2, i + 1));
       next.set(this.data);
       this.data = next;
     }
-    this.data[this.length++] = seq;
-    this.data[this.length++] = offset;
+    this.data[i] = v;
+    if (i >= this.length) this.length = i + 1;
   }
 
-  get count(): number {
-    return this.length / 2;
-  }
-
-  seq(i: number): number {
-    return this.data[2 * i];
-  }
-
-  offset(i: number): number {
-    return this.data[2 * i + 1];
+  at(i: number): number {
+    return this.data[i];
   }
 
   save(): string {
-    return Buffer.from(this.data.buffer, 0, this.length * 8).toString('base64');
+    return Buffer.from(this.data.buffer, this.data.byteOffset, this.length * this.data.BYTES_PER_ELEMENT).toString('base64');
   }
 
-  static load(b64: string): Postings {
+  load(b64: string): void {
     const bytes = Buffer.from(b64, 'base64');
-    const p = new Postings();
-    p.data = new Float64Array(Math.max(8, bytes.length / 8));
-    new Uint8Array(p.data.buffer).set(bytes);
-    p.length = bytes.length / 8;
-    return p;
+    this.data = this.make(bytes.length / this.data.BYTES_PER_ELEMENT);
+    new Uint8Array(this.data.buffer).set(bytes);
+    this.length = this.data.length;
   }
 }
+
+const seqs = (): Growable<Uint32Array> => new Growable(new Uint32Array(4), (n) => new Uint32Array(n));
 
 export type IndexKey = `${'client' | 'operator' | 'type' | 'segment'}:${string}`;
 
@@ -63,40 +62,51 @@ export function keysOf(e: LedgerEntry): IndexKey[] {
 
 export class LedgerIndex implements Fold {
   readonly name = 'index';
-  private readonly postings = new Map<string, Postings>();
+  /** Where each entry's line starts, by sequence number (one table for all keys: 8 bytes an entry). */
+  private readonly offsets = new Growable(new Float64Array(1024), (n) => new Float64Array(n));
+  /** For each key, the sequence numbers of the entries that name it (4 bytes each). */
+  private readonly postings = new Map<string, Growable<Uint32Array>>();
 
   apply(e: LedgerEntry, offset: number): void {
+    this.offsets.set(e.seq, offset);
     for (const k of keysOf(e)) {
       let p = this.postings.get(k);
-      if (!p) this.postings.set(k, (p = new Postings()));
-      p.push(e.seq, offset);
+      if (!p) this.postings.set(k, (p = seqs()));
+      p.push(e.seq);
     }
   }
 
   save(): unknown {
-    return Object.fromEntries([...this.postings].map(([k, p]) => [k, p.save()]));
+    return { offsets: this.offsets.save(), postings: Object.fromEntries([...this.postings].map(([k, p]) => [k, p.save()])) };
   }
 
   load(state: unknown): void {
-    for (const [k, b64] of Object.entries(state as Record<string, string>)) this.postings.set(k, Postings.load(b64));
+    const s = state as { offsets?: unknown; postings?: unknown };
+    if (typeof s?.offsets !== 'string' || typeof s.postings !== 'object' || s.postings === null) throw new TypeError('an index saved in another form');
+    this.offsets.load(s.offsets);
+    for (const [k, b64] of Object.entries(s.postings as Record<string, string>)) {
+      const p = seqs();
+      p.load(b64);
+      this.postings.set(k, p);
+    }
   }
 
   /** How many entries name `key`. */
   count(key: IndexKey): number {
-    return this.postings.get(key)?.count ?? 0;
+    return this.postings.get(key)?.length ?? 0;
   }
 
-  /** The (seq, offset) pairs of the entries that name `key`, oldest first, from `afterSeq` on. */
+  /** The entries that name `key` (sequence number and where the line starts), oldest first, after `afterSeq`. */
   *find(key: IndexKey, afterSeq = -1): Generator<{ seq: number; offset: number }> {
     const p = this.postings.get(key);
     if (!p) return;
     let lo = 0;
-    let hi = p.count;
+    let hi = p.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (p.seq(mid) <= afterSeq) lo = mid + 1;
+      if (p.at(mid) <= afterSeq) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = lo; i < p.count; i++) yield { seq: p.seq(i), offset: p.offset(i) };
+    for (let i = lo; i < p.length; i++) yield { seq: p.at(i), offset: this.offsets.at(p.at(i)) };
   }
 }
