@@ -9,6 +9,7 @@ import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, wri
 import { dirname, join } from 'node:path';
 import { StationFailure } from '../../src-shared/api/result';
 import { CHECKPOINT_FORMAT, type Checkpoint, type CheckpointVerification } from '../../src-shared/ledger/checkpoint';
+import { validateEntry } from '../../src-shared/ledger/catalogue';
 import { consistencyProof, leafHash, rootHash, verifyConsistency } from '../../src-shared/ledger/merkle';
 import { fsyncDir } from '../atomic-file';
 import { ioReason } from '../io-reason';
@@ -164,6 +165,8 @@ export class Ledger {
     // (a Date or an undefined inside an array would serialize differently from how it hashed).
     canonicalJson(data); // refuses raw bytes, bigints and non-finite numbers in what the caller gave
     const stored = JSON.parse(JSON.stringify(data)) as LedgerData;
+    const valid = validateEntry(type, stored); // the stored copy must be of its type's shape (src-shared/ledger/catalogue.ts)
+    if (!valid.ok) throw new TypeError(`ledger entry ${type}: ${valid.reason}`);
     const hash = entryHash(prev, seq, time, type, stored);
     const entry: LedgerEntry = Object.freeze({ seq, time, type, data: stored, prev, hash });
     const line = Buffer.from(serialize(entry), 'utf8');
