@@ -47,6 +47,8 @@ const settingsShape = object({
     claimedMinEntropy: optional(record(/^[\x21-\x7e]{1,200}$/, number({ min: 0.01, max: 8 }), { maxKeys: 16 })),
   })),
   audit: optional(object({ keyFile: text({ maxLength: 400, pattern: /^\// }) })),
+  /** The active ledger file is sealed and a new one begun once it holds this many bytes (default 256 MiB). */
+  ledger: optional(object({ rollBytes: integer({ min: 4096, max: 2 ** 40 }) })),
   operators: optional(object({
     idleMinutes: optional(integer({ min: 1, max: 24 * 60 })),
     lockoutAttempts: optional(integer({ min: 3, max: 20 })),
@@ -70,11 +72,12 @@ export interface ResolvedSettings {
   readonly operators: OperatorSettings;
   /** Where the ledger's audit key lives, when not in <data-dir>/keys (put it outside the data directory to keep it from whoever can write there). */
   readonly auditKeyFile?: string;
+  readonly ledgerRollBytes?: number;
 }
 
 export function resolveSettings(config: StationConfig): ResolvedSettings {
   const path = join(config.dataDir, SETTINGS_FILE);
-  let file: { pool?: Partial<PoolPolicy>; sources?: string[]; masterKey?: MasterKeySettings; entropy?: Partial<EntropySettings>; operators?: Partial<OperatorSettings>; audit?: { keyFile: string } } = {};
+  let file: { pool?: Partial<PoolPolicy>; sources?: string[]; masterKey?: MasterKeySettings; entropy?: Partial<EntropySettings>; operators?: Partial<OperatorSettings>; audit?: { keyFile: string }; ledger?: { rollBytes: number } } = {};
   if (existsSync(path)) {
     let text: string;
     try {
@@ -96,5 +99,5 @@ export function resolveSettings(config: StationConfig): ResolvedSettings {
   if (policy.segmentBytes < policy.chunkBytes) throw new StationFailure('data-dir', 'A segment must hold at least one chunk (pool.segmentBytes ≥ pool.chunkBytes).');
   const entropy: EntropySettings = { ...defaultEntropySettings, ...file.entropy, ...config.entropy };
   const operators: OperatorSettings = { ...defaultOperatorSettings, ...file.operators };
-  return { policy, sources: config.defaultSources ?? file.sources ?? ['os'], masterKey: file.masterKey ?? {}, entropy, operators, ...(file.audit ? { auditKeyFile: file.audit.keyFile } : {}) };
+  return { policy, sources: config.defaultSources ?? file.sources ?? ['os'], masterKey: file.masterKey ?? {}, entropy, operators, ...(file.audit ? { auditKeyFile: file.audit.keyFile } : {}), ...(file.ledger ? { ledgerRollBytes: file.ledger.rollBytes } : {}) };
 }

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { StationFailure } from '../../src-shared/api/result';
 import { FileAuditKey, TokenAuditKey, type AuditKey } from '../../src-node/ledger/audit-key';
 import { LedgerHead } from '../../src-node/ledger/head';
-import { LEDGER_FILE, Ledger } from '../../src-node/ledger/ledger';
+import { Ledger } from '../../src-node/ledger/ledger';
+import { LedgerFiles } from '../../src-node/ledger/files';
 import { FileMasterKey, TokenMasterKey, type MasterKey } from '../../src-node/psrd-store/master-key';
 import type { ResolvedSettings } from './config';
 
@@ -26,7 +27,7 @@ const masterKeyPath = (dataDir: string): string => join(dataDir, 'keys', 'master
 
 /** Whether anything of a station is in dir (its ledger, head, keys or pool). */
 export function stationPresent(dataDir: string): boolean {
-  return existsSync(join(dataDir, LEDGER_FILE)) || LedgerHead.exists(dataDir) || existsSync(masterKeyPath(dataDir)) || poolHasFiles(dataDir);
+  return LedgerFiles.exists(dataDir) || LedgerHead.exists(dataDir) || existsSync(masterKeyPath(dataDir)) || poolHasFiles(dataDir);
 }
 
 function poolHasFiles(dataDir: string): boolean {
@@ -38,7 +39,7 @@ function poolHasFiles(dataDir: string): boolean {
 }
 
 export function openStationFiles(dataDir: string, settings: ResolvedSettings, opts: { readOnly: boolean; create: boolean; now: () => Date }): StationFiles {
-  const ledgerThere = existsSync(join(dataDir, LEDGER_FILE)) || LedgerHead.exists(dataDir);
+  const ledgerThere = LedgerFiles.exists(dataDir) || LedgerHead.exists(dataDir);
   if (!ledgerThere) {
     if (existsSync(masterKeyPath(dataDir)) || poolHasFiles(dataDir)) {
       throw new StationFailure('ledger-corrupt', `${dataDir} holds a pool or a master key but no ledger, so nothing in it can be accounted for; the station will not start and destroys nothing. Restore the ledger from a backup.`);
@@ -50,7 +51,7 @@ export function openStationFiles(dataDir: string, settings: ResolvedSettings, op
   const tokenMaster = settings.masterKey.pkcs11 ? openMasterKey(dataDir, settings, false) : undefined;
   let ledger: Ledger;
   try {
-    ledger = Ledger.open(dataDir, opts.now, { auditKey: auditKeyFor(dataDir, settings, tokenMaster, false), readOnly: opts.readOnly });
+    ledger = Ledger.open(dataDir, opts.now, { auditKey: auditKeyFor(dataDir, settings, tokenMaster, false), readOnly: opts.readOnly, rollBytes: settings.ledgerRollBytes });
   } catch (e) {
     tokenMaster?.close();
     throw e;
@@ -72,7 +73,7 @@ export function openStationFiles(dataDir: string, settings: ResolvedSettings, op
 
 function createStation(dataDir: string, settings: ResolvedSettings, now: () => Date): StationFiles {
   const master = openMasterKey(dataDir, settings, true);
-  const ledger = Ledger.open(dataDir, now, { auditKey: auditKeyFor(dataDir, settings, master, true), create: true });
+  const ledger = Ledger.open(dataDir, now, { auditKey: auditKeyFor(dataDir, settings, master, true), create: true, rollBytes: settings.ledgerRollBytes });
   // A check value of the master key, so that a replaced key is refused rather than written under.
   const canary = randomBytes(32);
   const wrapped = master.wrap(canary, CHECK_AAD);

@@ -5,18 +5,18 @@
 // `"hash"` and `"prev"` members, hashed in place. A line whose hash verifies is byte for byte the line
 // the station wrote (chain.ts and entry.ts agree by construction; test/ledger/chain.test.ts shows it).
 import { createHash, type Hash } from 'node:crypto';
-import { readSync } from 'node:fs';
 import { GENESIS, entryHash, parseLine, type LedgerEntry } from './entry';
+import type { ByteSource } from './files';
 
 const PIECE = 4 << 20;
 const NL = Buffer.from('\n');
 
-/** SHA-256 of the bytes [from, to) of a file, read in large pieces. */
-export function digestRange(fd: number, from: number, to: number, into: Hash = createHash('sha256')): Hash {
+/** SHA-256 of the bytes [from, to) of a source, read in large pieces. */
+export function digestRange(src: ByteSource, from: number, to: number, into: Hash = createHash('sha256')): Hash {
   const piece = Buffer.allocUnsafe(PIECE);
   let at = from;
   while (at < to) {
-    const n = readSync(fd, piece, 0, Math.min(PIECE, to - at), at);
+    const n = src.read(piece, 0, Math.min(PIECE, to - at), at);
     if (n <= 0) break;
     into.update(piece.subarray(0, n));
     at += n;
@@ -25,8 +25,8 @@ export function digestRange(fd: number, from: number, to: number, into: Hash = c
 }
 
 /** Calls `onLine` with each whole line (without its newline) in [from, to) and its offset; returns the bytes after the last newline. */
-export function scanLines(fd: number, from: number, to: number, onLine: (line: Buffer, offset: number) => boolean | void): { end: number; tornBytes: number } {
-  return scanLinesWith({ readSync }, fd, from, to, onLine);
+export function scanLines(src: ByteSource, from: number, to: number, onLine: (line: Buffer, offset: number) => boolean | void): { end: number; tornBytes: number } {
+  return scanLinesWith({ readSync: (_fd, b, o, l, p) => src.read(b, o, l, p) }, 0, from, to, onLine);
 }
 
 /**
@@ -132,7 +132,7 @@ export interface Walk {
  * when asked for), and stops at the first line that does not verify.
  */
 export function walkChain(
-  fd: number,
+  src: ByteSource,
   from: number,
   to: number,
   start: { seq: number; prev: string; prevOfPrev: string },
@@ -145,7 +145,7 @@ export function walkChain(
   let last = start.prev;
   let prevOfLast = start.prevOfPrev;
   let problem: string | undefined;
-  const { end, tornBytes } = scanLines(fd, from, to, (line, offset) => {
+  const { end, tornBytes } = scanLines(src, from, to, (line, offset) => {
     const c = checkLine(line, seq, last);
     if (!c.ok) {
       problem = c.problem;

@@ -5,7 +5,6 @@
 // snapshot (snapshot.ts), so that opening reads the snapshot and the entries after it. Reads for people
 // (the newest entries, a page from a sequence number) seek in the file; `verify` reads it all, in pieces.
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StationFailure } from '../../src-shared/api/result';
 import { CHECKPOINT_FORMAT, type Checkpoint, type CheckpointVerification } from '../../src-shared/ledger/checkpoint';
@@ -18,10 +17,13 @@ import { checkLine, digestRange, scanLines, START, walkChain, type Walk } from '
 import { GENESIS, canonicalJson, entryHash, parseLine, serialize, type LedgerData, type LedgerEntry } from './entry';
 import type { Fold } from './fold';
 import { LedgerHead, type HeadState } from './head';
+import { LEDGER_FILE, LedgerFiles, type ByteSource } from './files';
 import { walkOnWorker } from './verify-worker';
 import { readSnapshot, writeSnapshot, type Snapshot } from './snapshot';
 
-export const LEDGER_FILE = 'ledger.jsonl';
+export { LEDGER_FILE } from './files';
+/** The active file is sealed and a new one begun once it holds this much (station.json `ledger.rollBytes`). */
+export const DEFAULT_ROLL_BYTES = 256 << 20;
 /** A snapshot is written after this many appends (and when the ledger closes). */
 export const SNAPSHOT_EVERY = 10_000;
 
@@ -54,13 +56,14 @@ export class Ledger {
 
   private constructor(
     readonly path: string,
-    private readonly fd: number,
+    private readonly files: LedgerFiles,
     private readonly authHead: LedgerHead,
     private readonly at: Position,
     private readonly snapshot: Snapshot | undefined,
     private readonly readOnly: boolean,
     /** SHA-256 of every byte of the file so far, kept current with each append (snapshots record it). */
     private readonly digest: Hash,
+    private readonly rollBytes: number,
   ) {}
 
   /**
@@ -70,10 +73,11 @@ export class Ledger {
    * Read-only, it creates and repairs nothing: an append that a crash left pending is taken as the head
    * says, in memory only.
    */
-  static open(dir: string, now: () => Date, opts: { auditKey: AuditKey; readOnly?: boolean; create?: boolean }): Ledger {
+  static open(dir: string, now: () => Date, opts: { auditKey: AuditKey; readOnly?: boolean; create?: boolean; rollBytes?: number }): Ledger {
     const path = join(dir, LEDGER_FILE);
-    const ledgerThere = existsSync(path);
+    const ledgerThere = LedgerFiles.exists(dir);
     const headThere = LedgerHead.exists(dir);
+    const roll = opts.rollBytes ?? DEFAULT_ROLL_BYTES;
     if (!ledgerThere && !headThere) {
       if (!opts.create || opts.readOnly) throw new StationFailure('no-data-dir', `There is no station ledger in ${dir}.`);
       // The head first: a crash before the ledger file exists leaves a head for an empty ledger, which opens.
@@ -81,10 +85,9 @@ export class Ledger {
       // Both slots, so that the file holds its full size from the start and later writes need no new blocks.
       head.write({ count: 0, hash: GENESIS, prev: GENESIS, state: 'committed' });
       head.write({ count: 0, hash: GENESIS, prev: GENESIS, state: 'committed' });
-      const fd = openSync(path, 'a+', 0o600);
-      fsyncSync(fd);
+      const files = LedgerFiles.open(dir);
       fsyncDir(dir);
-      return new Ledger(path, fd, head, { count: 0, lastTime: '', last: GENESIS, prevOfLast: GENESIS, size: 0 }, undefined, false, createHash('sha256'));
+      return new Ledger(path, files, head, { count: 0, lastTime: '', last: GENESIS, prevOfLast: GENESIS, size: 0 }, undefined, false, createHash('sha256'), roll);
     }
     if (!headThere) throw new StationFailure('ledger-corrupt', "The ledger's authenticated head (ledger.head) is missing, so a shortened or rewritten ledger could not be told apart; the station will not start. Restore the data directory from a backup.");
     if (!ledgerThere) {
@@ -94,36 +97,32 @@ export class Ledger {
       head.close();
       if (recorded !== 0) throw new StationFailure('ledger-corrupt', `The ledger file is missing, but its authenticated head says the station recorded ${recorded ?? 'some'} entries; the station will not start. Restore the data directory from a backup.`);
       if (opts.readOnly) throw new StationFailure('no-data-dir', `There is no station ledger in ${dir}.`);
-      closeSync(openSync(path, 'a+', 0o600));
     }
     const head = LedgerHead.open(dir, opts.auditKey, { readOnly: opts.readOnly });
-    let fd: number | undefined;
+    let files: LedgerFiles | undefined;
     try {
-      fd = openSync(path, opts.readOnly ? 'r' : 'r+', 0o600);
-      const size = fstatSync(fd).size;
-      const snapshot = matchingSnapshot(fd, size, readSnapshot(dir, opts.auditKey), head.state);
+      files = LedgerFiles.open(dir, { readOnly: opts.readOnly });
+      const size = files.size;
+      const snapshot = matchingSnapshot(files, size, readSnapshot(dir, opts.auditKey), head.state);
       const digest = createHash('sha256');
-      if (snapshot && digestRange(fd, 0, snapshot.end, digest).copy().digest('hex') !== snapshot.digest) {
+      if (snapshot && digestRange(files, 0, snapshot.end, digest).copy().digest('hex') !== snapshot.digest) {
         // Something before the snapshot changed: walk it all, so that the refusal names the entry.
-        const full = walkChain(fd, 0, size, START);
+        const full = walkChain(files, 0, size, START);
         throw new StationFailure('ledger-corrupt', `The ledger failed verification: ${full.ok ? 'it was changed since the station last recorded its state' : full.problem}.`);
       }
       const from = snapshot ? { seq: snapshot.count, prev: snapshot.hash, prevOfPrev: snapshot.prev } : START;
-      const walk = walkChain(fd, snapshot?.end ?? 0, size, from, undefined, undefined, digest);
+      const walk = walkChain(files, snapshot?.end ?? 0, size, from, undefined, undefined, digest);
       const end = reconcileEnd(head.state, from.seq, walk);
       if (!end.ok) throw new StationFailure('ledger-corrupt', `The ledger failed verification: ${end.problem}.`);
-      const ledger = new Ledger(path, fd, head, { count: end.count, lastTime: '', last: end.last, prevOfLast: end.prevOfLast, size: walk.end }, snapshot, opts.readOnly === true, digest);
+      const ledger = new Ledger(path, files, head, { count: end.count, lastTime: '', last: end.last, prevOfLast: end.prevOfLast, size: walk.end }, snapshot, opts.readOnly === true, digest, roll);
       ledger.at.lastTime = end.count > 0 ? (ledger.page(end.count - 1, 1)[0]?.time ?? '') : '';
       if (opts.readOnly) return ledger;
-      if (walk.tornBytes > 0) {
-        ftruncateSync(fd, walk.end);
-        fsyncSync(fd);
-      }
+      if (walk.tornBytes > 0) files.truncate(walk.end);
       if (end.action !== 'none') head.write({ count: end.count, hash: end.last, prev: end.prevOfLast, state: 'committed' });
       if (walk.tornBytes > 0) ledger.append('ledger.torn-tail-removed', { bytes: walk.tornBytes }, now);
       return ledger;
     } catch (e) {
-      if (fd !== undefined) closeSync(fd);
+      files?.close();
       head.close();
       throw e;
     }
@@ -147,7 +146,7 @@ export class Ledger {
         from = 0;
       }
     }
-    const w = walkChain(this.fd, from, this.at.size, start, (e, offset) => fold.apply(e, offset));
+    const w = walkChain(this.files, from, this.at.size, start, (e, offset) => fold.apply(e, offset));
     if (!w.ok) throw new StationFailure('ledger-corrupt', `The ledger failed verification: ${w.problem}.`);
     this.folds.set(fold.name, fold);
     this.foldListeners.add((e, offset) => fold.apply(e, offset));
@@ -178,13 +177,11 @@ export class Ledger {
       throw new StationFailure(code, `The ledger could not be written (${ioReason(e)}); nothing was changed.`);
     }
     try {
-      let off = 0;
-      while (off < line.length) off += writeSync(this.fd, line, off, line.length - off, size + off);
-      fsyncSync(this.fd);
+      this.files.append(line);
     } catch (e) {
       // Leave no partial line behind: the entry did not happen.
       try {
-        ftruncateSync(this.fd, size);
+        this.files.truncate(size);
         this.authHead.write({ count: seq, hash: prev, prev: prevOfLast, state: 'committed' });
       } catch {
         // Whether the entry happened is now for the next start to settle (from the pending head): say so.
@@ -206,6 +203,11 @@ export class Ledger {
     for (const f of this.foldListeners) f(entry, size);
     for (const l of this.listeners) l(entry);
     if (++this.sinceSnapshot >= SNAPSHOT_EVERY) this.saveSnapshot();
+    try {
+      this.files.rollIfFull(this.rollBytes);
+    } catch {
+      // Not sealed now (a full disk, say): the active file goes on, and the next append tries again.
+    }
     return entry;
   }
 
@@ -231,7 +233,7 @@ export class Ledger {
   /** Every entry, read from the file: for tests and small ledgers — the station itself reads through folds and pages. */
   entries(): readonly LedgerEntry[] {
     const out: LedgerEntry[] = [];
-    const w = walkChain(this.fd, 0, this.at.size, START, (e) => out.push(e));
+    const w = walkChain(this.files, 0, this.at.size, START, (e) => out.push(e));
     if (!w.ok) throw new StationFailure('ledger-corrupt', `The ledger failed verification: ${w.problem}.`);
     return out;
   }
@@ -240,7 +242,7 @@ export class Ledger {
   page(fromSeq: number, limit: number): LedgerEntry[] {
     const out: LedgerEntry[] = [];
     if (fromSeq >= this.at.count || limit <= 0) return out;
-    scanLines(this.fd, this.offsetOf(Math.max(0, fromSeq)), this.at.size, (line) => {
+    scanLines(this.files, this.offsetOf(Math.max(0, fromSeq)), this.at.size, (line) => {
       const e = parseLine(line.toString('utf8'));
       if (e) out.push(e);
       return out.length < limit;
@@ -252,7 +254,7 @@ export class Ledger {
   readAt(offset: number, seq: number): LedgerEntry | undefined {
     let found: LedgerEntry | undefined;
     if (offset < 0 || offset >= this.at.size) return undefined;
-    scanLines(this.fd, offset, this.at.size, (line) => {
+    scanLines(this.files, offset, this.at.size, (line) => {
       const e = parseLine(line.toString('utf8'));
       found = e?.seq === seq ? e : undefined;
       return false;
@@ -274,7 +276,7 @@ export class Ledger {
   private firstLineWhere(reached: (e: LedgerEntry) => boolean): number {
     const at = (start: number): boolean => {
       let yes = true;
-      scanLines(this.fd, start, this.at.size, (line) => {
+      scanLines(this.files, start, this.at.size, (line) => {
         const e = parseLine(line.toString('utf8'));
         yes = e ? reached(e) : true;
         return false;
@@ -290,7 +292,7 @@ export class Ledger {
       else lo = mid;
     }
     let found = hi;
-    scanLines(this.fd, lo, this.at.size, (line, offset) => {
+    scanLines(this.files, lo, this.at.size, (line, offset) => {
       const e = parseLine(line.toString('utf8'));
       if (e && !reached(e)) return true;
       found = offset;
@@ -301,7 +303,7 @@ export class Ledger {
 
   /** Entries from the line at `offset` on, while `take` says so. */
   scanFrom(offset: number, take: (e: LedgerEntry) => boolean): void {
-    scanLines(this.fd, offset, this.at.size, (line) => {
+    scanLines(this.files, offset, this.at.size, (line) => {
       const e = parseLine(line.toString('utf8'));
       return e ? take(e) : false;
     });
@@ -313,7 +315,7 @@ export class Ledger {
     const buf = Buffer.allocUnsafe(64 * 1024);
     let pos = at - 1;
     while (pos < this.at.size) {
-      const n = readSync(this.fd, buf, 0, Math.min(buf.length, this.at.size - pos), pos);
+      const n = this.files.read(buf, 0, Math.min(buf.length, this.at.size - pos), pos);
       const nl = buf.subarray(0, n).indexOf(0x0a);
       if (nl >= 0) return pos + nl + 1;
       pos += n;
@@ -342,19 +344,19 @@ export class Ledger {
     } catch {
       return { ok: false, entries: 0, head: GENESIS, problem: "the ledger's authenticated head (ledger.head) cannot be read" };
     }
-    let fd: number;
+    let files: LedgerFiles;
     try {
-      fd = openSync(this.path, 'r');
-    } catch {
-      return { ok: false, entries: 0, head: GENESIS, problem: 'the ledger file cannot be read' };
+      files = LedgerFiles.open(dirname(this.path), { readOnly: true });
+    } catch (e) {
+      return { ok: false, entries: 0, head: GENESIS, problem: e instanceof StationFailure ? e.message.replace(/^The ledger failed verification: /, '').replace(/\.$/, '') : 'the ledger files cannot be read' };
     }
     try {
-      const size = fstatSync(fd).size;
+      const size = files.size;
       let walk: Walk;
       try {
-        const fast = await walkOnWorker(this.path, size, onProgress ? (n) => onProgress(n, 0, size) : undefined, cancelled);
+        const fast = await walkOnWorker(files.files(), onProgress ? (n) => onProgress(n, 0, size) : undefined, cancelled);
         // A line the worker's fast path did not accept: walk it here, which names the problem (or accepts the line) exactly.
-        walk = fast.bad ? walkChain(fd, 0, size, START) : { ok: true, count: fast.count, last: fast.last, prevOfLast: fast.prevOfLast, end: fast.end, tornBytes: fast.tornBytes };
+        walk = fast.bad ? walkChain(files, 0, size, START) : { ok: true, count: fast.count, last: fast.last, prevOfLast: fast.prevOfLast, end: fast.end, tornBytes: fast.tornBytes };
       } catch (e) {
         if ((e as Error).message === 'cancelled') throw new StationFailure('cancelled', 'The verification was cancelled; nothing was changed.');
         throw e;
@@ -365,7 +367,7 @@ export class Ledger {
       if (!this.readOnly && end.last !== this.at.last) return { ok: false, entries: end.count, head: end.last, problem: 'the file on disk ends before the last entry this station wrote (truncated)' };
       return { ok: true, entries: end.count, head: end.last };
     } finally {
-      closeSync(fd);
+      files.close();
     }
   }
 
@@ -409,7 +411,7 @@ export class Ledger {
   /** Every entry's chain hash, read from the file and checked on the way. */
   private hashes(): string[] {
     const out: string[] = [];
-    const w = walkChain(this.fd, 0, this.at.size, START, undefined, (h) => out.push(h));
+    const w = walkChain(this.files, 0, this.at.size, START, undefined, (h) => out.push(h));
     if (!w.ok) throw new StationFailure('ledger-corrupt', `The ledger failed verification: ${w.problem}.`);
     return out;
   }
@@ -430,18 +432,23 @@ export class Ledger {
 
   close(): void {
     if (this.sinceSnapshot > 0) this.saveSnapshot();
-    closeSync(this.fd);
+    this.files.close();
     this.authHead.close();
   }
 }
 
 /** The snapshot, if it describes exactly this ledger: its entry is where it says, with the hash it says, and the head is not behind it. */
-function matchingSnapshot(fd: number, size: number, snap: Snapshot | undefined, head: HeadState | undefined): Snapshot | undefined {
+function matchingSnapshot(src: ByteSource, size: number, snap: Snapshot | undefined, head: HeadState | undefined): Snapshot | undefined {
   if (!snap || !head || snap.count < 1 || snap.count > head.count || snap.end > size) return undefined;
   // The line that ends at snap.end must be entry count-1 with hash snap.hash, following snap.prev.
   const window = Math.min(snap.end, 1 << 20);
   const buf = Buffer.allocUnsafe(window);
-  const n = readSync(fd, buf, 0, window, snap.end - window);
+  let n = 0;
+  while (n < window) {
+    const got = src.read(buf, n, window - n, snap.end - window + n);
+    if (got <= 0) break;
+    n += got;
+  }
   if (n !== window || buf[window - 1] !== 0x0a) return undefined;
   const startOfLine = buf.subarray(0, window - 1).lastIndexOf(0x0a) + 1;
   if (startOfLine === 0 && window < snap.end) return undefined;

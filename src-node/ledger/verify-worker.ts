@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { lineHashIn, scanLinesWith } from './chain';
 import { GENESIS } from './entry';
+import { readAcross } from './files';
 
 export interface FastWalk {
   readonly count: number;
@@ -26,27 +27,30 @@ const fs = require('node:fs');
 const { createHash } = require('node:crypto');
 const scanLinesWith = (${scanLinesWith.toString()});
 const lineHashIn = (${lineHashIn.toString()});
+const readAcross = (${readAcross.toString()});
 const sha256Hex = (prev, head, tail) => createHash('sha256').update(prev, 'latin1').update(head).update(tail).digest('hex');
-const { path, size, genesis, every } = workerData;
-const fd = fs.openSync(path, 'r');
+const { files, genesis, every } = workerData;
+let base = 0;
+const parts = files.map((f) => { const p = { fd: fs.openSync(f.path, 'r'), base, size: f.size }; base += f.size; return p; });
+const io = { readSync: (_fd, b, o, l, p) => readAcross(fs, parts, b, o, l, p) };
 let seq = 0, last = genesis, prevOfLast = genesis, bad, told = 0;
-const r = scanLinesWith(fs, fd, 0, size, (line, offset) => {
+const r = scanLinesWith(io, 0, 0, base, (line, offset) => {
   const hash = lineHashIn(line, seq, last, sha256Hex);
   if (hash === undefined) { bad = { seq, offset }; return false; }
   prevOfLast = last; last = hash; seq++;
   if (seq - told >= every) { told = seq; parentPort.postMessage({ progress: seq }); }
   return true;
 });
-fs.closeSync(fd);
+for (const p of parts) fs.closeSync(p.fd);
 parentPort.postMessage({ done: { count: seq, last, prevOfLast, end: r.end, tornBytes: r.tornBytes, bad } });
 `;
 }
 
-/** Walks the first `size` bytes of the ledger file at `path` on a worker; `cancelled` is asked at each progress report. */
-export function walkOnWorker(path: string, size: number, onProgress?: (entries: number) => void, cancelled?: () => boolean): Promise<FastWalk> {
+/** Walks the ledger's files (in order, each up to `size` bytes) on a worker; `cancelled` is asked at each progress report. */
+export function walkOnWorker(files: readonly { path: string; size: number }[], onProgress?: (entries: number) => void, cancelled?: () => boolean): Promise<FastWalk> {
   return new Promise((resolve, reject) => {
     // A small heap: the check keeps nothing but the last hash, and the station's memory stays flat however long the ledger.
-    const worker = new Worker(source(), { eval: true, workerData: { path, size, genesis: GENESIS, every: PROGRESS_EVERY }, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 48 } });
+    const worker = new Worker(source(), { eval: true, workerData: { files, genesis: GENESIS, every: PROGRESS_EVERY }, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 48 } });
     let settled = false;
     const settle = (f: () => void): void => {
       if (settled) return;

@@ -9,6 +9,7 @@
 //                                   in `errorCodes`, `StationEvents` and `eventNames`)
 //   src-main/station/handlers.ts    2 added lines (the import, the entry)
 //   src-main/cli/commands/index.ts  2 added lines (the import, the spread)
+//   src-shared/ledger/catalogue.ts  1 added line (the shape of the ledger entry it records)
 // Nothing else: not the renderer, the preload, the browser host, args.ts (the fixture's CLI takes an
 // operand, not a new --option: an option would also need a line in src-main/cli/args.ts's VALUED).
 import { execFile } from 'node:child_process';
@@ -91,6 +92,7 @@ const REGISTRATION = {
   'src-shared/api/station-api.ts': { added: 5, extended: 0, removed: 0 },
   'src-main/station/handlers.ts': { added: 2, extended: 0, removed: 0 },
   'src-main/cli/commands/index.ts': { added: 2, extended: 0, removed: 0 },
+  'src-shared/ledger/catalogue.ts': { added: 1, extended: 0, removed: 0 },
 } as const;
 
 let root: string;
@@ -228,6 +230,8 @@ beforeAll(() => {
   addLineAfter(handlers, "from './jobs/handlers';", "import { notesHandlers } from './notes/handlers';");
   addLineAfter(handlers, 'jobs: jobsHandlers(core),', 'notes: notesHandlers(core),');
 
+  // The entry type it records, in the ledger's catalogue (one line).
+  addLineAfter('src-shared/ledger/catalogue.ts', "'job.interrupted':", "'note.added': entry(1, object({ text: text({ maxLength: 200 }), actor })),");
   const commands = 'src-main/cli/commands/index.ts';
   addLineAfter(commands, "from './jobs';", "import { notesCommands } from './notes';");
   addLineAfter(commands, '...jobsCommands,', '...notesCommands,');
@@ -258,7 +262,7 @@ describe('a namespace added in a fixture (issue S4)', { timeout: 120_000 }, () =
     for (const rel of Object.keys(REGISTRATION)) {
       const d = lineChanges(before.get(rel)!, after.get(rel)!);
       expect(d.removed, `${rel}: no existing line is removed or rewritten`).toEqual([]);
-      expect(d.added.every((l) => l.includes('notes') || l.includes('Notes')), `${rel}: every added line registers notes: ${d.added.join(' | ')}`).toBe(true);
+      expect(d.added.every((l) => l.includes('notes') || l.includes('Notes') || l.includes('note.')), `${rel}: every added line registers notes or its entry type: ${d.added.join(' | ')}`).toBe(true);
       counts[rel] = { added: d.added.length, extended: d.extended.length, removed: d.removed.length };
     }
     expect(counts).toEqual(REGISTRATION);

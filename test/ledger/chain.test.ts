@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkLine, walkChain, START } from '../../src-node/ledger/chain';
 import { walkOnWorker } from '../../src-node/ledger/verify-worker';
+import { fileSource } from '../../src-node/ledger/files';
 import { entryHash, GENESIS, serialize, type LedgerEntry } from '../../src-node/ledger/entry';
 import { tempDir } from '../support/station';
 
@@ -48,12 +49,12 @@ describe('the in-place chain check', () => {
     const text = es.map(serialize).join('');
     writeFileSync(path, text + '{"seq":120000,"ti');
     const seen: number[] = [];
-    const w = await walkOnWorker(path, Buffer.byteLength(text) + 15, (n) => seen.push(n));
+    const w = await walkOnWorker([{ path, size: Buffer.byteLength(text) + 15 }], (n) => seen.push(n));
     expect(w).toMatchObject({ count: 120_000, last: es.at(-1)!.hash, prevOfLast: es.at(-2)!.hash, tornBytes: 15 });
     expect(w.bad).toBeUndefined();
     expect(seen).toEqual([50_000, 100_000]);
     writeFileSync(path, text.replace('"i":777}', '"i":778}'));
-    expect((await walkOnWorker(path, Buffer.byteLength(text))).bad).toMatchObject({ seq: 777 });
+    expect((await walkOnWorker([{ path, size: Buffer.byteLength(text) }])).bad).toMatchObject({ seq: 777 });
   });
 
   it('walks a file in pieces and stops at the first bad line, reporting a torn tail', () => {
@@ -63,7 +64,7 @@ describe('the in-place chain check', () => {
     const fd = openSync(path, 'r');
     try {
       const seen: number[] = [];
-      const w = walkChain(fd, 0, 1 << 30, START, (e) => seen.push(e.seq));
+      const w = walkChain(fileSource(fd), 0, 1 << 30, START, (e) => seen.push(e.seq));
       expect(w).toMatchObject({ ok: true, count: 300, last: es[299].hash, prevOfLast: es[298].hash, tornBytes: 14 });
       expect(seen).toEqual(es.map((e) => e.seq));
     } finally {
