@@ -9,6 +9,7 @@
 // is the output of a vetted DRBG; hashing it again would add no security (the result stays
 // computational whatever we do) and would cap the OS path below 1 GB/s. Labelled 'computational'.
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { hmacSha512Batch, type HmacBatch } from './hmac-sha512';
 
 export interface ConditionerDescription {
   readonly name: 'HMAC-SHA-512' | 'none (DRBG output)';
@@ -45,6 +46,8 @@ export class HmacSha512Conditioner implements Conditioner {
   readonly description: ConditionerDescription;
   private readonly block: Uint8Array;
   private fill = 0;
+  /** The same HMAC over a whole read at a time (hmac-sha512.ts); undefined where it cannot run. */
+  private readonly batch: HmacBatch | undefined;
 
   constructor(sampleBits: 1 | 8, claimedMinEntropyPerSample: number) {
     const nIn = hmacInputBytesPerBlock(sampleBits, claimedMinEntropyPerSample);
@@ -59,6 +62,12 @@ export class HmacSha512Conditioner implements Conditioner {
       inputMinEntropyPerBlock: nIn * claimedMinEntropyPerSample * (8 / sampleBits),
     };
     hmacKey ??= createSecretKey(new TextEncoder().encode(HMAC_KEY_LABEL));
+    this.batch = hmacSha512Batch(new TextEncoder().encode(HMAC_KEY_LABEL), nIn);
+  }
+
+  /** Which implementation conditions here: the batched WebAssembly one, or a createHmac call per block. */
+  get implementation(): 'wasm-batch' | 'openssl-per-block' {
+    return this.batch ? 'wasm-batch' : 'openssl-per-block';
   }
 
   push(input: Uint8Array): Uint8Array {
@@ -66,26 +75,34 @@ export class HmacSha512Conditioner implements Conditioner {
     const blocks = Math.floor((this.fill + input.length) / nIn);
     const out = new Uint8Array(blocks * OUTPUT_BYTES);
     let off = 0;
-    for (let b = 0; b < blocks; b++) {
-      const h = createHmac('sha512', hmacKey as KeyObject);
-      if (this.fill > 0) {
-        const need = nIn - this.fill;
-        this.block.set(input.subarray(off, off + need), this.fill);
-        h.update(this.block);
-        this.block.fill(0);
-        this.fill = 0;
-        off += need;
-      } else {
-        h.update(input.subarray(off, off + nIn));
-        off += nIn;
-      }
-      const d = h.digest();
-      out.set(d, b * OUTPUT_BYTES);
-      d.fill(0);
+    let b = 0;
+    if (blocks > 0 && this.fill > 0) {
+      const need = nIn - this.fill;
+      this.block.set(input.subarray(0, need), this.fill);
+      this.mac(this.block, 1, out);
+      this.block.fill(0);
+      this.fill = 0;
+      off = need;
+      b = 1;
+    }
+    if (blocks > b) {
+      this.mac(input.subarray(off, off + (blocks - b) * nIn), blocks - b, out.subarray(b * OUTPUT_BYTES));
+      off += (blocks - b) * nIn;
     }
     this.block.set(input.subarray(off), this.fill);
     this.fill += input.length - off;
     return out;
+  }
+
+  /** The MACs of `count` consecutive input blocks into `out`. */
+  private mac(input: Uint8Array, count: number, out: Uint8Array): void {
+    if (this.batch) return this.batch.run(input, count, out);
+    const nIn = this.block.length;
+    for (let k = 0; k < count; k++) {
+      const d = createHmac('sha512', hmacKey as KeyObject).update(input.subarray(k * nIn, (k + 1) * nIn)).digest();
+      out.set(d, k * OUTPUT_BYTES);
+      d.fill(0);
+    }
   }
 
   reset(): void {
