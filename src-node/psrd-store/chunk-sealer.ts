@@ -59,108 +59,79 @@ export function alignedBlocks(count: number): Uint8Array[] {
 
 // Plain JavaScript, run with `eval`, so that it needs no bundler entry or loader in any host (Electron
 // main, plain Node, the test runner). GCM output in 64 KiB pieces, below the allocator's mmap threshold;
-// staged at the chunk's offset within its first block, in a page-aligned buffer. Messages are handled one
-// at a time; a worker with MAX_WRITES writes in flight waits for one before sealing the next chunk.
+// staged at the chunk's offset within its first block, in a page-aligned buffer. A worker writes on its
+// own thread (writeSync): the thread pool stays free for what the rest of the station waits on, entropy
+// reads from device files above all, and while one worker writes the other encrypts.
 const WORKER_SOURCE = `
 const { parentPort, workerData, MessageChannel } = require('node:worker_threads');
 const { createCipheriv } = require('node:crypto');
-const fs = require('node:fs');
+const { writeSync } = require('node:fs');
 const NONCE = Buffer.alloc(12);
 const PIECE = 65536;
 const BLOCK = ${WRITE_BLOCK};
-const MAX_WRITES = 2;
 const CAP = Math.ceil((workerData.chunkBytes + 16 + 2 * BLOCK) / 65536) * 65536;
-const free = [];
-let writing = 0;
-const waiters = [];
+const staging = new Uint8Array(new WebAssembly.Memory({ initial: CAP / 65536 }).buffer);
 // GCM output pieces are freed as soon as they are staged, by transferring them to a closed port: left
 // to the garbage collector, 32 MiB of them pile up between collections and the allocator hands that
 // memory back to the system each time, so that every piece costs fresh, zero-filled pages.
 const { port1: bin } = new MessageChannel();
 bin.close();
 
-function staging() {
-  return free.pop() || new Uint8Array(new WebAssembly.Memory({ initial: CAP / 65536 }).buffer);
-}
-function slot() {
-  return writing < MAX_WRITES ? undefined : new Promise((resolve) => waiters.push(resolve));
-}
 function failure(e) {
   return { ok: false, code: e && e.code, message: String(e && e.message) };
 }
-// Writes buf[off, off + len) at pos in full, then reports the chunk written (or why not).
-function writeOut(id, fd, buf, off, len, pos) {
-  writing++;
-  const done = (err) => {
-    writing--;
-    free.push(buf);
-    const w = waiters.shift();
-    if (w) w();
-    parentPort.postMessage(Object.assign({ id, written: true }, err ? failure(err) : { ok: true }));
-  };
-  const step = (k) => {
-    fs.write(fd, buf, off + k, len - k, pos + k, (err, n) => {
-      if (err) return done(err);
-      if (n === 0) return done(Object.assign(new Error('write returned 0 bytes'), { code: 'EIO' }));
-      if (k + n < len) return step(k + n);
-      done();
-    });
-  };
-  step(0);
-}
 
-async function seal(m) {
-  await slot();
+// Every chunk gets exactly two replies: sealed (its buffer back, and the partial blocks at its ends),
+// then written (its whole blocks on the disk, or why not).
+parentPort.on('message', (m) => {
   const plain = new Uint8Array(m.buffer, 0, m.length);
   const key = new Uint8Array(m.buffer, m.length, 32);
   const end = m.position + m.length + 16;
   const lead = m.position % BLOCK;
   const base = m.position - lead;
-  let cur;
   let result;
-  let interior;
+  let first = 0;
+  let last = 0;
   try {
-    cur = staging();
     const c = createCipheriv('aes-256-gcm', key, NONCE);
     c.setAAD(new Uint8Array(m.aad));
     let at = lead;
     const pieces = [];
     for (let off = 0; off < m.length; off += PIECE) {
       const out = c.update(plain.subarray(off, off + PIECE));
-      cur.set(out, at);
+      staging.set(out, at);
       at += out.length;
       if (out.byteOffset === 0 && out.length === out.buffer.byteLength) pieces.push(out.buffer);
     }
     c.final();
-    cur.set(c.getAuthTag(), at);
+    staging.set(c.getAuthTag(), at);
     try {
       bin.postMessage(null, pieces);
     } catch {
       // Not transferable here: the garbage collector frees them instead.
     }
     // Whole blocks inside the chunk are written here; the partial blocks at its ends go back.
-    const first = Math.min(base + Math.ceil(lead / BLOCK) * BLOCK, end);
-    const last = Math.max(end - (end % BLOCK), first);
-    const piece = (from, to) => (to > from ? cur.slice(from - base, to - base).buffer : undefined);
+    first = Math.min(base + Math.ceil(lead / BLOCK) * BLOCK, end);
+    last = Math.max(end - (end % BLOCK), first);
+    const piece = (from, to) => (to > from ? staging.slice(from - base, to - base).buffer : undefined);
     result = { ok: true, head: piece(m.position, first), headAt: m.position, tail: piece(last, end), tailAt: last };
-    if (last > first) interior = [first - base, last - first, first];
   } catch (e) {
     result = failure(e);
   }
   // The plaintext and key are wiped before the buffer goes back (after the transfer it is out of reach).
   new Uint8Array(m.buffer).fill(0);
   parentPort.postMessage(Object.assign({ id: m.id, buffer: m.buffer }, result), [m.buffer]);
-  if (interior) writeOut(m.id, m.fd, cur, interior[0], interior[1], interior[2]);
-  else {
-    if (cur) free.push(cur);
-    parentPort.postMessage(Object.assign({ id: m.id, written: true }, result.ok ? { ok: true } : failure(new Error('not sealed'))));
+  let written = result.ok ? { ok: true } : failure(new Error('not sealed'));
+  try {
+    for (let k = first; k < last; ) {
+      const n = writeSync(m.fd, staging, k - base, last - k, k);
+      if (n === 0) throw Object.assign(new Error('write returned 0 bytes'), { code: 'EIO' });
+      k += n;
+    }
+  } catch (e) {
+    written = failure(e);
   }
-}
-
-// Every chunk gets exactly two replies: sealed (with its buffer back), then written.
-let queue = Promise.resolve();
-parentPort.on('message', (m) => {
-  queue = queue.then(() => seal(m));
+  parentPort.postMessage(Object.assign({ id: m.id, written: true }, written));
 });
 `;
 

@@ -162,7 +162,13 @@ export class SegmentWriter {
       await this.close();
       await rename(keysPath(this.dir, this.id) + PARTIAL, keysPath(this.dir, this.id));
       await rename(segmentPath(this.dir, this.id) + PARTIAL, segmentPath(this.dir, this.id));
-      fsyncDir(this.dir);
+      // On the thread pool, not here: this thread reads the entropy source meanwhile.
+      const d = await open(this.dir, 'r');
+      try {
+        await d.sync();
+      } finally {
+        await d.close();
+      }
     } catch (e) {
       throw ioFailure(e, 'segment completion');
     }
