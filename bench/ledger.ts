@@ -12,7 +12,7 @@
 // disk would make building a million entries take most of an hour; opening and verifying read the
 // file from memory either way (the page cache).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStation } from '../src-main/station/station';
@@ -91,12 +91,14 @@ async function main(): Promise<void> {
       process.stderr.write(`building ${n} entries in ${dir} …\n`);
       buildSeconds = await build(dir, n);
     }
-    const bytes = statSync(join(dir, LEDGER_FILE)).size;
+    // The active file and the sealed ones before it (ledger-NNNNNN.jsonl).
+    const files = readdirSync(dir).filter((f) => f === LEDGER_FILE || /^ledger-\d{6}\.jsonl$/.test(f)).map((f) => join(dir, f));
+    const bytes = files.reduce((a, f) => a + statSync(f).size, 0);
     const child = spawnSync(process.execPath, ['--import', 'tsx', 'bench/ledger.ts', '--measure', dir], { encoding: 'utf8', maxBuffer: 1 << 24 });
     if (child.status !== 0) throw new Error(`measuring failed: ${child.stderr}`);
     const m = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { entries: number; openMs: number; verifySeconds: number; queryByClientMs: number; queryResults: number; rssMiB: number };
     const t = process.hrtime.bigint();
-    execFileSync('sha256sum', [join(dir, LEDGER_FILE)]);
+    execFileSync('sha256sum', files);
     const shaSeconds = Number(process.hrtime.bigint() - t) / 1e9;
     process.stdout.write(
       JSON.stringify({
