@@ -80,6 +80,9 @@ const attacks: Record<string, (dir: string) => void> = {
     write(dir, [...es, { ...forged, prev: last.hash, hash: entryHash(last.hash, forged.seq, forged.time, forged.type, forged.data) }]);
   },
   'the master key deleted': (dir) => rmSync(join(dir, 'keys', 'master.key')),
+  'the audit key deleted': (dir) => rmSync(join(dir, 'keys', 'audit.key')),
+  'the audit key replaced': (dir) => writeFileSync(join(dir, 'keys', 'audit.key'), randomBytes(32), { mode: 0o600 }),
+  'the authenticated head deleted': (dir) => rmSync(join(dir, 'ledger.head')),
   'the master key replaced': (dir) => writeFileSync(join(dir, 'keys', 'master.key'), randomBytes(32), { mode: 0o600 }),
 };
 
@@ -113,6 +116,9 @@ describe('tampering with the data directory', () => {
       ['the chain rewritten from an earlier entry with recomputed hashes', /rewritten/],
       ['the master key replaced', /not the one this station's pool was written under/],
       ['the master key deleted', /master key .* is missing/],
+      ['the audit key deleted', /audit key .* is missing/],
+      ['the audit key replaced', /authenticated head .* damaged or was not written with this station's audit key/],
+      ['the authenticated head deleted', /authenticated head \(ledger.head\) is missing/],
       ['a middle entry dropped', /sequence number|does not follow/],
     ];
     for (const [name, pattern] of cases) {
