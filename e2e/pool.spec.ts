@@ -51,3 +51,21 @@ test('the page opened without the token gets no data and says why', async ({ pag
   await expect(page.getByRole('alert').first()).toContainText('no access to the station');
   await expect(page.getByTestId('pool-size')).toHaveCount(0);
 });
+
+test('a generation survives a tab switch: the window finds it in the station, and it can be cancelled', async ({ page }) => {
+  await page.goto(host.url);
+  await signIn(page);
+  await page.getByLabel('Amount').fill('8GiB');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('pool-job')).toContainText('Generating 8.00 GiB of PSRD');
+  await page.getByRole('tab', { name: 'Ledger' }).click();
+  await page.getByRole('tab', { name: 'Pool' }).click();
+  // A fresh Pool view: the running job comes from the station, so Generate stays refused.
+  await expect(page.getByTestId('pool-job')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Generating…' })).toBeDisabled();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('pool-job')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Generate' })).toBeEnabled();
+  await page.getByRole('tab', { name: 'Ledger' }).click();
+  await expect(page.locator('[data-testid="ledger-entry"][data-type="job.ended"]').filter({ hasText: 'outcome: cancelled' })).toHaveCount(1);
+});

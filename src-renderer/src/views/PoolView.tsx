@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import { formatBytes, parseSize } from '../../../src-shared/psrd/size';
 import type { LedgerEntryView } from '../../../src-shared/api/audit';
+import type { JobView } from '../../../src-shared/api/jobs';
 import type { PoolProgress } from '../../../src-shared/api/pool';
 import type { StationError } from '../../../src-shared/api/result';
 import { station } from '../station-client';
@@ -17,7 +18,24 @@ export function PoolView(): React.JSX.Element {
   const [error, setError] = useState<StationError>();
   const [busy, setBusy] = useState(false);
   const [last, setLast] = useState<LedgerEntryView>();
+  // The generation running in the station, whoever started it: found again after a tab switch or a
+  // reload, because it comes from the station's jobs and not from this component's state.
+  const [running, setRunning] = useState<JobView>();
+  const { refresh: refreshStatus } = status;
+  const { refresh: refreshPage } = page;
 
+  useEffect(() => {
+    void station().jobs.list({}).then((r) => r.ok && setRunning(r.value.find((j) => j.kind === 'pool-generation' && j.state === 'running')));
+    return station().on('jobs.changed', (j) => {
+      if (j.kind !== 'pool-generation') return;
+      if (j.state === 'running') setRunning(j);
+      else {
+        setRunning(undefined);
+        refreshStatus();
+        refreshPage();
+      }
+    });
+  }, [refreshStatus, refreshPage]);
   useEffect(() => station().on('pool.progress', setProgress), []);
   useEffect(
     () =>
@@ -53,7 +71,14 @@ export function PoolView(): React.JSX.Element {
     page.refresh();
   }
 
+  async function cancel(): Promise<void> {
+    if (!running) return;
+    const r = await station().jobs.cancel({ id: running.id });
+    if (!r.ok) setError(r.error);
+  }
+
   const s = status.value;
+  const generating = busy || running !== undefined;
   return (
     <section className="panel">
       <h2>Unallocated pool</h2>
@@ -81,7 +106,7 @@ export function PoolView(): React.JSX.Element {
       {s && s.expiredSegments > 0 && (
         <p className="warn row">
           {s.expiredSegments} segment(s) are past their refresh age.
-          <button disabled={busy} onClick={() => void refresh()}>Refresh: destroy them and generate as much again</button>
+          <button disabled={generating} onClick={() => void refresh()}>Refresh: destroy them and generate as much again</button>
         </p>
       )}
 
@@ -99,8 +124,19 @@ export function PoolView(): React.JSX.Element {
         <label>
           Sources <input aria-label="Sources" placeholder="the configured ones" value={sources} onChange={(e) => setSources(e.target.value)} />
         </label>
-        <button type="submit" disabled={busy}>{busy ? 'Generating…' : 'Generate'}</button>
+        <button type="submit" disabled={generating}>{generating ? 'Generating…' : 'Generate'}</button>
+        {running && (
+          <button type="button" onClick={() => void cancel()}>
+            Cancel
+          </button>
+        )}
       </form>
+      {running && (
+        <p className="progress" data-testid="pool-job" data-job={running.id}>
+          {running.title}, started by {running.startedBy}: {formatBytes(running.done)} of {formatBytes(running.total)}
+          <progress max={running.total} value={running.done} aria-label="Generation progress" />
+        </p>
+      )}
       {progress && progress.phase !== 'done' && (
         <p className="progress" data-testid="pool-progress">
           {progress.phase}: {formatBytes(progress.bytesDone)} of {formatBytes(progress.bytesTotal)} · {formatBytes(progress.bytesPerSecond)}/s
