@@ -81,6 +81,11 @@ export class HealthMonitor {
     return this.latched;
   }
 
+  /** Bytes tested and held back (the window in flight and the RCT look-ahead), released by later feeds. */
+  get pendingBytes(): number {
+    return this.pending.length;
+  }
+
   /** Called on every open of the source: a fresh start-up test before any output. */
   start(): void {
     if (this.st === 'failed') throw new Error('The source is latched FAILED: acknowledge() first.');

@@ -135,6 +135,8 @@ interface Lane {
   open: boolean;
   /** A reused raw buffer for sources with readInto (the raw chunk is consumed before the next read). */
   scratch: Uint8Array | undefined;
+  /** The next read, issued while the last chunk is tested and conditioned (sources that return fresh buffers). */
+  ahead: Promise<Uint8Array> | undefined;
   surplus: Uint8Array[];
   bytesRead: number;
   bytesOutput: number;
@@ -170,7 +172,7 @@ export class EntropyPipeline {
       const monitor = new HealthMonitor(source.sampleBits, source.claimedMinEntropyPerSample, entry.alpha ?? options.alpha ?? DEFAULT_ALPHA);
       const conditioner = conditionerFor(source);
       const d = conditioner.description;
-      return { id, source, monitor, conditioner, expansion: d.inputBytesPerBlock / d.outputBytesPerBlock, open: false, scratch: undefined, surplus: [], bytesRead: 0, bytesOutput: 0, failure: undefined };
+      return { id, source, monitor, conditioner, expansion: d.inputBytesPerBlock / d.outputBytesPerBlock, open: false, scratch: undefined, ahead: undefined, surplus: [], bytesRead: 0, bytesOutput: 0, failure: undefined };
     });
   }
 
@@ -284,6 +286,7 @@ export class EntropyPipeline {
     return this.serialized(async () => {
       for (const lane of this.lanes) {
         this.dropSurplus(lane);
+        this.dropAhead(lane);
         lane.conditioner.reset();
         if (lane.open) {
           lane.open = false;
@@ -330,10 +333,11 @@ export class EntropyPipeline {
     try {
       await this.ensureOpen(lane);
       while (off < n && !abort.stop) {
-        const want = this.chunkFor(lane, n - off);
         let raw: Uint8Array;
         try {
-          raw = await this.watchdog(this.readRaw(lane, want), `${lane.id} read`);
+          const reading = lane.ahead ?? this.readRaw(lane, this.chunkFor(lane, n - off));
+          lane.ahead = undefined;
+          raw = await this.watchdog(reading, `${lane.id} read`);
         } catch (e) {
           throw await this.failLane(lane, e);
         }
@@ -342,6 +346,7 @@ export class EntropyPipeline {
         // Fed even when another source has failed meanwhile, so this one's samples stay consecutive.
         const res = lane.monitor.feed(raw);
         if (res.failure) throw await this.failLane(lane, res.failure);
+        this.readAhead(lane, res.released, n - off);
         if (res.startupPassed) await this.emit({ type: 'startup-passed', sourceId: lane.id, samples: lane.monitor.params.startupSamples });
         for (const view of res.released) off = this.place(lane, lane.conditioner.push(view), target, off);
       }
@@ -354,6 +359,32 @@ export class EntropyPipeline {
       lane.surplus.unshift(target.slice(0, off));
       throw new Aborted();
     }
+  }
+
+  /**
+   * For a source that returns a fresh buffer per read (a device: serial, USB, a device file), issues the
+   * next read once the chunk just read has passed the health tests and before it is conditioned, so that
+   * the device is read while this thread conditions; but only when that read is certain to be needed:
+   * even if all that was released and all the monitor holds back came out, the target would not be full.
+   * The reads, their order and what the health tests see are the same as without it; only their timing
+   * moves.
+   */
+  private readAhead(lane: Lane, released: readonly Uint8Array[], remainingOut: number): void {
+    if (lane.source.readInto) return;
+    // At most this much output can come of it (one more block for what the conditioner holds).
+    const raw = released.reduce((a, v) => a + v.length, lane.monitor.pendingBytes);
+    const most = Math.ceil(raw / lane.expansion) + lane.conditioner.description.outputBytesPerBlock;
+    if (most >= remainingOut) return;
+    const ahead = this.readRaw(lane, this.chunkFor(lane, remainingOut - most));
+    ahead.catch(() => undefined); // awaited by the next turn of fill(), or dropped
+    lane.ahead = ahead;
+  }
+
+  /** Drops a read issued ahead (the lane failed or closes): its bytes, if they come, are wiped unseen. */
+  private dropAhead(lane: Lane): void {
+    const ahead = lane.ahead;
+    lane.ahead = undefined;
+    if (ahead) void ahead.then((b) => b.fill(0), () => undefined);
   }
 
   private async readRaw(lane: Lane, want: number): Promise<Uint8Array> {
@@ -442,6 +473,7 @@ export class EntropyPipeline {
     }
     lane.conditioner.reset();
     this.dropSurplus(lane);
+    this.dropAhead(lane);
     const info: EntropyFailureInfo = { ...health, sourceId: lane.id, source: lane.source.provenance, at: this.now().toISOString() };
     lane.failure = info;
     if (lane.open) {
