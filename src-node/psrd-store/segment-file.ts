@@ -354,7 +354,7 @@ export class ScrubBuffers {
 
 export interface ScrubOptions {
   /** A chunk the ledger records as destroyed whole: not read, not counted. */
-  skip(index: number): boolean;
+  erased(index: number): boolean;
   /** Called after each chunk checked, with its plaintext length; may throw to stop (cancellation). */
   checked(index: number, bytes: number): void;
 }
@@ -386,7 +386,7 @@ export async function scrubSegment(dir: string, id: string, master: MasterKey, e
   const damaged: ChunkDamage[] = [];
   const all = (reason: string): ChunkDamage[] => {
     for (let i = 0; i < chunks; i++) {
-      if (opts.skip(i)) continue;
+      if (opts.erased(i)) continue;
       damaged.push({ chunk: i, offset: i * chunkBytes, reason });
       opts.checked(i, chunkLength(layout, i));
     }
@@ -409,7 +409,7 @@ export async function scrubSegment(dir: string, id: string, master: MasterKey, e
       return all(DAMAGE.unreadable(e));
     }
     for (let index = 0; index < chunks; index++) {
-      if (opts.skip(index)) continue;
+      if (opts.erased(index)) continue;
       const len = chunkLength(layout, index);
       const reason = await checkChunk(seg, keys, id, index, layout, master, bufs);
       if (reason) damaged.push({ chunk: index, offset: index * chunkBytes, reason });

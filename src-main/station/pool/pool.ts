@@ -273,7 +273,7 @@ export class Pool {
         const s = this.state.segments.get(planned.id);
         if (!s || s.state !== 'unallocated') continue; // destroyed since the scrub started: nothing left to check
         const found = await scrubSegment(this.dir, s.id, master, { chunkBytes: s.chunkBytes, plainBytes: s.bytes }, bufs, {
-          skip: (i) => chunkErased(s, i),
+          erased: (i) => chunkErased(s, i),
           checked: (_i, n) => {
             chunks++;
             bytes += n;
