@@ -1,6 +1,6 @@
 // `dske-station ledger …`: the `audit` namespace: the newest entries, and verification end to end.
 import type { LedgerEntryView, LedgerQueryResult, LedgerVerification } from '../../../src-shared/api/audit';
-import { single, UsageError } from '../args';
+import { single, UsageError, type ParsedArgs } from '../args';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Checkpoint, CheckpointVerification } from '../../../src-shared/ledger/checkpoint';
 import { noArgs, type Command } from '../command';
@@ -33,6 +33,13 @@ const verifyAgainst: Command = {
   failed: (v: CheckpointVerification) => !v.ok,
 };
 
+/** `--limit N`, when given: a whole number. */
+function limitOf(a: ParsedArgs): { limit?: number } {
+  const limit = single(a, '--limit');
+  if (limit !== undefined && !/^\d+$/.test(limit)) throw new UsageError('--limit takes a whole number.');
+  return limit ? { limit: Number(limit) } : {};
+}
+
 const FILTERS = ['--client', '--who', '--type', '--segment', '--since', '--until'] as const;
 
 /** `ledger show` with a filter asks the index (audit.query) instead of listing the newest entries. */
@@ -44,10 +51,8 @@ const query: Command = {
   call: 'audit.query',
   mode: 'read',
   args: (a) => {
-    const limit = single(a, '--limit');
-    if (limit !== undefined && !/^\d+$/.test(limit)) throw new UsageError('--limit takes a whole number.');
     const pick = (flag: string, key: string): Record<string, string> => (single(a, flag) !== undefined ? { [key]: single(a, flag)! } : {});
-    return { ...pick('--client', 'client'), ...pick('--who', 'operator'), ...pick('--type', 'type'), ...pick('--segment', 'segment'), ...pick('--since', 'since'), ...pick('--until', 'until'), ...(limit ? { limit: Number(limit) } : {}) };
+    return { ...pick('--client', 'client'), ...pick('--who', 'operator'), ...pick('--type', 'type'), ...pick('--segment', 'segment'), ...pick('--since', 'since'), ...pick('--until', 'until'), ...limitOf(a) };
   },
   show: (r: LedgerQueryResult) => `${entries(r.entries)}${r.more ? '\n… more: ask again with a larger --limit' : ''}`,
 };
@@ -62,9 +67,7 @@ export const ledgerCommands: readonly Command[] = [
     call: 'audit.ledger',
     mode: 'read',
     args: (a) => {
-      const limit = single(a, '--limit');
-      if (limit !== undefined && !/^\d+$/.test(limit)) throw new UsageError('--limit takes a whole number.');
-      return limit ? { limit: Number(limit) } : {};
+      return limitOf(a);
     },
     show: entries,
   },
