@@ -65,6 +65,22 @@ describe('ledger checkpoints', () => {
     expect(rewritten.out).toContain('rewritten below the checkpoint');
   }, 60_000);
 
+  it('catches a rollback (an older head copied back with the ledger cut to match) that the head alone cannot', async () => {
+    const old = join(tempDir('dske-checkpoint-old-'), 'station');
+    cpSync(dir, old, { recursive: true });
+    expect((await cli(dir, 'pool', 'generate', '--bytes', '256KiB', '--source', 'os')).code).toBe(0);
+    const cp = join(root, 'checkpoint-rollback.json');
+    expect((await cli(dir, 'ledger', 'checkpoint', '--out', cp)).code).toBe(0);
+    // The attacker puts back the ledger, head and snapshot as they were before the generation.
+    const rolled = join(tempDir('dske-checkpoint-rolled-'), 'station');
+    cpSync(dir, rolled, { recursive: true });
+    for (const f of ['ledger.jsonl', 'ledger.head', 'ledger.snapshot']) cpSync(join(old, f), join(rolled, f));
+    expect((await cli(rolled, 'ledger', 'verify')).code).toBe(0); // the known limit: consistent in itself
+    const r = await cli(rolled, 'ledger', 'verify', '--against', cp);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('entries were removed since');
+  }, 60_000);
+
   it('refuses a checkpoint that was altered, or is not a checkpoint', async () => {
     const cp = join(root, 'checkpoint-2.json');
     expect((await cli(dir, 'ledger', 'checkpoint', '--out', cp)).code).toBe(0);
