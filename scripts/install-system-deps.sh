@@ -2,7 +2,7 @@
 # Installs the Debian packages the tests use, only those missing (idempotent). Needs root for apt;
 # without root it lists what is missing and carries on (tests that need a package then say so).
 set -euo pipefail
-packages=(chromium zbar-tools softhsm2 libusb-1.0-0 dosfstools mtools exfatprogs exfat-fuse socat xvfb)
+packages=(chromium zbar-tools softhsm2 opensc poppler-utils libusb-1.0-0 dosfstools mtools exfatprogs exfat-fuse e2fsprogs util-linux socat xvfb)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
