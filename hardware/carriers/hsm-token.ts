@@ -316,7 +316,14 @@ export class HsmTokenCarrier implements Carrier {
       ...common,
       { type: p.CKA_SENSITIVE, value: true },
       { type: p.CKA_EXTRACTABLE, value: false },
+      // SIGN for the in-token HMAC check; SoftHSM2 sets ENCRYPT, DECRYPT, VERIFY, WRAP and UNWRAP when not told.
       { type: p.CKA_SIGN, value: true },
+      { type: p.CKA_VERIFY, value: false },
+      { type: p.CKA_ENCRYPT, value: false },
+      { type: p.CKA_DECRYPT, value: false },
+      { type: p.CKA_WRAP, value: false },
+      { type: p.CKA_UNWRAP, value: false },
+      { type: p.CKA_DERIVE, value: false },
       { type: p.CKA_VALUE, value: bytes },
     ];
   }
