@@ -7,7 +7,7 @@
 // medium, not from memory) and compares the digests block by block. Every failure is a media fault
 // with the desk's sentence from src-shared/psrd/media-faults.ts and a short detail; never PSRD.
 import { createHash } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, existsSync } from 'node:fs';
 import { lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { StationFailure } from '../../src-shared/api/result';
@@ -193,11 +193,22 @@ export async function writePackageFile(path: string, pkg: PackageStream, progres
   } catch (e) {
     throw toFailure(e, 'looking at the target');
   }
+  // The folder, held open: its fsync, and the removal of the .partial through /proc/self/fd, reach
+  // the file system the package went to even after that was unmounted (lazily) from under its name.
+  let folder: FileHandle;
+  try {
+    folder = await open(dirname(path), fsConstants.O_RDONLY | (fsConstants.O_DIRECTORY ?? 0));
+  } catch (e) {
+    throw toFailure(e, 'opening the folder');
+  }
+  const viaFolder = existsSync(`/proc/self/fd/${folder.fd}`) ? `/proc/self/fd/${folder.fd}/${basename(partial)}` : partial;
+  const removePartial = (): Promise<void> => unlink(viaFolder).catch(() => unlink(partial)).catch(() => undefined);
   let fh: FileHandle;
   let direct: boolean;
   try {
     ({ fh, direct } = await openPartial(partial));
   } catch (e) {
+    await folder.close().catch(() => undefined);
     if (errno(e) === 'EEXIST') throw new StationFailure('medium-not-allowed', `An unfinished package file is already there (${basename(partial)}); remove it first.`);
     throw toFailure(e, 'creating the file');
   }
@@ -206,8 +217,8 @@ export async function writePackageFile(path: string, pkg: PackageStream, progres
     await checkDev(fh, opts);
   } catch (e) {
     await fh.close().catch(() => undefined);
-    // Not ours to leave on whatever file system the name now reaches; removed through the same name.
-    await unlink(partial).catch(() => undefined);
+    await removePartial();
+    await folder.close().catch(() => undefined);
     throw toFailure(e, 'creating the file');
   }
   const digests: string[] = [];
@@ -265,14 +276,16 @@ export async function writePackageFile(path: string, pkg: PackageStream, progres
     // rename() replaces silently: look once more, right before, that nothing took the name meanwhile.
     if (await exists(path)) throw new StationFailure('medium-not-allowed', `A file of the same name appeared while the package was written (${basename(path)}).`);
     await rename(partial, path);
-    await fsyncDirectory(dirname(path));
+    await folder.sync();
     return { path, direct, length: total, blockBytes: BLOCK_BYTES, sha256: digests };
   } catch (e) {
     await Promise.allSettled(inFlight.splice(0));
     if (!closed) await fh.close().catch(() => undefined);
-    await unlink(partial).catch(() => undefined);
+    await removePartial();
+    await folder.sync().catch(() => undefined);
     throw toFailure(e, `writing ${basename(path)}`);
   } finally {
+    await folder.close().catch(() => undefined);
     for (const b of bufs) b.fill(0);
   }
 }
