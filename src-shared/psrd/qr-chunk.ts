@@ -8,7 +8,7 @@
 // which holds 997 bytes (ISO/IEC 18004:2015, Table 7: 997 data octets for 25-M; the `qrcode`
 // package's own table, lib/core/version.js getCapacity(25, M, Byte), gives the same figure).
 // Version 25 (117 × 117 modules) is the largest that still prints at a module size a phone camera
-// reads from an A4 sheet six codes to a page; level M survives a fold or a smudge over 15 % of a code.
+// reads from an A4 sheet four codes to a page; level M survives a fold or a smudge over 15 % of a code.
 
 /** Data bytes of a version-25 QR code at level M in byte mode (ISO/IEC 18004:2015, Table 7). */
 export const QR_V25_M_BYTE_CAPACITY = 997;
