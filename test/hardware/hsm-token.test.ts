@@ -134,6 +134,22 @@ function sideHandle(): { lib: Pkcs11.PKCS11; p: typeof Pkcs11; slot(label: strin
   };
 }
 
+describe('HSM token object plan', () => {
+  it('cuts a package into ⌈length / objectBytes⌉ pieces of near-equal size, labelled with index, count and offset', () => {
+    const id = `pkg-${'ab'.repeat(16)}`;
+    for (const [length, objectBytes] of [[300 * 1024 + 123, 65536], [1 << 20, 65536], [65536, 65536], [65537, 65536], [100, 64], [65, 64], [1, 65536]]) {
+      const plan = planHsmObjects(id, length, objectBytes);
+      expect(plan).toHaveLength(Math.ceil(length / objectBytes));
+      expect(plan.reduce((n, o) => n + o.length, 0)).toBe(length);
+      expect(Math.max(...plan.map((o) => o.length)) - Math.min(...plan.map((o) => o.length))).toBeLessThanOrEqual(1);
+      expect(Math.max(...plan.map((o) => o.length))).toBeLessThanOrEqual(objectBytes);
+      if (length >= 64) expect(Math.min(...plan.map((o) => o.length))).toBeGreaterThanOrEqual(32); // an HMAC key SoftHSM2 takes
+      plan.forEach((o, i) => expect(o.label).toBe(`dske:${id}:${i + 1}/${plan.length}@${o.offset}`));
+    }
+    expect(planHsmObjects(id, 300 * 1024 + 123).map((o) => o.length)).toEqual([61465, 61465, 61465, 61464, 61464]);
+  });
+});
+
 describe.skipIf(!haveSoftHsm)('HSM token carrier (SoftHSM2)', () => {
   it('describes the token by label, serial and model, found by label or by serial', async () => {
     const c = open('client-data');
