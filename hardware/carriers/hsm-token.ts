@@ -506,7 +506,7 @@ export class HsmTokenCarrier implements Carrier {
     try {
       kcv = this.lib.C_GetAttributeValue(session, handle, [{ type: p.CKA_CHECK_VALUE }])[0].value as Buffer | undefined;
     } catch (e) {
-      if (ckrName(e) !== 'CKR_ATTRIBUTE_TYPE_INVALID') throw e;
+      if (ckrName(e) !== 'CKR_ATTRIBUTE_TYPE_INVALID' && ckrName(e) !== 'CKR_ATTRIBUTE_SENSITIVE') throw e;
     }
     if (kcv && kcv.length > 0) {
       // SoftHSM2 (and PKCS#11 3.0 for generic secrets): the first 3 bytes of SHA-1 of the value.
