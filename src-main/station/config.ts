@@ -3,7 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StationFailure } from '../../src-shared/api/result';
-import { integer, list, number, object, optional, record, text } from '../../src-shared/api/validate';
+import { boolean, integer, list, number, object, optional, record, text } from '../../src-shared/api/validate';
+import { HUB_ID } from '../../src-shared/psrd/package-format';
 import { defaultEntropySettings, type EntropySettings } from './devices/sources';
 import type { SessionInfo } from '../../src-shared/api/session';
 import { defaultPolicy, type PoolPolicy } from './pool/pool';
@@ -54,6 +55,16 @@ const settingsShape = object({
     lockoutAttempts: optional(integer({ min: 3, max: 20 })),
     lockoutMinutes: optional(integer({ min: 1, max: 24 * 60 })),
   })),
+  /** The Security Hub this station distributes for; its ID goes into every client package (§11.1). */
+  hub: optional(object({ id: text({ maxLength: 63, pattern: HUB_ID }) })),
+  delivery: optional(object({
+    /** Test-only: let loop devices and other fixed drives stand in for USB sticks. */
+    allowFixedDrives: optional(boolean()),
+    /** The PKCS#11 module for clients' HSM tokens. */
+    pkcs11Module: optional(text({ maxLength: 400, pattern: /^\// })),
+    /** Largest package printed as a QR sheet. */
+    qrMaxBytes: optional(integer({ min: 64, max: 1 << 20 })),
+  })),
   /** Keep the master key in a PKCS#11 token; its PIN comes from the environment (DSKE_TOKEN_PIN), never from this file. */
   masterKey: optional(object({
     pkcs11: object({ module: text({ maxLength: 400, pattern: /^\// }), tokenLabel: text({ maxLength: 32 }), keyLabel: optional(text({ maxLength: 64 })), auditKeyLabel: optional(text({ maxLength: 64 })) }),
@@ -64,7 +75,18 @@ export interface MasterKeySettings {
   readonly pkcs11?: { readonly module: string; readonly tokenLabel: string; readonly keyLabel?: string; readonly auditKeyLabel?: string };
 }
 
+export interface DeliverySettings {
+  readonly allowFixedDrives: boolean;
+  readonly pkcs11Module: string;
+  readonly qrMaxBytes: number;
+}
+
+export const defaultDeliverySettings: DeliverySettings = { allowFixedDrives: false, pkcs11Module: '/usr/lib/softhsm/libsofthsm2.so', qrMaxBytes: 32 << 10 };
+export const DEFAULT_HUB_ID = 'hub';
+
 export interface ResolvedSettings {
+  readonly hubId: string;
+  readonly delivery: DeliverySettings;
   readonly policy: PoolPolicy;
   readonly sources: readonly string[];
   readonly masterKey: MasterKeySettings;
@@ -77,7 +99,7 @@ export interface ResolvedSettings {
 
 export function resolveSettings(config: StationConfig): ResolvedSettings {
   const path = join(config.dataDir, SETTINGS_FILE);
-  let file: { pool?: Partial<PoolPolicy>; sources?: string[]; masterKey?: MasterKeySettings; entropy?: Partial<EntropySettings>; operators?: Partial<OperatorSettings>; audit?: { keyFile: string }; ledger?: { rollBytes: number } } = {};
+  let file: { pool?: Partial<PoolPolicy>; sources?: string[]; masterKey?: MasterKeySettings; entropy?: Partial<EntropySettings>; operators?: Partial<OperatorSettings>; audit?: { keyFile: string }; ledger?: { rollBytes: number }; hub?: { id: string }; delivery?: Partial<DeliverySettings> } = {};
   if (existsSync(path)) {
     let text: string;
     try {
@@ -99,5 +121,6 @@ export function resolveSettings(config: StationConfig): ResolvedSettings {
   if (policy.segmentBytes < policy.chunkBytes) throw new StationFailure('data-dir', 'A segment must hold at least one chunk (pool.segmentBytes ≥ pool.chunkBytes).');
   const entropy: EntropySettings = { ...defaultEntropySettings, ...file.entropy, ...config.entropy };
   const operators: OperatorSettings = { ...defaultOperatorSettings, ...file.operators };
-  return { policy, sources: config.defaultSources ?? file.sources ?? ['os'], masterKey: file.masterKey ?? {}, entropy, operators, ...(file.audit ? { auditKeyFile: file.audit.keyFile } : {}), ...(file.ledger ? { ledgerRollBytes: file.ledger.rollBytes } : {}) };
+  const delivery: DeliverySettings = { ...defaultDeliverySettings, ...file.delivery };
+  return { hubId: file.hub?.id ?? DEFAULT_HUB_ID, delivery, policy, sources: config.defaultSources ?? file.sources ?? ['os'], masterKey: file.masterKey ?? {}, entropy, operators, ...(file.audit ? { auditKeyFile: file.audit.keyFile } : {}), ...(file.ledger ? { ledgerRollBytes: file.ledger.rollBytes } : {}) };
 }

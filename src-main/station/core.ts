@@ -10,6 +10,10 @@ import type { LedgerIndex } from './audit/ledger-index';
 import type { Accounts, Actor } from './operators/accounts';
 import type { Operator, OperatorGate } from './operators/gate';
 import type { Pool } from './pool/pool';
+import type { Allocations } from './delivery/allocations';
+import type { ClientDirectory } from './clients/client-directory';
+import type { ClientRegistry } from './clients/client-registry';
+import type { Keystore } from './clients/keystore';
 
 export interface Core {
   readonly config: StationConfig;
@@ -17,6 +21,12 @@ export interface Core {
   settings: ResolvedSettings;
   readonly ledger: Ledger;
   readonly pool: Pool;
+  /** Every allocation of pool PSRD to a client, and the range reports waiting for the Security Server. */
+  readonly allocations: Allocations;
+  readonly clients: ClientRegistry;
+  readonly keystore: Keystore;
+  /** Personal data (names), apart from the ledger. */
+  readonly directory: ClientDirectory;
   readonly entropy: EntropyProvider;
   readonly accounts: Accounts;
   readonly gate: OperatorGate;

@@ -10,6 +10,9 @@ import { jobsHandlers } from './jobs/handlers';
 import { operatorsHandlers } from './operators/handlers';
 import { poolHandlers } from './pool/handlers';
 import { sessionHandlers } from './session/handlers';
+import { clientsHandlers } from './clients/handlers';
+import { deliveryHandlers } from './delivery/handlers';
+import { syncHandlers } from './sync/handlers';
 
 export type StationHandlers = Handlers<StationApiSpec, Operator>;
 
@@ -21,5 +24,8 @@ export function stationHandlers(core: Core): StationHandlers {
     pool: poolHandlers(core),
     devices: devicesHandlers(core),
     audit: auditHandlers(core),
+    clients: clientsHandlers(core),
+    delivery: deliveryHandlers(core),
+    sync: syncHandlers(core),
   };
 }

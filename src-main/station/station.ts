@@ -22,9 +22,17 @@ import { Jobs } from './jobs/jobs';
 import { Accounts } from './operators/accounts';
 import { OperatorGate } from './operators/gate';
 import { Pool } from './pool/pool';
+import { Allocations } from './delivery/allocations';
+import { recoverAllocations } from './delivery/recovery';
+import { ClientRegistry } from './clients/client-registry';
+import { ClientDirectory } from './clients/client-directory';
+import { Keystore } from './clients/keystore';
+import { clientParts } from './clients/handlers';
 import { VERSION } from './version';
 
 export interface Station {
+  /** The composed parts (for the CLI's offline checks and for tests); transports use dispatch. */
+  readonly core: Core;
   readonly handlers: StationHandlers;
   /** The one door for transports: roles, approvals and arguments checked before a handler runs. */
   readonly dispatch: Dispatch;
@@ -64,15 +72,19 @@ export function openStation(config: StationConfig): Station {
     latchedSources(ledger); // every fold restored at open, so that each is in the next snapshot
     const index = new LedgerIndex();
     ledger.restore(index);
-    if (!readOnly) {
-      pool.recover();
-      jobs.recover();
-    }
+    const allocations = new Allocations();
+    ledger.restore(allocations);
+    const clients = new ClientRegistry();
+    ledger.restore(clients);
     const core: Core = {
       config,
       settings,
       ledger,
       pool,
+      allocations,
+      clients,
+      keystore: new Keystore(join(config.dataDir, 'keystore'), master),
+      directory: new ClientDirectory(join(config.dataDir, 'clients')),
       entropy: defaultEntropyProvider(ledger, now, settings.entropy),
       accounts,
       gate: new OperatorGate(accounts, now),
@@ -82,6 +94,13 @@ export function openStation(config: StationConfig): Station {
       now,
       session: { version: VERSION, dataDir: config.dataDir, startedAt: now().toISOString(), host: config.host },
     };
+    if (!readOnly) {
+      // Order matters: the pool finishes its recorded destructions, then unsettled allocations are
+      // delivered or voided (which destroys more), then jobs cut off by the stop are recorded.
+      pool.recover();
+      recoverAllocations(clientParts(core));
+      jobs.recover();
+    }
     const m = master;
     return compose(core, () => {
       m?.close();
@@ -108,6 +127,7 @@ function compose(core: Core, release: () => void): Station {
   });
   let closing: Promise<void> | undefined;
   return {
+    core,
     handlers,
     dispatch,
     events,

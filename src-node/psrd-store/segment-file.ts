@@ -521,6 +521,35 @@ export function destroyRange(dir: string, id: string, master: MasterKey, offset:
   return torn;
 }
 
+/**
+ * Whether [offset, offset+length) of a segment is really gone from its files: each chunk it touches has
+ * its key slot erased, or decrypts with those bytes zeroed. What `ledger reconcile --deep` checks of
+ * every destroyed range; a segment whose files are gone altogether counts as destroyed.
+ */
+export function rangeIsErased(dir: string, id: string, master: MasterKey, offset: number, length: number): boolean {
+  if (!existsSync(segmentPath(dir, id)) && !existsSync(keysPath(dir, id))) return true;
+  const layout = readLayout(dir, id);
+  const segFd = openSync(segmentPath(dir, id), 'r');
+  const keyFd = openSync(keysPath(dir, id), 'r');
+  try {
+    const end = offset + length;
+    for (let index = Math.floor(offset / layout.chunkBytes); index * layout.chunkBytes < end; index++) {
+      const start = index * layout.chunkBytes;
+      if (readExactly(keyFd, WRAPPED_KEY_BYTES, HEADER_BYTES + index * WRAPPED_KEY_BYTES).equals(ERASED_SLOT)) continue;
+      const plain = decryptChunk(segFd, keyFd, id, index, layout, master);
+      const from = Math.max(offset, start) - start;
+      const to = Math.min(end, start + chunkLength(layout, index)) - start;
+      const zero = plain.subarray(from, to).every((b) => b === 0);
+      plain.fill(0);
+      if (!zero) return false;
+    }
+    return true;
+  } finally {
+    closeSync(segFd);
+    closeSync(keyFd);
+  }
+}
+
 /** Best-effort overwrite, fsync and unlink of one file; missing files are fine (already gone). */
 export function overwriteAndUnlink(path: string): void {
   if (!existsSync(path)) return;

@@ -3,6 +3,9 @@
 // calls, types, events and error codes live in its own file beside this one.
 import type { CallArgs, CallResult } from './contract';
 import { commonErrors } from './errors';
+import { clientsCalls, clientsErrors, clientsEventNames, type ClientsEvents } from './clients';
+import { deliveryCalls, deliveryErrors, deliveryEventNames, type DeliveryEvents } from './delivery';
+import { syncCalls, syncErrors, syncEventNames, type SyncEvents } from './sync';
 import { auditCalls, auditErrors, auditEventNames, type AuditEvents } from './audit';
 import { devicesCalls, devicesErrors, devicesEventNames, type DevicesEvents } from './devices';
 import { jobsCalls, jobsErrors, jobsEventNames, type JobsEvents } from './jobs';
@@ -17,6 +20,9 @@ export const stationApi = {
   pool: poolCalls,
   devices: devicesCalls,
   audit: auditCalls,
+  clients: clientsCalls,
+  delivery: deliveryCalls,
+  sync: syncCalls,
 } as const;
 
 export const errorCodes = {
@@ -27,6 +33,9 @@ export const errorCodes = {
   ...poolErrors,
   ...devicesErrors,
   ...auditErrors,
+  ...clientsErrors,
+  ...deliveryErrors,
+  ...syncErrors,
 } as const;
 
 export type StationEvents = SessionEvents &
@@ -34,7 +43,10 @@ export type StationEvents = SessionEvents &
   JobsEvents &
   PoolEvents &
   DevicesEvents &
-  AuditEvents;
+  AuditEvents &
+  ClientsEvents &
+  DeliveryEvents &
+  SyncEvents;
 
 export const eventNames: readonly EventName[] = [
   ...sessionEventNames,
@@ -43,6 +55,9 @@ export const eventNames: readonly EventName[] = [
   ...poolEventNames,
   ...devicesEventNames,
   ...auditEventNames,
+  ...clientsEventNames,
+  ...deliveryEventNames,
+  ...syncEventNames,
 ];
 
 export type StationApiSpec = typeof stationApi;

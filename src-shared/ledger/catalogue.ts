@@ -68,6 +68,15 @@ const hex64 = text({ maxLength: 64, pattern: /^[0-9a-f]{64}$/ });
 const hex4 = text({ maxLength: 4, pattern: /^[0-9a-f]{4}$/ });
 const jobId = text({ maxLength: 20, pattern: /^job-[0-9a-f]{16}$/ });
 const segmentId = text({ maxLength: 28, pattern: /^seg-[0-9a-f]{24}$/ });
+const allocationId = text({ maxLength: 20, pattern: /^alc-[0-9a-f]{16}$/ });
+const clientId = text({ maxLength: 24, pattern: /^c-[0-9]{6,20}$/ });
+const packageId = text({ maxLength: 36, pattern: /^pkg-[0-9a-f]{32}$/ });
+const range = object({ segment: segmentId, offset: count, length: positive });
+/** A medium as the delivery recorded it (hardware/carriers/carrier.ts, MediumRecord); 'keystore' is the station's own, for initial keys. */
+const medium = object({
+  kind: oneOf(['usb', 'hsm', 'qr', 'file', 'keystore']), target: spec, serial: optional(spec), model: optional(spec),
+  sizeBytes: optional(count), pages: optional(count), codes: optional(count),
+});
 /** An account's name as recorded (a refused sign-in records whatever name was tried, cut to 64). */
 const name = text({ maxLength: 64 });
 const host = text({ maxLength: 64 });
@@ -117,7 +126,9 @@ export const catalogue = {
   'pool.segment-lost': entry(1, object({ segment: segmentId, bytes: count, reason: prose })),
   'pool.segment-destroyed': entry(1, object({ segment: segmentId, bytes: count, reason: prose, method: prose, actor: optional(actor) })),
   // `method` is optional only because tests record a destruction without one (test/pool/crypto-erase.test.ts); the pool always names it.
-  'pool.range-destroyed': entry(1, object({ segment: segmentId, offset: count, length: positive, reason: prose, method: optional(prose) })),
+  'pool.range-destroyed': entry(1, object({ segment: segmentId, offset: count, length: positive, reason: prose, method: optional(prose), allocation: optional(allocationId) })),
+  /** The file work of these range destructions (their entries' seqs) is finished: recovery need not redo them. */
+  'pool.destruction-done': entry(1, object({ entries: list(count, { minItems: 1, maxItems: 100_000 }) })),
   'pool.scrubbed': entry(1, object({ ...scrubTotals, actor: optional(actor) })),
   'pool.scrub-stopped': entry(1, object({ ...scrubTotals, code: word, actor: optional(actor) })),
 
@@ -131,6 +142,23 @@ export const catalogue = {
   ),
   'entropy.source-warning': entry(1, object({ source: spec, label: prose, warnings: list(prose, { maxItems: 100 }) })),
   'entropy.source-acknowledged': entry(1, object({ source: spec, device: spec, latchedAs: spec, operator: optional(name), approver: optional(name), actor, failureSeq: count })),
+
+  // Allocation (issue S6): a range of the pool to one client, reserved → written → verified → destroyed
+  // here → settled (delivered or voided) with a range report queued for the Security Server.
+  'allocation.reserved': entry(1, object({
+    allocation: allocationId, client: clientId, purpose: oneOf(['psrd', 'initial-keys']), package: optional(packageId),
+    ranges: list(range, { minItems: 1, maxItems: 10_000 }), bytes: positive, medium: optional(medium), job: optional(jobId), actor,
+  })),
+  'allocation.written': entry(1, object({ allocation: allocationId, packageBytes: positive, medium: optional(medium) })),
+  'allocation.verified': entry(1, object({ allocation: allocationId, method: prose })),
+  'allocation.delivered': entry(1, object({ allocation: allocationId, report: positive })),
+  'allocation.voided': entry(1, object({ allocation: allocationId, code: word, reason: prose, report: positive, actor: optional(actor) })),
+
+  // Clients (issue S6, spec §11.1): never a name in the ledger, only an HMAC of it under the audit key.
+  'client.created': entry(1, object({ client: clientId, allocation: allocationId, checkValue: text({ maxLength: 8, pattern: /^[0-9a-f]{8}$/ }), nameHmac: optional(hex64), actor })),
+  'client.suspended': entry(1, object({ client: clientId, reason: prose, actor })),
+  'client.resumed': entry(1, object({ client: clientId, actor })),
+  'client.initial-keys-exported': entry(1, object({ client: clientId, medium, actor })),
 
   // Declared ahead of the delivery and enrolment issues, with the shapes bench/ledger.ts writes.
   'delivery.range-delivered': entry(

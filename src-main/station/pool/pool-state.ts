@@ -32,19 +32,33 @@ export interface JobRecord {
   resumedBy?: string;
 }
 
+/** A range destruction the ledger records and whose file work is not yet marked done (by the seq of its entry). */
+export interface PendingDestruction {
+  readonly seq: number;
+  readonly segment: string;
+  readonly offset: number;
+  readonly length: number;
+}
+
 export class PoolState implements Fold {
   readonly name = 'pool';
   readonly segments = new Map<string, SegmentRecord>();
   readonly jobs = new Map<string, JobRecord>();
+  /**
+   * Range destructions recorded (`pool.range-destroyed`) and not yet marked finished on disk
+   * (`pool.destruction-done`): only these are redone at start, so that starts stay fast after many deliveries.
+   */
+  readonly pending = new Map<number, PendingDestruction>();
 
   save(): unknown {
-    return { segments: [...this.segments.values()], jobs: [...this.jobs.values()] };
+    return { segments: [...this.segments.values()], jobs: [...this.jobs.values()], pending: [...this.pending.values()] };
   }
 
   load(state: unknown): void {
-    const s = state as { segments: SegmentRecord[]; jobs: JobRecord[] };
+    const s = state as { segments: SegmentRecord[]; jobs: JobRecord[]; pending?: PendingDestruction[] };
     for (const r of s.segments) this.segments.set(r.id, r);
     for (const j of s.jobs) this.jobs.set(j.job, j);
+    for (const p of s.pending ?? []) this.pending.set(p.seq, p);
   }
 
   apply(e: LedgerEntry): void {
@@ -78,9 +92,14 @@ export class PoolState implements Fold {
       case 'pool.range-destroyed': {
         const s = this.segments.get(String(d.segment));
         if (s) {
-          s.erased.push({ offset: Number(d.offset), length: Number(d.length) });
-          s.erased.sort((a, b) => a.offset - b.offset);
+          const r = { offset: Number(d.offset), length: Number(d.length) };
+          s.erased.splice(insertionPoint(s.erased, r.offset), 0, r);
+          this.pending.set(e.seq, { seq: e.seq, segment: s.id, ...r });
         }
+        break;
+      }
+      case 'pool.destruction-done': {
+        for (const seq of d.entries as number[]) this.pending.delete(seq);
         break;
       }
       case 'pool.generation-finished':
@@ -101,4 +120,16 @@ export class PoolState implements Fold {
   resumable(): JobRecord | undefined {
     return [...this.jobs.values()].reverse().find((j) => (j.state === 'interrupted' || j.state === 'failed') && !j.resumedBy && j.bytesDone < j.bytes);
   }
+}
+
+/** Where a range starting at `offset` goes in a list sorted by offset (binary search: deliveries add thousands). */
+function insertionPoint(list: readonly { offset: number }[], offset: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid].offset < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -8,8 +8,9 @@ import type { MasterKey } from '../../../src-node/psrd-store/master-key';
 import { workerSealer, type ChunkSealer } from '../../../src-node/psrd-store/chunk-sealer';
 import { PoolState, liveBytes, type SegmentRecord } from './pool-state';
 import { existsSync } from 'node:fs';
+import { gaps, overlaps, type PsrdRange } from '../../../src-shared/psrd/range';
 import { formatBytes } from '../../../src-shared/psrd/size';
-import { PARTIAL, ScrubBuffers, SegmentWriter, destroyRange, destroySegmentFiles, discardSegmentFiles, keysPath, overwriteAndUnlink, readRange, scrubSegment, segmentPath } from '../../../src-node/psrd-store/segment-file';
+import { PARTIAL, ScrubBuffers, SegmentWriter, destroyRange, destroySegmentFiles, discardSegmentFiles, keysPath, overwriteAndUnlink, rangeIsErased, readRange, scrubSegment, segmentPath } from '../../../src-node/psrd-store/segment-file';
 
 /** What the pool needs from the entropy side: conditioned bytes and the provenance to record with them. */
 export interface EntropyStream {
@@ -57,6 +58,7 @@ export interface ScrubOptions {
 }
 
 const DAY_MS = 86_400_000;
+const METHOD = 'crypto-erase of chunk keys + best-effort overwrite';
 /** Damaged chunks a scrub lists (in its result and its ledger entry); beyond this it counts them only. */
 const MAX_DAMAGE_LISTED = 1000;
 /** Finished segments whose fsync may still be running while the next is generated. */
@@ -121,21 +123,26 @@ export class Pool {
   }
 
   /**
-   * Repeats every recorded range destruction (idempotent): one cut short by a crash, or whose file step
-   * failed after its ledger entry, is finished here. A chunk torn by a crash between its new ciphertext
+   * Finishes every recorded range destruction not yet marked done (idempotent): one cut short by a crash,
+   * or whose file step failed after its ledger entry. A chunk torn by a crash between its new ciphertext
    * and its new key is erased whole, and the bytes that went with it are recorded as destroyed too.
    */
   private redoRangeDestructions(): void {
-    for (const s of this.state.unallocated()) {
-      const torn = new Set<number>();
-      for (const r of [...s.erased]) for (const i of destroyRange(this.dir, s.id, this.master, r.offset, r.length, true)) torn.add(i);
-      for (const index of torn) {
-        const start = index * s.chunkBytes;
-        for (const gap of uncovered(start, Math.min(start + s.chunkBytes, s.bytes), s.erased)) {
-          this.ledger.append('pool.range-destroyed', { segment: s.id, offset: gap.offset, length: gap.length, reason: 'lost with a chunk torn by a crash during range destruction', method: 'crypto-erase of chunk keys + best-effort overwrite' }, this.now);
+    if (this.state.pending.size === 0) return;
+    const redone: number[] = [];
+    for (const p of [...this.state.pending.values()]) {
+      const s = this.state.segments.get(p.segment);
+      if (s?.state === 'unallocated') {
+        for (const index of destroyRange(this.dir, s.id, this.master, p.offset, p.length, true)) {
+          const start = index * s.chunkBytes;
+          for (const gap of gaps(start, Math.min(start + s.chunkBytes, s.bytes), s.erased)) {
+            redone.push(this.ledger.append('pool.range-destroyed', { segment: s.id, offset: gap.offset, length: gap.length, reason: 'lost with a chunk torn by a crash during range destruction', method: METHOD }, this.now).seq);
+          }
         }
       }
+      redone.push(p.seq);
     }
+    this.ledger.append('pool.destruction-done', { entries: redone }, this.now);
   }
 
   status(): PoolStatus {
@@ -332,20 +339,38 @@ export class Pool {
 
   /** The ledger records the destruction first; recovery finishes it if the station stops midway. */
   destroySegment(s: SegmentRecord, reason: string, actor?: Readonly<Record<string, string>>): void {
-    this.ledger.append('pool.segment-destroyed', { segment: s.id, bytes: s.bytes, reason, method: 'crypto-erase of chunk keys + best-effort overwrite', ...(actor ? { actor } : {}) }, this.now);
+    this.ledger.append('pool.segment-destroyed', { segment: s.id, bytes: s.bytes, reason, method: METHOD, ...(actor ? { actor } : {}) }, this.now);
     destroySegmentFiles(this.dir, s.id);
   }
 
   /** Crypto-erases a range inside an unallocated segment; ledger first, and recovery redoes it after a crash. */
   destroyRange(segmentId: string, offset: number, length: number, reason: string): void {
-    const s = this.state.segments.get(segmentId);
-    if (!s || s.state !== 'unallocated') throw new StationFailure('bad-request', `Segment ${segmentId} is not in the unallocated pool.`);
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length <= 0 || offset + length > s.bytes) {
-      throw new StationFailure('bad-request', 'The range to destroy lies outside the segment.');
+    this.destroyRanges([{ segment: segmentId, offset, length }], reason);
+  }
+
+  /**
+   * Crypto-erases ranges inside unallocated segments: each recorded first (`pool.range-destroyed`), then
+   * its chunk keys erased and ciphertext overwritten, then all marked done (`pool.destruction-done`).
+   * A crash or an I/O failure between the two leaves them pending, and the next start finishes them.
+   */
+  destroyRanges(ranges: readonly PsrdRange[], reason: string, allocation?: string): void {
+    for (const [i, r] of ranges.entries()) {
+      const s = this.state.segments.get(r.segment);
+      if (!s || s.state !== 'unallocated') throw new StationFailure('bad-request', `Segment ${r.segment} is not in the unallocated pool.`);
+      if (!Number.isSafeInteger(r.offset) || !Number.isSafeInteger(r.length) || r.offset < 0 || r.length <= 0 || r.offset + r.length > s.bytes) {
+        throw new StationFailure('bad-request', 'The range to destroy lies outside the segment.');
+      }
+      if (s.erased.some((e) => overlaps(e, r)) || ranges.slice(0, i).some((o) => o.segment === r.segment && overlaps(o, r))) throw new StationFailure('bad-request', 'Part of that range is already destroyed.');
     }
-    if (s.erased.some((r) => offset < r.offset + r.length && r.offset < offset + length)) throw new StationFailure('bad-request', 'Part of that range is already destroyed.');
-    this.ledger.append('pool.range-destroyed', { segment: segmentId, offset, length, reason, method: 'crypto-erase of chunk keys + best-effort overwrite' }, this.now);
-    destroyRange(this.dir, segmentId, this.master, offset, length);
+    const master = this.master;
+    const seqs = ranges.map((r) => this.ledger.append('pool.range-destroyed', { segment: r.segment, offset: r.offset, length: r.length, reason, method: METHOD, ...(allocation ? { allocation } : {}) }, this.now).seq);
+    for (const r of ranges) destroyRange(this.dir, r.segment, master, r.offset, r.length);
+    this.ledger.append('pool.destruction-done', { entries: seqs }, this.now);
+  }
+
+  /** Whether a range is really gone from the segment's files (ledger reconcile --deep). */
+  erasedOnDisk(r: PsrdRange): boolean {
+    return rangeIsErased(this.dir, r.segment, this.master, r.offset, r.length);
   }
 
   /** Streams plaintext of an unallocated segment range, one chunk at a time; callers wipe each piece. */
@@ -368,19 +393,6 @@ export function segmentOfJob(job: string, index: number): string {
 
 function jobOfSegment(id: string): string {
   return `job-${id.slice('seg-'.length, 'seg-'.length + 16)}`;
-}
-
-/** The parts of [from, to) that no range in `ranges` covers. */
-function uncovered(from: number, to: number, ranges: readonly { offset: number; length: number }[]): { offset: number; length: number }[] {
-  const gaps: { offset: number; length: number }[] = [];
-  let at = from;
-  for (const r of [...ranges].sort((a, b) => a.offset - b.offset)) {
-    if (r.offset + r.length <= at || r.offset >= to) continue;
-    if (r.offset > at) gaps.push({ offset: at, length: r.offset - at });
-    at = Math.max(at, r.offset + r.length);
-  }
-  if (at < to) gaps.push({ offset: at, length: to - at });
-  return gaps;
 }
 
 function view(s: SegmentRecord): SegmentView {
@@ -410,7 +422,7 @@ function failureAfter(e: unknown, segments: number, done: number, bytes: number,
 function chunkErased(s: SegmentRecord, index: number): boolean {
   const start = index * s.chunkBytes;
   const end = Math.min(start + s.chunkBytes, s.bytes);
-  return uncovered(start, end, s.erased).length === 0;
+  return gaps(start, end, s.erased).length === 0;
 }
 
 function destroyPartialOnly(dir: string, id: string): void {

@@ -1,0 +1,74 @@
+// The `clients` namespace: create (ID + initial keys from the pool), list, show, suspend, resume, and
+// the export of initial keys on their own channel.
+import type { Handlers } from '../../../src-shared/api/dispatch';
+import type { ClientDetail, ClientView, clientsCalls, PackageView } from '../../../src-shared/api/clients';
+import { StationFailure } from '../../../src-shared/api/result';
+import { actorOf, type Core } from '../core';
+import type { Operator } from '../operators/gate';
+import type { ClientRecord } from './client-registry';
+import { createClient, type ClientParts } from './create-client';
+import { encodeInitialKeysFile, writeInitialKeysFile } from './initial-keys-file';
+import type { MediumRecordView } from '../../../src-shared/api/delivery';
+
+export function clientParts(core: Core): ClientParts {
+  return { ledger: core.ledger, pool: core.pool, allocations: core.allocations, now: core.now, hubId: core.settings.hubId, clients: core.clients, keystore: core.keystore, directory: core.directory };
+}
+
+export function clientView(core: Core, c: ClientRecord): ClientView {
+  const delivered = core.allocations.ofClient(c.client).filter((a) => a.purpose === 'psrd' && a.phase === 'delivered');
+  return {
+    client: c.client, name: core.directory.name(c.client), state: c.state, createdAt: c.createdAt,
+    initialKeys: { exportedAt: c.keysExportedAt ?? null, checkValue: c.checkValue },
+    packages: delivered.length, bytesDelivered: delivered.reduce((n, a) => n + a.bytes, 0),
+  };
+}
+
+/** The client, or `unknown-client`. */
+export function clientOf(core: Core, id: string): ClientRecord {
+  const c = core.clients.byId.get(id);
+  if (!c) throw new StationFailure('unknown-client', `There is no client ${id} at this hub.`);
+  return c;
+}
+
+export function clientsHandlers(core: Core): Handlers<{ clients: typeof clientsCalls }, Operator>['clients'] {
+  return {
+    create: (args, ctx) =>
+      core.jobs.run({ kind: 'client-create', title: 'Creating a client', resources: ['pool:segments'], total: 0, unit: 'items', actor: actorOf(ctx), signal: ctx.signal }, async (job) =>
+        clientView(core, await createClient(clientParts(core), { name: args.name, actor: actorOf(ctx), signal: job.signal })),
+      ),
+    list: async () => [...core.clients.byId.values()].map((c) => clientView(core, c)),
+    show: async ({ client }): Promise<ClientDetail> => {
+      const c = clientOf(core, client);
+      const packageList: PackageView[] = core.allocations.ofClient(client).filter((a) => a.purpose === 'psrd').map((a) => ({
+        package: a.package ?? '', state: a.phase, bytes: a.bytes, ranges: a.ranges, medium: (a.medium ?? { kind: 'file', target: '' }) as MediumRecordView, time: a.time,
+        ...(a.reason ? { reason: a.reason } : {}),
+      }));
+      return { ...clientView(core, c), packageList, ...(c.suspendedReason ? { suspendedReason: c.suspendedReason } : {}) };
+    },
+    suspend: async ({ client, reason }, ctx) => {
+      const c = clientOf(core, client);
+      if (c.state === 'suspended') throw new StationFailure('client-suspended', `${client} is already suspended.`);
+      core.ledger.append('client.suspended', { client, reason, actor: actorOf(ctx) }, core.now);
+      return clientView(core, c);
+    },
+    resume: async ({ client }, ctx) => {
+      const c = clientOf(core, client);
+      if (c.state !== 'suspended') throw new StationFailure('bad-request', `${client} is not suspended.`);
+      core.ledger.append('client.resumed', { client, actor: actorOf(ctx) }, core.now);
+      return clientView(core, c);
+    },
+    exportInitialKeys: async ({ client, to }, ctx) => {
+      const c = clientOf(core, client);
+      if (c.state !== 'active') throw new StationFailure('client-suspended', `${client} is suspended; nothing is handed out until it is resumed.`);
+      const path = to.slice('file:'.length);
+      const keys = core.keystore.read(client);
+      try {
+        writeInitialKeysFile(path, encodeInitialKeysFile(core.settings.hubId, client, c.checkValue, keys));
+      } finally {
+        keys.fill(0);
+      }
+      core.ledger.append('client.initial-keys-exported', { client, medium: { kind: 'file', target: path }, actor: actorOf(ctx) }, core.now);
+      return { client, path, checkValue: c.checkValue };
+    },
+  };
+}

@@ -1,0 +1,116 @@
+// Every allocation of pool PSRD to a client, as the ledger tells it (a fold over allocation.* entries):
+// its phase, its ranges, and the range reports it queued for the Security Server (the outbox). The
+// ledger is the record of truth; recovery (recovery.ts) settles what a crash left unsettled.
+import type { LedgerEntry } from '../../../src-node/ledger/entry';
+import type { Fold } from '../../../src-node/ledger/fold';
+import type { PsrdRange } from '../../../src-shared/psrd/range';
+import type { MediumRecordView } from '../../../src-shared/api/delivery';
+
+export type AllocationPhase = 'reserved' | 'written' | 'verified' | 'delivered' | 'voided';
+export type Purpose = 'psrd' | 'initial-keys';
+export type MediumRecorded = Omit<MediumRecordView, 'kind'> & { readonly kind: MediumRecordView['kind'] | 'keystore' };
+
+export interface AllocationRecord {
+  readonly id: string;
+  readonly client: string;
+  readonly purpose: Purpose;
+  readonly package?: string;
+  readonly ranges: readonly PsrdRange[];
+  readonly bytes: number;
+  readonly time: string;
+  readonly job?: string;
+  medium?: MediumRecorded;
+  phase: AllocationPhase;
+  packageBytes?: number;
+  /** The range report queued when the allocation settled. */
+  report?: number;
+  code?: string;
+  reason?: string;
+  settledAt?: string;
+}
+
+export interface QueuedReport {
+  readonly seq: number;
+  readonly kind: 'delivered' | 'voided' | 'initial-keys';
+  readonly allocation: string;
+  readonly time: string;
+}
+
+export class Allocations implements Fold {
+  readonly name = 'allocations';
+  readonly byId = new Map<string, AllocationRecord>();
+  readonly byPackage = new Map<string, string>();
+  /** Allocations not yet delivered or voided: their ranges are reserved and nobody else's. */
+  readonly unsettled = new Set<string>();
+  /** Range reports by seq, from the first not yet acknowledged by the Security Server. */
+  readonly outbox = new Map<number, QueuedReport>();
+  lastReport = 0;
+  acknowledgedUpTo = 0;
+
+  save(): unknown {
+    return { all: [...this.byId.values()], outbox: [...this.outbox.values()], lastReport: this.lastReport, acknowledgedUpTo: this.acknowledgedUpTo };
+  }
+
+  load(state: unknown): void {
+    const s = state as { all: AllocationRecord[]; outbox: QueuedReport[]; lastReport: number; acknowledgedUpTo: number };
+    for (const a of s.all) this.add(a);
+    for (const r of s.outbox) this.outbox.set(r.seq, r);
+    this.lastReport = s.lastReport;
+    this.acknowledgedUpTo = s.acknowledgedUpTo;
+  }
+
+  apply(e: LedgerEntry): void {
+    const d = e.data as Record<string, unknown>;
+    if (!e.type.startsWith('allocation.')) return;
+    if (e.type === 'allocation.reserved') {
+      this.add({
+        id: String(d.allocation), client: String(d.client), purpose: d.purpose === 'initial-keys' ? 'initial-keys' : 'psrd',
+        ...(d.package ? { package: String(d.package) } : {}), ranges: d.ranges as PsrdRange[], bytes: Number(d.bytes), time: e.time,
+        ...(d.job ? { job: String(d.job) } : {}), ...(d.medium ? { medium: d.medium as MediumRecorded } : {}), phase: 'reserved',
+      });
+      return;
+    }
+    const a = this.byId.get(String(d.allocation));
+    if (!a) return;
+    switch (e.type) {
+      case 'allocation.written':
+        a.phase = 'written';
+        a.packageBytes = Number(d.packageBytes);
+        if (d.medium) a.medium = d.medium as MediumRecorded;
+        break;
+      case 'allocation.verified':
+        a.phase = 'verified';
+        break;
+      case 'allocation.delivered':
+      case 'allocation.voided': {
+        a.phase = e.type === 'allocation.delivered' ? 'delivered' : 'voided';
+        a.report = Number(d.report);
+        a.settledAt = e.time;
+        if (d.code) a.code = String(d.code);
+        if (d.reason) a.reason = String(d.reason);
+        this.unsettled.delete(a.id);
+        this.lastReport = Math.max(this.lastReport, a.report);
+        const kind = a.phase === 'voided' ? 'voided' : a.purpose === 'initial-keys' ? 'initial-keys' : 'delivered';
+        if (a.report > this.acknowledgedUpTo) this.outbox.set(a.report, { seq: a.report, kind, allocation: a.id, time: e.time });
+        break;
+      }
+    }
+  }
+
+  private add(a: AllocationRecord): void {
+    this.byId.set(a.id, a);
+    if (a.package) this.byPackage.set(a.package, a.id);
+    if (a.phase !== 'delivered' && a.phase !== 'voided') this.unsettled.add(a.id);
+  }
+
+  /** Ranges held by unsettled allocations, in the segment asked for. */
+  reservedIn(segment: string): PsrdRange[] {
+    const out: PsrdRange[] = [];
+    for (const id of this.unsettled) for (const r of this.byId.get(id)!.ranges) if (r.segment === segment) out.push(r);
+    return out;
+  }
+
+  ofClient(client: string): AllocationRecord[] {
+    return [...this.byId.values()].filter((a) => a.client === client);
+  }
+}

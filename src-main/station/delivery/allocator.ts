@@ -1,0 +1,26 @@
+// Chooses the pool bytes for an allocation (spec §11.2: "the SH locally allocates the required quantity
+// of unallocated PSRD to the client"): the oldest segments first (they are the nearest to their refresh
+// age), the lowest free offsets in each, skipping what is destroyed or reserved by an unsettled allocation.
+// Pure over the two folds; the caller holds the pool's segments lock from choosing to recording.
+import { StationFailure } from '../../../src-shared/api/result';
+import { gaps, type PsrdRange } from '../../../src-shared/psrd/range';
+import { formatBytes } from '../../../src-shared/psrd/size';
+import type { PoolState } from '../pool/pool-state';
+import type { Allocations } from './allocations';
+
+export function chooseRanges(pool: PoolState, allocations: Allocations, bytes: number): PsrdRange[] {
+  const out: PsrdRange[] = [];
+  let want = bytes;
+  for (const s of pool.segments.values()) {
+    if (s.state !== 'unallocated') continue;
+    const taken = allocations.reservedIn(s.id);
+    const free = gaps(0, s.bytes, taken.length ? [...s.erased, ...taken] : s.erased);
+    for (const g of free) {
+      const take = Math.min(want, g.length);
+      out.push({ segment: s.id, offset: g.offset, length: take });
+      want -= take;
+      if (want === 0) return out;
+    }
+  }
+  throw new StationFailure('pool-insufficient', `The pool holds ${formatBytes(bytes - want)} of unallocated PSRD; ${formatBytes(bytes)} were asked for. Generate more first.`);
+}

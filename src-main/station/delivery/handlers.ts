@@ -1,0 +1,57 @@
+// The `delivery` namespace: deliver a client package as a job, reconcile the record, export it as CSV.
+import type { Handlers } from '../../../src-shared/api/dispatch';
+import type { DeliveryResult, deliveryCalls } from '../../../src-shared/api/delivery';
+import { StationFailure } from '../../../src-shared/api/result';
+import { formatBytes } from '../../../src-shared/psrd/size';
+import { actorOf, type Core } from '../core';
+import type { Operator } from '../operators/gate';
+import { clientOf, clientParts } from '../clients/handlers';
+import { allocate } from './allocate';
+import { openCarrier } from './carriers';
+import { clientPackageStream } from './package-stream';
+import { reconcile } from './reconcile';
+import { exportCsv } from './export-csv';
+
+export function deliveryHandlers(core: Core): Handlers<{ delivery: typeof deliveryCalls }, Operator>['delivery'] {
+  return {
+    deliver: async (args, ctx) => {
+      const c = clientOf(core, args.client);
+      // §11.1 and issue S6: a suspended client gets nothing.
+      if (c.state !== 'active') throw new StationFailure('client-suspended', `${c.client} is suspended (${c.suspendedReason ?? 'no reason recorded'}); nothing is delivered until an operator resumes it.`);
+      const carrier = openCarrier(args.to, { settings: core.settings.delivery, dataDir: core.config.dataDir, pin: args.token?.pin, profile: args.token?.profile });
+      const actor = actorOf(ctx);
+      return core.jobs.run(
+        { kind: 'delivery', title: `Delivering ${formatBytes(args.bytes)} of PSRD to ${c.client}`, resources: ['pool:segments', `medium:${args.to}`], total: 2 * args.bytes, unit: 'bytes', actor, signal: ctx.signal },
+        async (job): Promise<DeliveryResult> => {
+          const keys = core.keystore.read(c.client);
+          try {
+            const outcome = await allocate(clientParts(core), {
+              client: c.client,
+              purpose: 'psrd',
+              bytes: args.bytes,
+              sink: carrier,
+              stream: (ranges, packageId) => clientPackageStream(core.pool, { hub: core.settings.hubId, client: c.client, packageId }, ranges, keys),
+              job: job.id,
+              actor,
+              signal: job.signal,
+              onPhase: (phase, done, total) => {
+                const scaled = Math.round((done / Math.max(total, 1)) * 2 * args.bytes);
+                job.progress(scaled, phase);
+                core.events.emit('delivery.progress', { job: job.id, phase, bytesDone: scaled, bytesTotal: 2 * args.bytes });
+              },
+            });
+            const a = outcome.allocation;
+            return { job: job.id, client: c.client, package: outcome.packageId, bytes: a.bytes, packageBytes: outcome.packageBytes, ranges: a.ranges, medium: outcome.medium as DeliveryResult['medium'], report: outcome.report };
+          } finally {
+            keys.fill(0);
+          }
+        },
+      );
+    },
+    reconcile: async ({ deep }) => {
+      const running = new Set(core.jobs.list().filter((j) => j.state === 'running').map((j) => j.id));
+      return reconcile(core.pool, core.allocations, { deep: deep === true, running });
+    },
+    exportCsv: async ({ to }) => exportCsv(core.allocations, to),
+  };
+}

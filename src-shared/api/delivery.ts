@@ -1,0 +1,79 @@
+// The `delivery` namespace (issue S6, parts 3–6; spec §10.2, §10.3, §11.2): a range of the pool to
+// exactly one client, on one medium, verified by read-back, the station's copy destroyed, a range
+// report queued for the Security Server. Also the ledger's reconciliation and its CSV export.
+import { call, returns } from './contract';
+import { boolean, integer, object, oneOf, optional, text } from './validate';
+import { clientId } from './clients';
+import { mediaFaults } from '../psrd/media-faults';
+
+/** usb:/dev/sdX | hsm:LABEL | qr:FILE.pdf | file:PATH */
+export const carrierTarget = text({ maxLength: 4096, pattern: /^(usb|hsm|qr|file):[^\x00-\x1f]{1,4090}$/ });
+
+/** A package at most this size (a hub sends a client years of PSRD at once, not terabytes). */
+export const MAX_PACKAGE_BYTES = 2 ** 36;
+
+export interface MediumRecordView {
+  readonly kind: 'usb' | 'hsm' | 'qr' | 'file';
+  readonly target: string;
+  readonly serial?: string;
+  readonly model?: string;
+  readonly sizeBytes?: number;
+  readonly pages?: number;
+  readonly codes?: number;
+}
+
+export interface DeliveryResult {
+  readonly job: string;
+  readonly client: string;
+  readonly package: string;
+  readonly bytes: number;
+  readonly packageBytes: number;
+  readonly ranges: readonly { readonly segment: string; readonly offset: number; readonly length: number }[];
+  readonly medium: MediumRecordView;
+  /** The range report queued for the Security Server. */
+  readonly report: number;
+}
+
+export interface ReconcileProblem {
+  readonly kind: 'overlap' | 'two-states' | 'not-destroyed' | 'unfinished' | 'outbox' | 'pool-files';
+  readonly detail: string;
+}
+
+export interface ReconcileResult {
+  readonly ok: boolean;
+  readonly deliveries: number;
+  readonly voided: number;
+  readonly bytesDelivered: number;
+  readonly bytesVoided: number;
+  readonly reportsQueued: number;
+  readonly problems: readonly ReconcileProblem[];
+}
+
+export interface DeliveryProgress {
+  readonly job: string;
+  readonly phase: 'reserve' | 'write' | 'verify' | 'destroy' | 'report' | 'done' | 'failed';
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+}
+
+export const deliveryCalls = {
+  deliver: call({
+    args: object({ client: clientId, bytes: integer({ min: 1, max: MAX_PACKAGE_BYTES }), to: carrierTarget, token: optional(object({ pin: text({ maxLength: 256 }), profile: optional(oneOf(['data', 'secret'] as const)) })) }),
+    result: returns<DeliveryResult>(),
+    access: ['desk', 'operator'],
+  }),
+  /** Checks the whole allocation record against itself, the pool's files and the outbox. */
+  reconcile: call({ args: object({ deep: optional(boolean()) }), result: returns<ReconcileResult>(), access: ['auditor', 'operator', 'admin'] }),
+  /** Every allocation, delivery, destruction and report as CSV rows, written to a file. */
+  exportCsv: call({ args: object({ to: text({ maxLength: 4096 }) }), result: returns<{ readonly path: string; readonly rows: number }>(), access: ['auditor', 'operator', 'admin'] }),
+} as const;
+
+export const deliveryErrors = {
+  ...mediaFaults,
+  'package-too-large': 'A medium of this kind cannot hold a package that large.',
+} as const;
+
+export interface DeliveryEvents {
+  'delivery.progress': DeliveryProgress;
+}
+export const deliveryEventNames = ['delivery.progress'] as const;

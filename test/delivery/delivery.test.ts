@@ -1,0 +1,123 @@
+// Allocation and delivery through the core (issue S6): a client created with initial keys from the
+// pool, a package delivered to a file, verified, the station's copy destroyed, the report queued; and
+// each refusal changing nothing.
+import { existsSync, readFileSync, writeFileSync, closeSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openPackage } from '../../src-shared/psrd/package-reader';
+import { nobleCipher } from '../../src-shared/psrd/package-cipher';
+import { StationFailure } from '../../src-shared/api/result';
+import { FileCarrier } from '../../hardware/carriers/file';
+import { allocate } from '../../src-main/station/delivery/allocate';
+import { clientPackageStream } from '../../src-main/station/delivery/package-stream';
+import { clientParts } from '../../src-main/station/clients/handlers';
+import { OP, openTestStation, tempDir, type TestStation } from '../support/station';
+
+let ts: TestStation;
+let out: string;
+const h = (): TestStation['station']['handlers'] => ts.station.handlers;
+
+async function failure(p: Promise<unknown>): Promise<StationFailure> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof StationFailure) return e;
+    throw e;
+  }
+  throw new Error('expected a refusal');
+}
+
+beforeEach(async () => {
+  ts = openTestStation();
+  out = tempDir('dske-deliver-out-');
+  await h().pool.generate({ bytes: 1 << 20, sources: ['os'] }, OP);
+});
+afterEach(async () => ts.cleanup());
+
+describe('delivery to a file', () => {
+  it('creates a client, delivers a verified package, destroys the station copy and queues the report', async () => {
+    const client = await h().clients.create({ name: 'Ada Example' }, OP);
+    expect(client.client).toBe('c-000001');
+    expect(client.name).toBe('Ada Example');
+    const before = ts.station.pool.status().unallocatedBytes;
+    const r = await h().delivery.deliver({ client: client.client, bytes: 100_000, to: `file:${join(out, 'ada.pkg')}` }, OP);
+    expect(r.bytes).toBe(100_000);
+    expect(ts.station.pool.status().unallocatedBytes).toBe(before - 100_000);
+    // The package opens with the client's initial keys (as exported on their own channel).
+    const pkg = readFileSync(join(out, 'ada.pkg'));
+    expect(pkg.length).toBe(r.packageBytes);
+    const exported = join(out, 'ada.keys');
+    await h().clients.exportInitialKeys({ client: client.client, to: `file:${exported}` }, OP);
+    const ik = readFileSync(exported);
+    const ikKeys = ik.subarray(ik.length - 32 - 64, ik.length - 32);
+    const opened = openPackage(pkg, ikKeys, nobleCipher);
+    expect(opened.header.client).toBe('c-000001');
+    expect(opened.psrd.length).toBe(100_000);
+    // The station can no longer read what it delivered; reconcile, deep, finds nothing wrong.
+    for (const range of r.ranges) expect(() => [...ts.station.pool.read(range.segment, range.offset, range.length)]).toThrow(/destroyed/);
+    const rec = await h().delivery.reconcile({ deep: true }, OP);
+    expect(rec.problems).toEqual([]);
+    expect(rec).toMatchObject({ ok: true, deliveries: 2, voided: 0, bytesDelivered: 100_064, reportsQueued: 2 });
+    const sync = await h().sync.status({}, OP);
+    expect(sync.waiting.map((w) => w.kind)).toEqual(['initial-keys', 'delivered']);
+    // No name in the ledger: only its HMAC.
+    expect(ts.station.ledger.entries().filter((e) => JSON.stringify(e.data).includes('Ada Example')).map((e) => e.type)).toEqual([]);
+    // After a restart the record is the same, and recovery has nothing to do.
+    const n = ts.station.ledger.entries().length;
+    await ts.reopen();
+    expect((await ts.station.handlers.delivery.reconcile({ deep: true }, OP)).ok).toBe(true);
+    expect(ts.station.ledger.entries().length).toBe(n);
+  });
+
+  it('delivers the exact pool bytes it reserved, and never the same byte twice', async () => {
+    const { client } = await h().clients.create({}, OP);
+    const a = await h().delivery.deliver({ client, bytes: 300_000, to: `file:${join(out, 'a.pkg')}` }, OP);
+    const b = await h().delivery.deliver({ client, bytes: 300_000, to: `file:${join(out, 'b.pkg')}` }, OP);
+    const key = (x: { segment: string; offset: number; length: number }): string => `${x.segment}:${x.offset}`;
+    const seen = new Set(a.ranges.map(key));
+    for (const r of b.ranges) expect(seen.has(key(r))).toBe(false);
+    expect((await h().delivery.reconcile({ deep: true }, OP)).ok).toBe(true);
+  });
+
+  it('refuses a suspended client, an unknown client, an existing file and a relative path, changing nothing', async () => {
+    const { client } = await h().clients.create({}, OP);
+    writeFileSync(join(out, 'taken.pkg'), 'x');
+    const n = (): number => ts.station.ledger.entries().filter((e) => e.type.startsWith('allocation.')).length;
+    const before = n();
+    expect((await failure(h().delivery.deliver({ client, bytes: 1000, to: `file:${join(out, 'taken.pkg')}` }, OP))).code).toBe('medium-not-allowed');
+    expect((await failure(h().delivery.deliver({ client, bytes: 1000, to: 'file:relative.pkg' }, OP))).code).toBe('bad-request');
+    expect((await failure(h().delivery.deliver({ client: 'c-999999', bytes: 1000, to: `file:${join(out, 'x.pkg')}` }, OP))).code).toBe('unknown-client');
+    expect((await failure(h().delivery.deliver({ client, bytes: 10 << 20, to: `file:${join(out, 'big.pkg')}` }, OP))).code).toBe('pool-insufficient');
+    await h().clients.suspend({ client, reason: 'badge lost' }, OP);
+    expect((await failure(h().delivery.deliver({ client, bytes: 1000, to: `file:${join(out, 'y.pkg')}` }, OP))).code).toBe('client-suspended');
+    expect(n()).toBe(before);
+    expect(existsSync(join(out, 'y.pkg'))).toBe(false);
+    await h().clients.resume({ client }, OP);
+    await h().delivery.deliver({ client, bytes: 1000, to: `file:${join(out, 'y.pkg')}` }, OP);
+  });
+
+  it('a byte flipped on the medium before verification voids the range: destroyed here, reported voided, never allocated again', async () => {
+    const { client } = await h().clients.create({}, OP);
+    const core = clientParts(ts.station.core);
+    const path = join(out, 'flip.pkg');
+    const keys = Buffer.alloc(64, 7);
+    const err = await failure(allocate(core, {
+      client, purpose: 'psrd', bytes: 50_000, sink: FileCarrier.open(path), actor: { host: 'test' }, signal: new AbortController().signal,
+      stream: (ranges, packageId) => clientPackageStream(ts.station.pool, { hub: 'hub', client, packageId }, ranges, keys),
+      afterPhase: (phase) => {
+        if (phase !== 'write') return;
+        const fd = openSync(path, 'r+');
+        writeSync(fd, Buffer.from([0x55]), 0, 1, 5000);
+        closeSync(fd);
+      },
+    }));
+    expect(err.code).toBe('verify-failed');
+    const voided = [...ts.station.core.allocations.byId.values()].find((a) => a.phase === 'voided')!;
+    expect(voided.code).toBe('verify-failed');
+    const rec = await h().delivery.reconcile({ deep: true }, OP);
+    expect(rec).toMatchObject({ ok: true, voided: 1, bytesVoided: 50_000 });
+    expect((await h().sync.status({}, OP)).waiting.map((w) => w.kind)).toEqual(['initial-keys', 'voided']);
+    const next = await h().delivery.deliver({ client, bytes: 50_000, to: `file:${join(out, 'next.pkg')}` }, OP);
+    for (const r of next.ranges) for (const v of voided.ranges) expect(r.segment === v.segment && r.offset < v.offset + v.length && v.offset < r.offset + r.length).toBe(false);
+  });
+});
