@@ -81,7 +81,8 @@ export function mediaFaultOf(code: string | undefined): MediaFaultCode | undefin
     case 'ENODEV':
     case 'ENXIO':
     case 'ENOENT': // the mountpoint, the folder or the file itself gone from under the write
-    case 'ENOTCONN': // a FUSE file system whose daemon is gone
+    case 'ENOTCONN': // a FUSE file system whose daemon is gone (new lookups)
+    case 'ECONNABORTED': // ... and the requests it had in hand, or made on files already open
     case 'ESHUTDOWN':
     case 'ESTALE':
       return 'medium-unplugged';
@@ -103,10 +104,15 @@ function ioDetail(e: unknown, what: string): string {
     case 'medium-read-only':
       return `${what}: ${c === 'EROFS' ? 'read-only file system' : 'permission denied'}`;
     case 'medium-unplugged':
-      return `${what}: ${c === 'ENOENT' ? 'the folder or file is gone' : c === 'ENOTCONN' ? 'the file system is disconnected' : 'the device stopped answering'}`;
+      return `${what}: ${c === 'ENOENT' ? 'the folder or file is gone' : c === 'ENOTCONN' || c === 'ECONNABORTED' ? 'the file system is disconnected' : 'the device stopped answering'}`;
     default:
       return `${what}: the system refused (${c ?? 'error'})`;
   }
+}
+
+/** What a catch rethrows: an errno mapped (toFailure), a StationFailure or an error of the caller's (a stream of the wrong length) unchanged. */
+function rethrown(e: unknown, what: string): unknown {
+  return e instanceof StationFailure || errno(e) === undefined ? e : toFailure(e, what);
 }
 
 /** Maps an error of a file operation to a StationFailure; a StationFailure passes unchanged. */
@@ -224,7 +230,6 @@ export async function writePackageFile(path: string, pkg: PackageStream, progres
   const digests: string[] = [];
   const bufs = alignedBuffers(DEPTH);
   const inFlight: Promise<void>[] = [];
-  let done = 0;
   try {
     let slot = 0;
     let fill = 0;
@@ -241,9 +246,10 @@ export async function writePackageFile(path: string, pkg: PackageStream, progres
         buf.fill(0, len, writeLen);
       }
       written += len;
-      const p = writeFully(fh, buf, writeLen, position).then(() => {
-        done += len;
-        progress({ phase: 'write', bytesDone: done, bytesTotal: total });
+      // Writes finish in any order on the thread pool; progress counts the bytes written from the start.
+      const before = inFlight.at(-1) ?? Promise.resolve();
+      const p = Promise.all([writeFully(fh, buf, writeLen, position), before]).then(() => {
+        progress({ phase: 'write', bytesDone: position + len, bytesTotal: total });
       });
       p.catch(() => undefined); // awaited below, in order
       inFlight.push(p);
@@ -283,7 +289,7 @@ export async function writePackageFile(path: string, pkg: PackageStream, progres
     if (!closed) await fh.close().catch(() => undefined);
     await removePartial();
     await folder.sync().catch(() => undefined);
-    throw toFailure(e, `writing ${basename(path)}`);
+    throw rethrown(e, `writing ${basename(path)}`);
   } finally {
     await folder.close().catch(() => undefined);
     for (const b of bufs) b.fill(0);
@@ -370,7 +376,7 @@ export async function verifyPackageFile(path: string, expected: BlockDigests, pr
     if (size !== total) throw verifyFailed(Math.floor(Math.min(size, total) / BLOCK_BYTES), `${basename(path)} is ${size} bytes, not ${total}`);
     return direct ? { path, direct } : { path, direct, note: CACHE_NOTE };
   } catch (e) {
-    throw toFailure(e, `reading ${basename(path)} back`);
+    throw rethrown(e, `reading ${basename(path)} back`);
   } finally {
     await Promise.allSettled(reads);
     await fh.close().catch(() => undefined);
