@@ -6,7 +6,7 @@ import { access, lstat, stat, statfs } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { StationFailure } from '../../src-shared/api/result';
 import type { Carrier, CarrierProgress, MediumRecord, PackageStream, Written } from './carrier';
-import { PARTIAL, digestsFrom, discardPackageFile, mediaFailure, toFailure, verifyPackageFile, writePackageFile } from './package-file';
+import { PARTIAL, digestsFrom, discardPackageFile, mediaFailure, toFailure, verifyPackageFile, writePackageFile, type PackageFileVerified } from './package-file';
 
 async function present(path: string): Promise<boolean> {
   try {
@@ -22,6 +22,8 @@ export class FileCarrier implements Carrier {
   readonly kind = 'file' as const;
   /** Set once this carrier has created the file: discard() removes only what it made. */
   private started = false;
+  /** How the last read-back went: O_DIRECT, or through the page cache and said so. */
+  lastVerify: PackageFileVerified | undefined;
 
   private constructor(readonly path: string) {}
 
@@ -63,7 +65,7 @@ export class FileCarrier implements Carrier {
   }
 
   async verify(pkg: PackageStream, written: Written, progress: (p: CarrierProgress) => void, signal: AbortSignal): Promise<void> {
-    await verifyPackageFile(this.path, digestsFrom(written, pkg), progress, signal);
+    this.lastVerify = await verifyPackageFile(this.path, digestsFrom(written, pkg), progress, signal);
   }
 
   async discard(_pkg: Pick<PackageStream, 'packageId'>): Promise<void> {

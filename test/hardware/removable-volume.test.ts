@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PackageStream } from '../../hardware/carriers/carrier';
-import { listDrives } from '../../hardware/carriers/drives';
+import { DriveWatcher, driveHolding, listDrives } from '../../hardware/carriers/drives';
 import { RemovableVolumeCarrier, packageFileName } from '../../hardware/carriers/removable-volume';
 import { StationFailure } from '../../src-shared/api/result';
 import { driveStatuses, isDeliverable, type DriveDescription, type DriveSafetyOptions } from '../../src-shared/psrd/drive-safety';
@@ -342,5 +342,34 @@ describe('drive-safety policy', () => {
     const d = { ...base, mountpoints: [{ path: '/media/desk/CRUZER' }] };
     expect(codes(d, { ...opts, stationDataDir: '/media/desk/CRUZER2/x' })).toEqual([]);
     expect(codes(d, { ...opts, stationDataDir: '/media/desk/./CRUZER/../CRUZER/x' })).toEqual(['error:station-drive']);
+  });
+});
+
+describe('drive listing helpers', () => {
+  const stick: DriveDescription = { device: '/dev/sdb', description: 'stick', size: 8 * 2 ** 30, isSystem: false, isRemovable: true, isReadOnly: false, isVirtual: false, mountpoints: [{ path: '/media/desk/STICK' }] };
+  const disk: DriveDescription = { device: '/dev/vda', description: 'disk', size: 2 ** 38, isSystem: true, isRemovable: false, isReadOnly: false, isVirtual: false, mountpoints: [{ path: '/' }, { path: '/srv' }] };
+
+  it('finds the drive that holds a path by its longest mountpoint', async () => {
+    expect((await driveHolding('/srv/dske/data', [stick, disk]))?.device).toBe('/dev/vda');
+    expect((await driveHolding('/media/desk/STICK/station', [disk, stick]))?.device).toBe('/dev/sdb');
+    expect((await driveHolding('/media/desk/STICKER', [stick]))).toBeUndefined();
+  });
+
+  it('says changed once per change, debounced, and stops', async () => {
+    let drives = [disk];
+    const seen: string[][] = [];
+    const w = await DriveWatcher.start({ list: () => Promise.resolve(drives), usb: false, pollMs: 0, debounceMs: 20 });
+    w.on('changed', (d) => seen.push(d.map((x) => x.device)));
+    drives = [disk, stick];
+    w.soon();
+    w.soon();
+    await new Promise((r) => setTimeout(r, 80));
+    w.soon(); // nothing changed: nothing said
+    await new Promise((r) => setTimeout(r, 80));
+    drives = [disk];
+    w.stop();
+    w.soon();
+    await new Promise((r) => setTimeout(r, 80));
+    expect(seen).toEqual([['/dev/vda', '/dev/sdb']]);
   });
 });
