@@ -133,7 +133,7 @@ export async function runCli(argv: readonly string[], opts: CliOptions = {}): Pr
         : !(io === stdio && process.stderr.isTTY)
           ? undefined // other jobs' progress only at a terminal: a script reads the result alone
           : station.events.on('jobs.changed', (j) => {
-            if (j.state === 'running' && j.done > 0) io.err(`  ${j.title}: ${j.unit === 'bytes' ? `${formatBytes(j.done)} / ${formatBytes(j.total)}` : `${j.done} / ${j.total}`}`);
+            if (j.state === 'running' && j.done > 0) io.err(`  ${j.title} (${j.phase}): ${j.unit === 'bytes' ? `${formatBytes(j.done)} / ${formatBytes(j.total)}` : `${j.done} / ${j.total}`}`);
           });
     const result = await station.dispatch(cmd.call, callArgs, transport);
     unsubscribe?.();

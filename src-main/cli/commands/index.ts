@@ -5,6 +5,8 @@ import { ledgerCommands } from './ledger';
 import { operatorsCommands } from './operators';
 import { poolCommands } from './pool';
 import { sourcesCommands } from './sources';
+import { clientsCommands } from './clients';
+import { deliveryCommands } from './delivery';
 
 export const commands: readonly Command[] = [
   ...operatorsCommands,
@@ -12,4 +14,6 @@ export const commands: readonly Command[] = [
   ...sourcesCommands,
   ...ledgerCommands,
   ...jobsCommands,
+  ...clientsCommands,
+  ...deliveryCommands,
 ];

@@ -1,0 +1,63 @@
+// `dske-station clients …`: the hub's clients — create (ID and initial keys), list, show, suspend,
+// resume, and the export of initial keys to a file of their own.
+import type { ClientDetail, ClientView } from '../../../src-shared/api/clients';
+import { formatBytes } from '../../../src-shared/psrd/size';
+import { single, UsageError, type ParsedArgs } from '../args';
+import { noArgs, type Command } from '../command';
+
+const line = (c: ClientView): string =>
+  `${c.client.padEnd(10)} ${c.state.padEnd(9)} ${String(c.packages).padStart(3)} package(s) ${formatBytes(c.bytesDelivered).padStart(10)}  keys ${c.initialKeys.checkValue}${c.initialKeys.exportedAt ? ' (exported)' : ''}  ${c.name ?? ''}`;
+
+function detail(c: ClientDetail): string {
+  const head = [
+    `${c.client}${c.name ? ` — ${c.name}` : ''}: ${c.state}${c.suspendedReason ? ` (${c.suspendedReason})` : ''}, created ${c.createdAt}`,
+    `Initial keys: check value ${c.initialKeys.checkValue}, ${c.initialKeys.exportedAt ? `exported ${c.initialKeys.exportedAt}` : 'not yet exported'}`,
+    `${c.packages} package(s) delivered, ${formatBytes(c.bytesDelivered)} (${c.bytesDelivered} bytes)`,
+  ];
+  const rows = c.packageList.map((p) => `  ${p.package}  ${p.state.padEnd(9)} ${formatBytes(p.bytes).padStart(10)}  ${p.medium.kind}:${p.medium.target}${p.medium.serial ? ` (serial ${p.medium.serial})` : ''}  ${p.time}${p.reason ? `  — ${p.reason}` : ''}`);
+  return [...head, ...rows].join('\n');
+}
+
+const need = (a: ParsedArgs, name: string, what: string): string => {
+  const v = single(a, name);
+  if (!v) throw new UsageError(`${what} needs ${name}.`);
+  return v;
+};
+
+export const clientsCommands: readonly Command[] = [
+  {
+    words: 'clients create',
+    usage: 'clients create [--name NAME]',
+    summary: 'create a client: a new client ID and its initial keys from the pool (the name stays out of the ledger)',
+    call: 'clients.create',
+    mode: 'write',
+    args: (a) => {
+      const name = single(a, '--name');
+      return name ? { name } : {};
+    },
+    show: (c: ClientView) => `Created ${c.client}; initial keys check value ${c.initialKeys.checkValue}. Export them with \`clients export-keys ${c.client} --to file:PATH\`, on a channel apart from the PSRD.`,
+  },
+  { words: 'clients list', usage: 'clients list', summary: 'every client of this hub', call: 'clients.list', mode: 'read', args: noArgs, show: (l: ClientView[]) => (l.length ? l.map(line).join('\n') : 'No clients yet.') },
+  { words: 'clients show', usage: 'clients show CLIENT', summary: "one client's record: state, initial keys, packages", call: 'clients.show', mode: 'read', operands: ['CLIENT'], args: (_a, { operands }) => ({ client: operands[0] }), show: detail },
+  {
+    words: 'clients suspend',
+    usage: 'clients suspend CLIENT --reason TEXT',
+    summary: 'suspend a client: it gets nothing until resumed',
+    call: 'clients.suspend',
+    mode: 'write',
+    operands: ['CLIENT'],
+    args: (a, { operands }) => ({ client: operands[0], reason: need(a, '--reason', 'clients suspend') }),
+    show: (c: ClientView) => `${c.client} is suspended.`,
+  },
+  { words: 'clients resume', usage: 'clients resume CLIENT', summary: 'resume a suspended client', call: 'clients.resume', mode: 'write', operands: ['CLIENT'], args: (_a, { operands }) => ({ client: operands[0] }), show: (c: ClientView) => `${c.client} is active again.` },
+  {
+    words: 'clients export-keys',
+    usage: 'clients export-keys CLIENT --to file:PATH',
+    summary: "write a client's initial keys to a file of their own (never on the PSRD's medium)",
+    call: 'clients.exportInitialKeys',
+    mode: 'write',
+    operands: ['CLIENT'],
+    args: (a, { operands }) => ({ client: operands[0], to: need(a, '--to', 'clients export-keys') }),
+    show: (r: { client: string; path: string; checkValue: string }) => `Wrote the initial keys of ${r.client} to ${r.path} (check value ${r.checkValue}). Hand them over apart from the PSRD.`,
+  },
+];

@@ -1,0 +1,90 @@
+// `dske-station deliver …`, `ledger reconcile`, `ledger export --csv`, `sync status`: PSRD to one client
+// on one medium, the allocation record checked whole, exported, and what waits for the Security Server.
+import type { DeliveryResult, ReconcileResult } from '../../../src-shared/api/delivery';
+import type { SyncStatus } from '../../../src-shared/api/sync';
+import { formatBytes, parseSize } from '../../../src-shared/psrd/size';
+import { single, UsageError } from '../args';
+import { noArgs, type Command } from '../command';
+
+function delivered(r: DeliveryResult): string {
+  const m = r.medium;
+  return [
+    `Delivered ${formatBytes(r.bytes)} (${r.bytes} bytes) of PSRD to ${r.client} as package ${r.package} (${r.packageBytes} bytes),`,
+    `on ${m.kind}:${m.target}${m.serial ? ` (serial ${m.serial})` : ''}${m.codes ? `, ${m.codes} QR codes on ${m.pages} page(s)` : ''}; read back and verified.`,
+    `The station's copy is destroyed; range report #${r.report} waits for the Security Server.`,
+  ].join('\n');
+}
+
+function reconciled(r: ReconcileResult): string {
+  const head = `${r.deliveries} allocation(s) delivered (${formatBytes(r.bytesDelivered)}), ${r.voided} voided (${formatBytes(r.bytesVoided)}), ${r.reportsQueued} range report(s) waiting.`;
+  if (r.ok) return `${head}\nReconciled: no overlap, every delivered or voided byte destroyed here, every reservation settled, the outbox agrees.`;
+  return [head, `${r.problems.length} PROBLEM(S):`, ...r.problems.map((p) => `${p.kind.toUpperCase().padEnd(14)} ${p.detail}`)].join('\n');
+}
+
+function syncStatus(s: SyncStatus): string {
+  if (s.reportsWaiting === 0) return `Nothing waits for the Security Server (acknowledged up to #${s.acknowledgedUpTo}).`;
+  return [
+    `${s.reportsWaiting} range report(s), ${formatBytes(s.bytesWaiting)}, wait for the Security Server (acknowledged up to #${s.acknowledgedUpTo}):`,
+    ...s.waiting.map((w) => `  #${String(w.seq).padEnd(6)} ${w.kind.padEnd(12)} ${w.client.padEnd(10)} ${w.package ?? '—'}  ${formatBytes(w.bytes)}  ${w.queuedAt}`),
+  ].join('\n');
+}
+
+export const deliveryCommands: readonly Command[] = [
+  {
+    words: 'deliver',
+    usage: 'deliver --client ID --bytes SIZE --to usb:DEVICE|hsm:LABEL|qr:FILE.pdf|file:PATH [--pin-file F|-] [--profile data|secret]',
+    summary: "write PSRD for one client to one medium, verify it, destroy the station's copy, queue the range report",
+    call: 'delivery.deliver',
+    mode: 'write',
+    args: async (a, { secrets }) => {
+      const client = single(a, '--client');
+      const size = single(a, '--bytes');
+      const to = single(a, '--to');
+      if (!client || !size || !to) throw new UsageError('deliver needs --client ID, --bytes SIZE and --to MEDIUM.');
+      const bytes = parseSize(size);
+      if (bytes === null) throw new UsageError(`--bytes ${size} is not a size (write e.g. 4096, 64KiB or 1GiB).`);
+      if (!to.startsWith('hsm:')) return { client, bytes, to };
+      const profile = single(a, '--profile');
+      if (profile !== undefined && profile !== 'data' && profile !== 'secret') throw new UsageError('--profile is data or secret.');
+      const pin = await secrets.read(single(a, '--pin-file'), `The user PIN of token ${to.slice(4)}`);
+      return { client, bytes, to, token: { pin, ...(profile ? { profile } : {}) } };
+    },
+    show: delivered,
+  },
+  {
+    // Reading the segment files needs the master key, so the station opens as it does for work.
+    when: (a) => a.flags.has('--deep'),
+    words: 'ledger reconcile',
+    usage: 'ledger reconcile --deep',
+    summary: 'as ledger reconcile, and every destroyed range also read back from the segment files (needs the master key)',
+    call: 'delivery.reconcile',
+    mode: 'write',
+    args: () => ({ deep: true }),
+    show: reconciled,
+    failed: (r: ReconcileResult) => !r.ok,
+  },
+  {
+    words: 'ledger reconcile',
+    usage: 'ledger reconcile',
+    summary: 'check every allocation against the pool and the outbox: no overlap, every delivered or voided byte destroyed, every reservation settled',
+    call: 'delivery.reconcile',
+    mode: 'read',
+    args: () => ({ deep: false }),
+    show: reconciled,
+    failed: (r: ReconcileResult) => !r.ok,
+  },
+  {
+    words: 'ledger export',
+    usage: 'ledger export --csv FILE',
+    summary: 'every allocation, delivery, destruction and range report as CSV rows',
+    call: 'delivery.exportCsv',
+    mode: 'read',
+    args: (a) => {
+      const to = single(a, '--csv');
+      if (!to) throw new UsageError('ledger export needs --csv FILE.');
+      return { to };
+    },
+    show: (r: { path: string; rows: number }) => `Wrote ${r.rows} row(s) to ${r.path}.`,
+  },
+  { words: 'sync status', usage: 'sync status', summary: 'what waits for the Security Server', call: 'sync.status', mode: 'read', args: noArgs, show: syncStatus },
+];
