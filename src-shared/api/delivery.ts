@@ -5,6 +5,7 @@ import { call, returns } from './contract';
 import { boolean, integer, object, oneOf, optional, text } from './validate';
 import { clientId } from './clients';
 import { mediaFaults } from '../psrd/media-faults';
+import type { DriveStatus } from '../psrd/drive-safety';
 
 /** usb:/dev/sdX | hsm:LABEL | qr:FILE.pdf | file:PATH */
 export const carrierTarget = text({ maxLength: 4096, pattern: /^(usb|hsm|qr|file):[^\x00-\x1f]{1,4090}$/ });
@@ -56,7 +57,21 @@ export interface DeliveryProgress {
   readonly bytesTotal: number;
 }
 
+/** A drive the desk may choose, with what the drive-safety policy says of it (never pre-selected). */
+export interface DriveView {
+  readonly device: string;
+  readonly description: string;
+  readonly size: number | null;
+  readonly serial?: string;
+  readonly mountpoint?: string;
+  readonly statuses: readonly DriveStatus[];
+  /** No error among the statuses: the drive may be chosen (warnings are shown, the operator decides). */
+  readonly deliverable: boolean;
+}
+
 export const deliveryCalls = {
+  /** The drives present, each with its drive-safety statuses for a package of that size. */
+  drives: call({ args: object({ packageBytes: optional(integer({ min: 1, max: MAX_PACKAGE_BYTES })) }), result: returns<DriveView[]>(), access: ['desk', 'operator'] }),
   deliver: call({
     args: object({ client: clientId, bytes: integer({ min: 1, max: MAX_PACKAGE_BYTES }), to: carrierTarget, token: optional(object({ pin: text({ maxLength: 256 }), profile: optional(oneOf(['data', 'secret'] as const)) })) }),
     result: returns<DeliveryResult>(),

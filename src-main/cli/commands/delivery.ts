@@ -1,6 +1,6 @@
 // `dske-station deliver …`, `ledger reconcile`, `ledger export --csv`, `sync status`: PSRD to one client
 // on one medium, the allocation record checked whole, exported, and what waits for the Security Server.
-import type { DeliveryResult, ReconcileResult } from '../../../src-shared/api/delivery';
+import type { DeliveryResult, DriveView, ReconcileResult } from '../../../src-shared/api/delivery';
 import type { SyncStatus } from '../../../src-shared/api/sync';
 import { formatBytes, parseSize } from '../../../src-shared/psrd/size';
 import { single, UsageError } from '../args';
@@ -29,7 +29,29 @@ function syncStatus(s: SyncStatus): string {
   ].join('\n');
 }
 
+function driveList(list: DriveView[]): string {
+  if (list.length === 0) return 'No drives found.';
+  return list
+    .map((d) => [`${d.deliverable ? 'usable ' : 'REFUSED'}  ${d.device.padEnd(14)} ${d.size === null ? '?' : formatBytes(d.size)}  ${d.description}${d.serial ? ` (serial ${d.serial})` : ''}${d.mountpoint ? ` at ${d.mountpoint}` : ''}`, ...d.statuses.map((s) => `         ${s.severity === 'error' ? 'error  ' : 'warning'} ${s.message}`)].join('\n'))
+    .join('\n');
+}
+
 export const deliveryCommands: readonly Command[] = [
+  {
+    words: 'drives',
+    usage: 'drives [--bytes SIZE]',
+    summary: 'the drives present, and whether each may take a package of SIZE (the station never chooses one for you)',
+    call: 'delivery.drives',
+    mode: 'read',
+    args: (a) => {
+      const size = single(a, '--bytes');
+      if (size === undefined) return {};
+      const packageBytes = parseSize(size);
+      if (packageBytes === null) throw new UsageError(`--bytes ${size} is not a size.`);
+      return { packageBytes };
+    },
+    show: driveList,
+  },
   {
     words: 'deliver',
     usage: 'deliver --client ID --bytes SIZE --to usb:DEVICE|hsm:LABEL|qr:FILE.pdf|file:PATH [--pin-file F|-] [--profile data|secret]',

@@ -1,6 +1,6 @@
 // The `delivery` namespace: deliver a client package as a job, reconcile the record, export it as CSV.
 import type { Handlers } from '../../../src-shared/api/dispatch';
-import type { DeliveryResult, deliveryCalls } from '../../../src-shared/api/delivery';
+import type { DeliveryResult, DriveView, deliveryCalls } from '../../../src-shared/api/delivery';
 import { StationFailure } from '../../../src-shared/api/result';
 import { formatBytes } from '../../../src-shared/psrd/size';
 import { actorOf, type Core } from '../core';
@@ -11,9 +11,22 @@ import { openCarrier } from './carriers';
 import { clientPackageStream } from './package-stream';
 import { reconcile } from './reconcile';
 import { exportCsv } from './export-csv';
+import { driveHolding, listDrives } from '../../../hardware/carriers/drives';
+import { driveStatuses, isDeliverable } from '../../../src-shared/psrd/drive-safety';
+
+async function drives(core: Core, packageBytes: number): Promise<DriveView[]> {
+  const list = await listDrives();
+  const own = await driveHolding(core.config.dataDir, list);
+  const opts = { stationDataDir: core.config.dataDir, ...(own ? { stationDataDevice: own.device } : {}), packageBytes, allowFixedDrives: core.settings.delivery.allowFixedDrives };
+  return list.map((d) => {
+    const statuses = driveStatuses(d, opts);
+    return { device: d.device, description: d.description, size: d.size, ...(d.serial ? { serial: d.serial } : {}), ...(d.mountpoints[0] ? { mountpoint: d.mountpoints[0].path } : {}), statuses, deliverable: isDeliverable(statuses) };
+  });
+}
 
 export function deliveryHandlers(core: Core): Handlers<{ delivery: typeof deliveryCalls }, Operator>['delivery'] {
   return {
+    drives: async ({ packageBytes }) => drives(core, packageBytes ?? 1),
     deliver: async (args, ctx) => {
       const c = clientOf(core, args.client);
       // §11.1 and issue S6: a suspended client gets nothing.
