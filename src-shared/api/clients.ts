@@ -56,6 +56,7 @@ export const clientsCalls = {
 export const clientsErrors = {
   'unknown-client': 'There is no client with that ID at this hub.',
   'client-suspended': 'This client is suspended; it gets nothing until an operator resumes it.',
+  keystore: 'The station’s keystore does not hold this client’s initial keys (the file is missing or damaged); restore the data directory from a backup.',
 } as const;
 
 export type ClientsEvents = Record<never, never>;

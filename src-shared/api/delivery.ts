@@ -36,7 +36,7 @@ export interface DeliveryResult {
 }
 
 export interface ReconcileProblem {
-  readonly kind: 'overlap' | 'two-states' | 'not-destroyed' | 'unfinished' | 'outbox' | 'pool-files';
+  readonly kind: 'overlap' | 'two-states' | 'not-destroyed' | 'unfinished' | 'outbox' | 'pool-files' | 'keystore';
   readonly detail: string;
 }
 

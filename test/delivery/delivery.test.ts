@@ -1,7 +1,7 @@
 // Allocation and delivery through the core (issue S6): a client created with initial keys from the
 // pool, a package delivered to a file, verified, the station's copy destroyed, the report queued; and
 // each refusal changing nothing.
-import { existsSync, readFileSync, writeFileSync, closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openPackage } from '../../src-shared/psrd/package-reader';
@@ -120,4 +120,43 @@ describe('delivery to a file', () => {
     const next = await h().delivery.deliver({ client, bytes: 50_000, to: `file:${join(out, 'next.pkg')}` }, OP);
     for (const r of next.ranges) for (const v of voided.ranges) expect(r.segment === v.segment && r.offset < v.offset + v.length && v.offset < r.offset + r.length).toBe(false);
   });
+
+  it('a second delivery while one runs is refused as busy and leaves no lock; cancelling one mid-write voids its range', async () => {
+    const { client } = await h().clients.create({}, OP);
+    const first = h().delivery.deliver({ client, bytes: 600_000, to: `file:${join(out, 'first.pkg')}` }, OP);
+    expect((await failure(h().delivery.deliver({ client, bytes: 1000, to: `file:${join(out, 'second.pkg')}` }, OP))).code).toBe('busy');
+    await first;
+    await h().delivery.deliver({ client, bytes: 1000, to: `file:${join(out, 'second.pkg')}` }, OP);
+    // Cancel from the first write progress: the job stops, the range is voided, reconcile is clean.
+    const off = ts.station.events.on('delivery.progress', (p) => {
+      if (p.phase === 'write') ts.station.jobs.cancel(p.job);
+    });
+    const err = await failure(h().delivery.deliver({ client, bytes: 300_000, to: `file:${join(out, 'cancelled.pkg')}` }, OP));
+    off();
+    expect(err.code).toBe('cancelled');
+    expect(existsSync(join(out, 'cancelled.pkg'))).toBe(false);
+    const voided = [...ts.station.core.allocations.byId.values()].filter((a) => a.phase === 'voided');
+    expect(voided.map((a) => a.code)).toEqual(['cancelled']);
+    expect((await h().delivery.reconcile({ deep: true }, OP)).ok).toBe(true);
+  });
+
+  it('refuses a folder that does not exist, before reserving anything', async () => {
+    const { client } = await h().clients.create({}, OP);
+    const n = ts.station.ledger.entries().filter((e) => e.type === 'allocation.reserved').length;
+    const err = await failure(h().delivery.deliver({ client, bytes: 1000, to: `file:${join(out, 'no-such-folder', 'x.pkg')}` }, OP));
+    expect(err.code).toMatch(/^medium-/);
+    expect(ts.station.ledger.entries().filter((e) => e.type === 'allocation.reserved').length).toBe(n);
+  });
+
+  it('someone deletes a client\'s keystore file: delivery is refused in plain words, and reconcile names it', async () => {
+    const { client } = await h().clients.create({}, OP);
+    rmSync(ts.station.core.keystore.path(client));
+    const err = await failure(h().delivery.deliver({ client, bytes: 1000, to: `file:${join(out, 'k.pkg')}` }, OP));
+    expect(err.code).toBe('keystore');
+    expect(err.message).toMatch(new RegExp(client));
+    const rec = await h().delivery.reconcile({}, OP);
+    expect(rec.ok).toBe(false);
+    expect(rec.problems.map((p) => p.kind)).toEqual(['keystore']);
+  });
 });
+

@@ -67,11 +67,17 @@ export class Keystore {
     try {
       body = readFileSync(this.path(client));
     } catch (e) {
-      throw new StationFailure('unknown-client', `The keystore holds no initial keys for ${client} (${ioReason(e)}).`);
+      throw new StationFailure('keystore', `The keystore holds no initial keys for ${client} (${ioReason(e)}); nothing can be delivered to it until the data directory is restored.`);
     }
-    if (body.length !== KEYSTORE_FILE_BYTES || !body.subarray(0, MAGIC.length).equals(MAGIC)) throw new StationFailure('master-key', `The keystore file of ${client} is damaged.`);
-    const a = master.unwrap(body.subarray(MAGIC.length, MAGIC.length + WRAPPED_KEY_BYTES), aad(client, 0));
-    const b = master.unwrap(body.subarray(MAGIC.length + WRAPPED_KEY_BYTES), aad(client, 1));
+    if (body.length !== KEYSTORE_FILE_BYTES || !body.subarray(0, MAGIC.length).equals(MAGIC)) throw new StationFailure('keystore', `The keystore file of ${client} is damaged; nothing can be delivered to it until the data directory is restored.`);
+    let a: Uint8Array;
+    let b: Uint8Array;
+    try {
+      a = master.unwrap(body.subarray(MAGIC.length, MAGIC.length + WRAPPED_KEY_BYTES), aad(client, 0));
+      b = master.unwrap(body.subarray(MAGIC.length + WRAPPED_KEY_BYTES), aad(client, 1));
+    } catch {
+      throw new StationFailure('keystore', `The keystore file of ${client} does not unwrap (altered, or from another station); nothing can be delivered to it until the data directory is restored.`);
+    }
     const keys = Buffer.concat([a, b]);
     a.fill(0);
     b.fill(0);

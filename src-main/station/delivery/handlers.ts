@@ -63,7 +63,8 @@ export function deliveryHandlers(core: Core): Handlers<{ delivery: typeof delive
     },
     reconcile: async ({ deep }) => {
       const running = new Set(core.jobs.list().filter((j) => j.state === 'running').map((j) => j.id));
-      return reconcile(core.pool, core.allocations, { deep: deep === true, running });
+      const clientsWithoutKeys = [...core.clients.byId.keys()].filter((c) => !core.keystore.has(c));
+      return reconcile(core.pool, core.allocations, { deep: deep === true, running, clientsWithoutKeys });
     },
     exportCsv: async ({ to }) => exportCsv(core.allocations, to),
   };

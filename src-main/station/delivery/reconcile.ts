@@ -2,7 +2,7 @@
 // the outbox. No two allocations share a byte; every byte of a settled allocation is destroyed here
 // (in the pool's record and, with `deep`, in the segment files themselves); every reservation is
 // finished or voided; every settled allocation has exactly one range report, numbered without gaps,
-// and the outbox holds exactly those not yet acknowledged.
+// and the outbox holds exactly those not yet acknowledged; every client's initial keys are in the keystore.
 import type { ReconcileProblem, ReconcileResult } from '../../../src-shared/api/delivery';
 import { gaps, overlapping } from '../../../src-shared/psrd/range';
 import type { Pool } from '../pool/pool';
@@ -10,7 +10,7 @@ import type { Allocations } from './allocations';
 
 const MAX_LISTED = 200;
 
-export function reconcile(pool: Pool, allocations: Allocations, opts: { deep: boolean; running: ReadonlySet<string> }): ReconcileResult {
+export function reconcile(pool: Pool, allocations: Allocations, opts: { deep: boolean; running: ReadonlySet<string>; clientsWithoutKeys: readonly string[] }): ReconcileResult {
   const problems: ReconcileProblem[] = [];
   const add = (kind: ReconcileProblem['kind'], detail: string): void => {
     if (problems.length < MAX_LISTED) problems.push({ kind, detail });
@@ -54,6 +54,7 @@ export function reconcile(pool: Pool, allocations: Allocations, opts: { deep: bo
   for (let seq = 1; seq <= allocations.lastReport; seq++) if (!reports.has(seq)) add('outbox', `Range report #${seq} is missing.`);
   for (const seq of allocations.outbox.keys()) if (seq <= allocations.acknowledgedUpTo || !reports.has(seq)) add('outbox', `The outbox holds report #${seq}, which it should not.`);
   for (const [seq] of reports) if (seq > allocations.acknowledgedUpTo && !allocations.outbox.has(seq)) add('outbox', `Report #${seq} is neither acknowledged nor waiting in the outbox.`);
+  for (const c of opts.clientsWithoutKeys) add('keystore', `${c} has no initial keys in the keystore (its file is missing): nothing can be delivered to it.`);
   for (const p of pool.state.pending.values()) add('not-destroyed', `The destruction of ${p.segment} at ${p.offset} (+${p.length}) is recorded but not finished (the next start finishes it).`);
   return { ok: problems.length === 0, deliveries, voided, bytesDelivered, bytesVoided, reportsQueued: allocations.outbox.size, problems };
 }
