@@ -203,8 +203,10 @@ export class RemovableVolumeCarrier implements Carrier {
     } catch {
       // the files were fsynced already; sync is for the rest of the volume
     }
+    // Unmounted and powered off only after a verified write: a stick whose delivery failed stays mounted
+    // for the desk to look at (and a drive that was refused was never chosen).
     const id = this.chosen;
-    if (!id) return;
+    if (!id || !this.lastVerify) return;
     if (!(await hasCommand('udisksctl'))) {
       this.releaseNote = NO_UDISKS;
       return;

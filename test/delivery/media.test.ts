@@ -420,13 +420,8 @@ describe.skipIf(noSoftHsmReason !== undefined)(`HSM tokens (SoftHSM2)${noSoftHsm
     opensAs(readPackageFromToken(SOFTHSM_MODULE, 'client-next', PIN, r.package, hsmRoot), r);
     await expectClean();
   }, 60_000);
-  // DEFECT (reported, not fixed here): a delivery to a token that fails after the carrier logged in —
-  // refused before the reservation (pool-insufficient here; any preflight refusal) or voided (cancelled,
-  // a fault in the write) — never releases the carrier: allocate() calls sink.release() on success only,
-  // and the handler opens the carrier (C_Login) before the job without a finally. The session stays
-  // logged in, so every later delivery to that token in this process is refused medium-not-allowed
-  // ("already open in this station") until the station restarts. Remove .fails once that is fixed.
-  it.fails('a delivery refused after the token was opened leaves it usable: the next delivery to it goes through', async () => {
+  // The handler releases the carrier on every path (a token left logged in refused every later delivery to it).
+  it('a delivery refused after the token was opened leaves it usable: the next delivery to it goes through', async () => {
     const before = mark();
     const f = await failure(h().delivery.deliver({ client, bytes: 1 << 30, to: 'hsm:client-retry', token: { pin: PIN } }, OP));
     expect(f.code).toBe('pool-insufficient');

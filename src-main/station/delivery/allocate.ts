@@ -19,6 +19,7 @@ export interface Sink {
   write(pkg: PackageStream, progress: (p: CarrierProgress) => void, signal: AbortSignal): Promise<Written>;
   verify(pkg: PackageStream, written: Written, progress: (p: CarrierProgress) => void, signal: AbortSignal): Promise<void>;
   discard(pkg: Pick<PackageStream, 'packageId'>): Promise<void>;
+  /** Called by whoever opened the sink, on every path (a token logged in stays logged in otherwise). */
   release(): Promise<void>;
 }
 
@@ -102,6 +103,5 @@ export async function allocate(p: SettleParts, req: AllocationRequest): Promise<
   }
   req.afterPhase?.('report');
   req.onPhase?.('report', total, total);
-  await sink.release();
   return { allocation: a, packageId, packageBytes: stream.length, medium: a.medium ?? (await sink.describe()), report };
 }

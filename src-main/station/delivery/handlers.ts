@@ -33,33 +33,38 @@ export function deliveryHandlers(core: Core): Handlers<{ delivery: typeof delive
       if (c.state !== 'active') throw new StationFailure('client-suspended', `${c.client} is suspended (${c.suspendedReason ?? 'no reason recorded'}); nothing is delivered until an operator resumes it.`);
       const carrier = openCarrier(args.to, { settings: core.settings.delivery, dataDir: core.config.dataDir, pin: args.token?.pin, profile: args.token?.profile });
       const actor = actorOf(ctx);
-      return core.jobs.run(
-        { kind: 'delivery', title: `Delivering ${formatBytes(args.bytes)} of PSRD to ${c.client}`, resources: ['pool:segments', `medium:${args.to}`], total: 2 * args.bytes, unit: 'bytes', actor, signal: ctx.signal },
-        async (job): Promise<DeliveryResult> => {
-          const keys = core.keystore.read(c.client);
-          try {
-            const outcome = await allocate(clientParts(core), {
-              client: c.client,
-              purpose: 'psrd',
-              bytes: args.bytes,
-              sink: carrier,
-              stream: (ranges, packageId) => clientPackageStream(core.pool, { hub: core.settings.hubId, client: c.client, packageId }, ranges, keys),
-              job: job.id,
-              actor,
-              signal: job.signal,
-              onPhase: (phase, done, total) => {
-                const scaled = Math.round((done / Math.max(total, 1)) * 2 * args.bytes);
-                job.progress(scaled, phase);
-                core.events.emit('delivery.progress', { job: job.id, phase, bytesDone: scaled, bytesTotal: 2 * args.bytes });
-              },
-            });
-            const a = outcome.allocation;
-            return { job: job.id, client: c.client, package: outcome.packageId, bytes: a.bytes, packageBytes: outcome.packageBytes, ranges: a.ranges, medium: outcome.medium as DeliveryResult['medium'], report: outcome.report };
-          } finally {
-            keys.fill(0);
-          }
-        },
-      );
+      // The carrier is released on every path: a token left logged in would refuse the next delivery.
+      try {
+        return await core.jobs.run(
+          { kind: 'delivery', title: `Delivering ${formatBytes(args.bytes)} of PSRD to ${c.client}`, resources: ['pool:segments', `medium:${args.to}`], total: 2 * args.bytes, unit: 'bytes', actor, signal: ctx.signal },
+          async (job): Promise<DeliveryResult> => {
+            const keys = core.keystore.read(c.client);
+            try {
+              const outcome = await allocate(clientParts(core), {
+                client: c.client,
+                purpose: 'psrd',
+                bytes: args.bytes,
+                sink: carrier,
+                stream: (ranges, packageId) => clientPackageStream(core.pool, { hub: core.settings.hubId, client: c.client, packageId }, ranges, keys),
+                job: job.id,
+                actor,
+                signal: job.signal,
+                onPhase: (phase, done, total) => {
+                  const scaled = Math.round((done / Math.max(total, 1)) * 2 * args.bytes);
+                  job.progress(scaled, phase);
+                  core.events.emit('delivery.progress', { job: job.id, phase, bytesDone: scaled, bytesTotal: 2 * args.bytes });
+                },
+              });
+              const a = outcome.allocation;
+              return { job: job.id, client: c.client, package: outcome.packageId, bytes: a.bytes, packageBytes: outcome.packageBytes, ranges: a.ranges, medium: outcome.medium as DeliveryResult['medium'], report: outcome.report };
+            } finally {
+              keys.fill(0);
+            }
+          },
+        );
+      } finally {
+        await carrier.release();
+      }
     },
     reconcile: async ({ deep }) => {
       const running = new Set(core.jobs.list().filter((j) => j.state === 'running').map((j) => j.id));
