@@ -36,7 +36,7 @@ export interface DeliveryResult {
 }
 
 export interface ReconcileProblem {
-  readonly kind: 'overlap' | 'two-states' | 'not-destroyed' | 'unfinished' | 'outbox' | 'pool-files' | 'keystore';
+  readonly kind: 'overlap' | 'two-states' | 'not-destroyed' | 'unfinished' | 'outbox' | 'pool-files' | 'keystore' | 'sheet-on-disk';
   readonly detail: string;
 }
 
@@ -75,6 +75,15 @@ export const deliveryCalls = {
   deliver: call({
     args: object({ client: clientId, bytes: integer({ min: 1, max: MAX_PACKAGE_BYTES }), to: carrierTarget, token: optional(object({ pin: text({ maxLength: 256 }), profile: optional(oneOf(['data', 'secret'] as const)) })) }),
     result: returns<DeliveryResult>(),
+    access: ['desk', 'operator'],
+  }),
+  /**
+   * Destroys the PDF of a delivered QR sheet once it is printed (spec §10.3: the paper is the client's
+   * copy; the file would be a third). Overwritten and removed, and recorded.
+   */
+  destroySheet: call({
+    args: object({ package: text({ maxLength: 36, pattern: /^pkg-[0-9a-f]{32}$/ }) }),
+    result: returns<{ readonly package: string; readonly path: string; readonly found: boolean }>(),
     access: ['desk', 'operator'],
   }),
   /** Checks the whole allocation record against itself, the pool's files and the outbox. */

@@ -152,6 +152,8 @@ export const catalogue = {
   'allocation.written': entry(1, object({ allocation: allocationId, packageBytes: positive, medium: optional(medium) })),
   'allocation.verified': entry(1, object({ allocation: allocationId, method: prose })),
   'allocation.delivered': entry(1, object({ allocation: allocationId, report: positive })),
+  /** A printed QR sheet's PDF, destroyed once printed (the paper is the client's copy; the file would be a third). */
+  'allocation.sheet-destroyed': entry(1, object({ allocation: allocationId, target: spec, found: boolean(), actor })),
   'allocation.voided': entry(1, object({ allocation: allocationId, code: word, reason: prose, report: positive, actor: optional(actor) })),
 
   // Clients (issue S6, spec §11.1): never a name in the ledger, only an HMAC of it under the audit key.

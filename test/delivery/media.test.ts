@@ -439,7 +439,9 @@ describe.skipIf(noQrToolsReason !== undefined)(`QR sheets${noQrToolsReason ? ` â
     expect(r.medium).toMatchObject({ kind: 'qr', target: pdf });
     expect(r.medium.codes).toBeGreaterThan(1);
     await expectDelivered(r);
-    await expectClean();
+    // Until it is printed and destroyed, the sheet's PDF is a third copy: reconcile says so, and only that.
+    const pending = await h().delivery.reconcile({ deep: true }, OP);
+    expect(pending.problems.map((p) => p.kind)).toEqual(['sheet-on-disk']);
     const scan = join(out, 'scan');
     mkdirSync(scan);
     const t = performance.now();
@@ -448,6 +450,11 @@ describe.skipIf(noQrToolsReason !== undefined)(`QR sheets${noQrToolsReason ? ` â
     expect(new Set(chunks.map((c) => c.packageId))).toEqual(new Set([r.package]));
     const pkg = assembleChunks(chunks);
     opensAs(pkg, r);
+    // "Printed": the sheet's file is destroyed and recorded; then the record is clean.
+    expect(await h().delivery.destroySheet({ package: r.package }, OP)).toEqual({ package: r.package, path: pdf, found: true });
+    expect(existsSync(pdf)).toBe(false);
+    expect((await failure(h().delivery.destroySheet({ package: r.package }, OP))).code).toBe('bad-request');
+    await expectClean();
   }, 60_000);
 
   it('a package above the QR limit is package-too-large: nothing is allocated, no sheet is written', async () => {

@@ -108,5 +108,15 @@ export const deliveryCommands: readonly Command[] = [
     },
     show: (r: { path: string; rows: number }) => `Wrote ${r.rows} row(s) to ${r.path}.`,
   },
+  {
+    words: 'sheet destroy',
+    usage: 'sheet destroy PACKAGE',
+    summary: "overwrite and remove a QR sheet's PDF once it is printed, and record it (the paper is the client's copy)",
+    call: 'delivery.destroySheet',
+    mode: 'write',
+    operands: ['PACKAGE'],
+    args: (_a, { operands }) => ({ package: operands[0] }),
+    show: (r: { package: string; path: string; found: boolean }) => (r.found ? `Destroyed ${r.path}, the sheet of ${r.package}.` : `${r.path} was already gone; recorded the sheet of ${r.package} as destroyed.`),
+  },
   { words: 'sync status', usage: 'sync status', summary: 'what waits for the Security Server', call: 'sync.status', mode: 'read', args: noArgs, show: syncStatus },
 ];

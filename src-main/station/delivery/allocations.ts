@@ -27,6 +27,8 @@ export interface AllocationRecord {
   code?: string;
   reason?: string;
   settledAt?: string;
+  /** For a QR sheet: its PDF has been destroyed (after printing). */
+  sheetDestroyedAt?: string;
 }
 
 export interface QueuedReport {
@@ -77,6 +79,9 @@ export class Allocations implements Fold {
         a.phase = 'written';
         a.packageBytes = Number(d.packageBytes);
         if (d.medium) a.medium = d.medium as MediumRecorded;
+        break;
+      case 'allocation.sheet-destroyed':
+        a.sheetDestroyedAt = e.time;
         break;
       case 'allocation.verified':
         a.phase = 'verified';

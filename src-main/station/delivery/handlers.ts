@@ -11,6 +11,8 @@ import { openCarrier } from './carriers';
 import { clientPackageStream } from './package-stream';
 import { reconcile } from './reconcile';
 import { exportCsv } from './export-csv';
+import { existsSync } from 'node:fs';
+import { QrSheetCarrier } from '../../../hardware/carriers/qr-sheet';
 import { driveHolding, listDrives } from '../../../hardware/carriers/drives';
 import { driveStatuses, isDeliverable } from '../../../src-shared/psrd/drive-safety';
 
@@ -65,6 +67,19 @@ export function deliveryHandlers(core: Core): Handlers<{ delivery: typeof delive
       } finally {
         await carrier.release();
       }
+    },
+    destroySheet: async (args, ctx) => {
+      const id = core.allocations.byPackage.get(args.package);
+      const a = id ? core.allocations.byId.get(id) : undefined;
+      if (!a || a.medium?.kind !== 'qr') throw new StationFailure('bad-request', `No QR sheet was printed for ${args.package}.`);
+      if (a.phase !== 'delivered') throw new StationFailure('bad-request', `${args.package} is ${a.phase}, not a delivered sheet (a voided sheet's file was destroyed when it was voided).`);
+      if (a.sheetDestroyedAt) throw new StationFailure('bad-request', `The sheet of ${args.package} was destroyed on ${a.sheetDestroyedAt}.`);
+      const path = a.medium.target;
+      const found = existsSync(path);
+      await QrSheetCarrier.open(path).discard({ packageId: args.package });
+      if (existsSync(path)) throw new StationFailure('io', `${path} could not be destroyed (or is not this package's sheet); nothing was recorded.`);
+      core.ledger.append('allocation.sheet-destroyed', { allocation: a.id, target: path, found, actor: actorOf(ctx) }, core.now);
+      return { package: args.package, path, found };
     },
     reconcile: async ({ deep }) => {
       const running = new Set(core.jobs.list().filter((j) => j.state === 'running').map((j) => j.id));

@@ -36,6 +36,9 @@ export function reconcile(pool: Pool, allocations: Allocations, opts: { deep: bo
       voided++;
       bytesVoided += a.bytes;
     }
+    if (a.phase === 'delivered' && a.medium?.kind === 'qr' && !a.sheetDestroyedAt) {
+      add('sheet-on-disk', `The QR sheet of ${a.package} (${a.medium.target}) has not been destroyed since it was printed: run \`dske-station sheet destroy ${a.package}\`.`);
+    }
     if (a.report === undefined) add('outbox', `${a.id} was settled without a range report.`);
     else if (reports.has(a.report)) add('outbox', `Range report #${a.report} is claimed by both ${reports.get(a.report)} and ${a.id}.`);
     else reports.set(a.report, a.id);
