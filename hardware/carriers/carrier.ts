@@ -3,21 +3,11 @@
 // preflight (before any byte is reserved) → write → verify by read-back → release. A carrier reports
 // bytes as it goes and fails only with a media fault (src-shared/psrd/media-faults.ts) or 'cancelled'.
 import type { PsrdRange } from '../../src-shared/psrd/range';
-
-export type CarrierKind = 'usb' | 'hsm' | 'qr' | 'file';
+import type { MediumRecordView } from '../../src-shared/api/delivery';
 
 /** What the ledger and the hand receipt record of a medium: identities, never a secret or a PIN. */
-export interface MediumRecord {
-  readonly kind: CarrierKind;
-  /** Where it went, as the operator named it: a device path, a token label, a file path. */
-  readonly target: string;
-  readonly serial?: string;
-  readonly model?: string;
-  readonly sizeBytes?: number;
-  /** For a QR sheet: the pages and codes printed. */
-  readonly pages?: number;
-  readonly codes?: number;
-}
+export type MediumRecord = MediumRecordView;
+export type CarrierKind = MediumRecord['kind'];
 
 /** A client package as the delivery job streams it (src-shared/psrd/package-format.ts). */
 export interface PackageStream {

@@ -13,12 +13,15 @@ export const carrierTarget = text({ maxLength: 4096, pattern: /^(usb|hsm|qr|file
 /** A package at most this size (a hub sends a client years of PSRD at once, not terabytes). */
 export const MAX_PACKAGE_BYTES = 2 ** 36;
 
+/** A medium as the delivery recorded it: identities, never a secret or a PIN. */
 export interface MediumRecordView {
   readonly kind: 'usb' | 'hsm' | 'qr' | 'file';
+  /** Where it went, as the operator named it: a device path, a token label, a file path. */
   readonly target: string;
   readonly serial?: string;
   readonly model?: string;
   readonly sizeBytes?: number;
+  /** For a QR sheet: the pages and codes printed. */
   readonly pages?: number;
   readonly codes?: number;
 }

@@ -6,26 +6,16 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openPackage } from '../../src-shared/psrd/package-reader';
 import { nobleCipher } from '../../src-shared/psrd/package-cipher';
-import { StationFailure } from '../../src-shared/api/result';
 import { FileCarrier } from '../../hardware/carriers/file';
 import { allocate } from '../../src-main/station/delivery/allocate';
 import { clientPackageStream } from '../../src-main/station/delivery/package-stream';
 import { clientParts } from '../../src-main/station/clients/handlers';
 import { OP, openTestStation, tempDir, type TestStation } from '../support/station';
+import { refusal as failure } from '../support/refusal';
 
 let ts: TestStation;
 let out: string;
 const h = (): TestStation['station']['handlers'] => ts.station.handlers;
-
-async function failure(p: Promise<unknown>): Promise<StationFailure> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof StationFailure) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
 
 beforeEach(async () => {
   ts = openTestStation();

@@ -35,6 +35,7 @@ import {
   tokenObjectLabels,
   type Volume,
 } from '../support/media';
+import { refusal as failure } from '../support/refusal';
 
 // Letters and digits: a PIN that cannot turn up by chance in a timestamp or a byte count of the ledger.
 const PIN = 'Pin7f3kQ9zxW';
@@ -71,16 +72,6 @@ function readInitialKeysFile(path: string): { header: { hub: string; client: str
   expect(b.length).toBe(12 + n + 64 + 32);
   expect(createHash('sha256').update(b.subarray(0, b.length - 32)).digest().equals(b.subarray(b.length - 32))).toBe(true);
   return { header, keys: Buffer.from(b.subarray(12 + n, 12 + n + 64)) };
-}
-
-async function failure(p: Promise<unknown>): Promise<StationFailure> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof StationFailure) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
 }
 
 async function timed<T>(what: string, f: () => Promise<T>): Promise<T> {

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CarrierProgress, PackageStream } from '../../hardware/carriers/carrier';
 import { FileCarrier } from '../../hardware/carriers/file';
 import { BLOCK_BYTES, verifyPackageFile, writePackageFile } from '../../hardware/carriers/package-file';
-import { StationFailure } from '../../src-shared/api/result';
+import { refusal as failure } from '../support/refusal';
 
 const MiB = 2 ** 20;
 const sh = (cmd: string, ...args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -54,16 +54,6 @@ async function packageSha(pkg: PackageStream): Promise<string> {
 }
 
 const fileSha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
-
-async function failure(p: Promise<unknown>): Promise<StationFailure> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof StationFailure) return e;
-    throw e;
-  }
-  throw new Error('expected a StationFailure');
-}
 
 const never = new AbortController().signal;
 const quiet = (): void => undefined;

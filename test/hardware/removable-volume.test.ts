@@ -11,8 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { PackageStream } from '../../hardware/carriers/carrier';
 import { DriveWatcher, driveHolding, listDrives } from '../../hardware/carriers/drives';
 import { RemovableVolumeCarrier, packageFileName } from '../../hardware/carriers/removable-volume';
-import { StationFailure } from '../../src-shared/api/result';
 import { driveStatuses, isDeliverable, type DriveDescription, type DriveSafetyOptions } from '../../src-shared/psrd/drive-safety';
+import { refusal as failure } from '../support/refusal';
 
 const MiB = 2 ** 20;
 const sh = (cmd: string, ...args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -70,16 +70,6 @@ async function packageBytes(pkg: PackageStream): Promise<Buffer> {
 }
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-
-async function failure(p: Promise<unknown>): Promise<StationFailure> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof StationFailure) return e;
-    throw e;
-  }
-  throw new Error('expected a StationFailure');
-}
 
 interface Volume {
   img: string;

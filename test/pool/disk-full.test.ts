@@ -11,6 +11,7 @@ import { openStation, type Station } from '../../src-main/station/station';
 import { StationFailure } from '../../src-shared/api/result';
 import { discardSegmentFiles, overwriteAndUnlink } from '../../src-node/psrd-store/segment-file';
 import { OP, openTestStation, SMALL_POLICY, tempDir, type TestStation } from '../support/station';
+import { refusal as rejection } from '../support/refusal';
 
 const SEGMENT = SMALL_POLICY.segmentBytes;
 
@@ -37,16 +38,6 @@ function fillDisk(path: string): number {
 const partials = (pool: string): string[] => readdirSync(pool).filter((n) => n.endsWith('.partial'));
 
 const committedIn = (message: string): number => Number(/segments? (?:was|were) added to the pool \([^,]+, (\d+) bytes\)/.exec(message)?.[1]);
-
-async function rejection(p: Promise<unknown>): Promise<StationFailure> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof StationFailure) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('a generation that fills a real disk (4 MiB tmpfs)', () => {
   let mnt = '';
