@@ -5,6 +5,7 @@
 import { StationFailure } from '../../../src-shared/api/result';
 import { gaps, type PsrdRange } from '../../../src-shared/psrd/range';
 import { formatBytes } from '../../../src-shared/psrd/size';
+import { MAX_RANGES } from '../../../src-shared/psrd/package-format';
 import type { PoolState } from '../pool/pool-state';
 import type { Allocations } from './allocations';
 
@@ -20,6 +21,9 @@ export function chooseRanges(pool: PoolState, allocations: Allocations, bytes: n
       out.push({ segment: s.id, offset: g.offset, length: take });
       want -= take;
       if (want === 0) return out;
+      if (out.length === MAX_RANGES) {
+        throw new StationFailure('pool-insufficient', `The pool is too fragmented to give ${formatBytes(bytes)} in at most ${MAX_RANGES} ranges; deliver less at a time.`);
+      }
     }
   }
   throw new StationFailure('pool-insufficient', `The pool holds ${formatBytes(bytes - want)} of unallocated PSRD; ${formatBytes(bytes)} were asked for. Generate more first.`);
