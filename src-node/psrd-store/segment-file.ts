@@ -7,6 +7,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { closeSync, constants as fsConstants, fsyncSync, openSync, readSync, unlinkSync, writeSync, fstatSync, existsSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
 import { StationFailure } from '../../src-shared/api/result';
 import { WRAPPED_KEY_BYTES, type MasterKey } from './master-key';
 import { alignedBlocks, WRITE_BLOCK, type ChunkSealer } from './chunk-sealer';
@@ -290,6 +291,109 @@ export function* readRange(dir: string, id: string, master: MasterKey, offset: n
   } finally {
     closeSync(segFd);
     closeSync(keyFd);
+  }
+}
+
+/** Chunks whose ciphertext readRangeAhead reads ahead by default: one or two keep the disk busy while a chunk is decrypted and used. */
+export const READ_AHEAD = 2;
+/** GCM output pieces: below the allocator's mmap threshold, so that a piece costs no fresh pages (chunk-sealer.ts). */
+const DECRYPT_PIECE = 64 * 1024;
+
+/**
+ * readRange for long sequential reads (a delivery): the same plaintext, the same checks, but the
+ * ciphertext of the next `ahead` chunks is read on the thread pool while the caller works on the
+ * current one, and each chunk is decrypted here in 64 KiB pieces into one reused buffer, released to
+ * the caller only once its tag has verified. Each yielded piece is a view of that buffer, valid until
+ * the caller asks for the next: the reader wipes it then, and when the caller stops (return or throw).
+ */
+export async function* readRangeAhead(dir: string, id: string, master: MasterKey, offset: number, length: number, ahead = READ_AHEAD): AsyncGenerator<Uint8Array> {
+  const layout = readLayout(dir, id);
+  if (offset < 0 || length < 0 || offset + length > layout.plainBytes) throw new StationFailure('bad-request', 'The requested range lies outside the segment.');
+  if (length === 0) return;
+  const end = offset + length;
+  const first = Math.floor(offset / layout.chunkBytes);
+  const last = Math.floor((end - 1) / layout.chunkBytes);
+  const seg = await open(segmentPath(dir, id), 'r');
+  let keys: FileHandle | undefined;
+  const plain = Buffer.alloc(Math.min(layout.chunkBytes, layout.plainBytes));
+  // Ciphertext ‖ tag and key slot of the chunks in flight, in a ring: chunk i uses slot i % ring.length.
+  const ring = Array.from({ length: Math.max(1, ahead) + 1 }, () => ({ body: Buffer.alloc(Math.min(layout.chunkBytes, layout.plainBytes) + TAG_BYTES), slot: Buffer.alloc(WRAPPED_KEY_BYTES) }));
+  const reads = new Map<number, Promise<void>>();
+  try {
+    keys = await open(keysPath(dir, id), 'r');
+    const k = keys;
+    const read = (index: number): void => {
+      if (index > last || reads.has(index)) return;
+      const { body, slot } = ring[index % ring.length]!;
+      const len = chunkLength(layout, index);
+      const p = Promise.all([readFull(k, slot, HEADER_BYTES + index * WRAPPED_KEY_BYTES), readFull(seg, body.subarray(0, len + TAG_BYTES), HEADER_BYTES + index * (layout.chunkBytes + TAG_BYTES))]).then(([s, b]) => {
+        if (s < WRAPPED_KEY_BYTES) throw new StationFailure('io', `The key table of segment ${id} is shorter than its header says.`);
+        if (b < len + TAG_BYTES) throw new StationFailure('io', 'A pool segment is shorter than its key table says.');
+      });
+      p.catch(() => undefined); // awaited below, in order
+      reads.set(index, p);
+    };
+    for (let index = first; index <= last; index++) {
+      for (let j = index; j <= Math.min(last, index + Math.max(1, ahead)); j++) read(j);
+      await reads.get(index);
+      reads.delete(index);
+      const { body, slot } = ring[index % ring.length]!;
+      const len = chunkLength(layout, index);
+      decryptInto(plain, body.subarray(0, len + TAG_BYTES), slot, id, index, master);
+      const start = index * layout.chunkBytes;
+      const from = Math.max(offset, start) - start;
+      const to = Math.min(end, start + len) - start;
+      try {
+        yield plain.subarray(from, to);
+      } finally {
+        plain.fill(0, 0, len);
+      }
+    }
+  } finally {
+    await Promise.allSettled(reads.values());
+    plain.fill(0);
+    await seg.close().catch(() => undefined);
+    await keys?.close().catch(() => undefined);
+  }
+}
+
+// GCM output pieces are freed as soon as they are copied out, by transferring them to a closed port
+// (as chunk-sealer.ts does): left to the garbage collector they cost fresh, zero-filled pages.
+const { port1: freed } = new MessageChannel();
+freed.close();
+
+/** Decrypts one chunk (ciphertext ‖ tag in `body`, wrapped key in `slot`) into `plain`; wipes `plain` and throws if its tag fails. */
+function decryptInto(plain: Buffer, body: Buffer, slot: Buffer, id: string, index: number, master: MasterKey): void {
+  if (slot.equals(ERASED_SLOT)) throw new StationFailure('io', `Chunk ${index} of segment ${id} has been destroyed.`);
+  const aad = chunkAad(id, index);
+  const dataKey = master.unwrap(slot, aad);
+  const len = body.length - TAG_BYTES;
+  try {
+    const d = createDecipheriv('aes-256-gcm', dataKey, ZERO_NONCE);
+    d.setAAD(aad);
+    d.setAuthTag(body.subarray(len));
+    let at = 0;
+    const pieces: ArrayBuffer[] = [];
+    for (let off = 0; off < len; off += DECRYPT_PIECE) {
+      const out = d.update(body.subarray(off, Math.min(off + DECRYPT_PIECE, len)));
+      plain.set(out, at);
+      at += out.length;
+      out.fill(0);
+      if (out.byteOffset === 0 && out.length === out.buffer.byteLength) pieces.push(out.buffer);
+    }
+    try {
+      freed.postMessage(null, pieces);
+    } catch {
+      // Not transferable here: the garbage collector frees them instead (already wiped).
+    }
+    try {
+      d.final();
+    } catch {
+      plain.fill(0, 0, len);
+      throw new StationFailure('io', `Chunk ${index} of segment ${id} failed its integrity check.`);
+    }
+  } finally {
+    dataKey.fill(0);
   }
 }
 
