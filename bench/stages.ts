@@ -16,7 +16,7 @@ import { EntropyPipeline } from '../src-main/station/entropy/pipeline';
 import { HealthMonitor } from '../src-main/station/entropy/health';
 import { fastScanPath, scanBytes, scanBytesScalar, scanScratch, ScanState } from '../src-main/station/entropy/scan';
 import { HmacSha512Conditioner } from '../src-main/station/entropy/conditioner';
-import { OsEntropySource } from '../hardware/entropy';
+import { createSource, OsEntropySource } from '../hardware/entropy';
 import { alignedBlocks, workerSealer } from '../src-node/psrd-store/chunk-sealer';
 import { openStation, type Station } from '../src-main/station/station';
 import { defaultPolicy } from '../src-main/station/pool/pool';
@@ -517,7 +517,20 @@ if (hardware) {
       port.on('data', (c: Buffer) => onBytes(c.length));
       return () => new Promise<void>((resolve) => port.close(() => resolve()));
     }, false);
-    for (const h of [6, 8]) await qrng('serial (a pty through socat; reads of at most 4 KiB, the tty layer’s)', `serial:${ptyDir}/device:raw`, h, `${ptyDir}/host`, false);
+    await ceiling('the pty read by the serial driver alone (its reader thread; read(1 MiB) in a loop), no station', `${ptyDir}/host`, async (onBytes) => {
+      const source = createSource(`serial:${ptyDir}/device:raw`);
+      await source.open();
+      let on = true;
+      const loop = (async () => {
+        while (on) onBytes((await source.read(MiB)).length);
+      })();
+      return async () => {
+        on = false;
+        await loop.catch(() => undefined);
+        await source.close();
+      };
+    }, false);
+    for (const h of [6, 8]) await qrng('serial (a pty through socat, read on the driver’s reader thread; reads of at most 4 KiB, the tty layer’s)', `serial:${ptyDir}/device:raw`, h, `${ptyDir}/host`, false);
     socat.kill('SIGTERM');
     rmSync(ptyDir, { recursive: true, force: true });
   }

@@ -2,9 +2,13 @@
 // baud-rate knock), OneRNG (`cmdO` starts, `cmdo` stops), or a raw port that just streams.
 // A source bound by VID:PID[:serial] is looked up in the port list at every open, so a different device
 // that appears at the same /dev path is never read in its place.
+// The port is read on a worker thread (serial-reader.ts): read from the main thread, a 50 MB/s device was
+// throttled to 31.9 MB/s whenever the station was busy with the samples it already had.
+import { fstatSync } from 'node:fs';
 import type { SerialPort as SerialPortClass } from 'serialport';
 import { knownDevice, ONERNG_MODES, TRUERNGPRO_MODES, type OneRngMode, type TrueRngProMode } from './devices';
 import type { SourceSpec } from './spec';
+import { SerialReader, type ReaderEvent } from './serial-reader';
 import { checkReadSize, EntropySourceError, plainBytes, sourceErrorFrom, type EntropySource, type OpenReport, type SourceProvenance } from './source';
 
 export type SerialSpec = Extract<SourceSpec, { kind: 'serial' }>;
@@ -31,9 +35,6 @@ export interface SerialSourceOptions {
   readonly knockPauseMs?: number;
 }
 
-/** Above this many queued bytes the port is paused, so a fast device cannot fill memory. */
-const HIGH_WATER = 1 << 20;
-const LOW_WATER = 256 << 10;
 const DEFAULT_BAUD = 9600;
 
 type SerialPortCtor = typeof SerialPortClass;
@@ -83,9 +84,10 @@ export class SerialEntropySource implements EntropySource {
   readonly computational = false;
   private prov: SourceProvenance;
   private port: SerialPortClass | undefined;
-  private queue: Buffer[] = [];
+  /** Reads the port on its own thread; a bounded queue: it stops reading while the main thread is behind. */
+  private reader: SerialReader | undefined;
+  private queue: Uint8Array[] = [];
   private queued = 0;
-  private paused = false;
   private closing = false;
   private failure: EntropySourceError | undefined;
   private waiter: { resolve: (b: Uint8Array) => void; reject: (e: Error) => void; maxBytes: number; timer: NodeJS.Timeout } | undefined;
@@ -148,9 +150,24 @@ export class SerialEntropySource implements EntropySource {
         throw sourceErrorFrom(e, spec, `Cannot start OneRNG on ${path}`);
       }
     }
-    port.on('data', (chunk: Buffer) => {
-      if (this.port === port) this.onData(chunk);
-    });
+    // serialport keeps the port (its lock, termios, DTR, writes); the reader thread reads it.
+    let rdev: number | undefined;
+    try {
+      const fd = (port.port as unknown as { fd?: unknown } | undefined)?.fd;
+      if (typeof fd === 'number') rdev = fstatSync(fd).rdev;
+    } catch {
+      // The reader opens the path itself; without a device number it cannot compare, and goes on.
+    }
+    try {
+      this.reader = SerialReader.start(path, rdev, (e) => {
+        if (this.port === port) this.onReaderEvent(e);
+      });
+      await this.reader.ready;
+      if (this.port !== port) throw new EntropySourceError('not-open', `${this.prov.label} was closed while opening.`, spec);
+    } catch (e) {
+      await this.close();
+      throw sourceErrorFrom(e, spec, `Cannot read serial port ${path}`);
+    }
     return { warnings };
   }
 
@@ -171,6 +188,7 @@ export class SerialEntropySource implements EntropySource {
 
   async close(): Promise<void> {
     const port = this.port;
+    const reader = this.reader;
     this.port = undefined;
     this.closing = true;
     if (this.waiter) {
@@ -179,6 +197,8 @@ export class SerialEntropySource implements EntropySource {
       this.waiter = undefined;
     }
     this.drop();
+    this.reader = undefined;
+    await reader?.stop();
     if (!port) return;
     if (this.options.spec.model === 'onerng' && port.isOpen && !this.failure) {
       await writeAll(port, 'cmdo\n').catch(() => undefined);
@@ -248,8 +268,19 @@ export class SerialEntropySource implements EntropySource {
     };
   }
 
-  private onData(chunk: Buffer): void {
-    if (this.closing || this.failure) return;
+  private onReaderEvent(e: ReaderEvent): void {
+    const spec = this.options.specText;
+    if (e.type === 'data') this.onData(e.bytes);
+    else if (e.type === 'gone') this.fail(new EntropySourceError('unplugged', `${this.prov.label} vanished (disconnected).`, spec));
+    else this.fail(sourceErrorFrom(e.error, spec, `${this.prov.label} failed`));
+  }
+
+  private onData(chunk: Uint8Array): void {
+    if (this.closing || this.failure) {
+      chunk.fill(0);
+      this.reader?.dropped(chunk.length);
+      return;
+    }
     this.queue.push(chunk);
     this.queued += chunk.length;
     const w = this.waiter;
@@ -258,10 +289,6 @@ export class SerialEntropySource implements EntropySource {
       clearTimeout(w.timer);
       w.resolve(this.take(w.maxBytes));
     }
-    if (this.queued > HIGH_WATER && !this.paused && this.port) {
-      this.paused = true;
-      this.port.pause();
-    }
   }
 
   private take(maxBytes: number): Uint8Array {
@@ -269,7 +296,7 @@ export class SerialEntropySource implements EntropySource {
     const out = new Uint8Array(n);
     let off = 0;
     while (off < n) {
-      const head = this.queue[0] as Buffer;
+      const head = this.queue[0] as Uint8Array;
       const k = Math.min(head.length, n - off);
       out.set(head.subarray(0, k), off);
       head.fill(0, 0, k);
@@ -278,18 +305,16 @@ export class SerialEntropySource implements EntropySource {
       else this.queue[0] = head.subarray(k);
     }
     this.queued -= n;
-    if (this.paused && this.queued < LOW_WATER && this.port) {
-      this.paused = false;
-      this.port.resume();
-    }
+    this.reader?.taken(n);
     return plainBytes(out);
   }
 
-  /** Hot-unplug or a port error: queued bytes are discarded and the pending read rejects. */
+  /** Hot-unplug or a port error: queued bytes are discarded, reading stops and the pending read rejects. */
   private fail(err: EntropySourceError): void {
     if (this.failure) return;
     this.failure = err;
     this.drop();
+    void this.reader?.stop();
     const w = this.waiter;
     if (w) {
       this.waiter = undefined;
@@ -300,8 +325,8 @@ export class SerialEntropySource implements EntropySource {
 
   private drop(): void {
     for (const b of this.queue) b.fill(0);
+    this.reader?.dropped(this.queued);
     this.queue = [];
     this.queued = 0;
-    this.paused = false;
   }
 }
