@@ -39,7 +39,7 @@ function entry(i: number, segments: string[]): [string, Record<string, unknown>]
     case 2:
       return ['delivery.range-delivered', { client: clientOf(i), package: `pkg-${i.toString(16).padStart(12, '0')}`, segment, offset: (i * 4096) % 67108864, length: 4194304, medium: 'hsm', token: { label: 'client-token', serial: '9A3F11C2' }, verified: 'read back by value', actor }];
     case 3:
-      return ['enrolment.identity-checked', { client: clientOf(i), document: 'passport', last4: String(1000 + (i % 9000)), numberHmac: 'a'.repeat(64), outcome: 'accepted', actor }];
+      return ['enrolment.identity-checked', { application: `app-${i.toString(16).padStart(16, '0')}`, document: 'passport', last4: String(1000 + (i % 9000)), numberHmac: 'a'.repeat(64), checks: ['photo-matches', 'not-expired', 'mrz-consistent', 'name-matches'], outcome: 'accepted', actor }];
     case 4:
       return ['operator.sign-in-refused', { name: actor.operator, reason: 'wrong passphrase', failures: 1, host: 'electron' }];
     default:

@@ -64,6 +64,8 @@ const settingsShape = object({
     pkcs11Module: optional(text({ maxLength: 400, pattern: /^\// })),
     /** Largest package printed as a QR sheet. */
     qrMaxBytes: optional(integer({ min: 64, max: 1 << 20 })),
+    /** Deliveries larger than this need a second person's approval (never the clerk who checked identity). */
+    twoPersonAboveBytes: optional(integer({ min: 0, max: 2 ** 40 })),
   })),
   /** Keep the master key in a PKCS#11 token; its PIN comes from the environment (DSKE_TOKEN_PIN), never from this file. */
   masterKey: optional(object({
@@ -79,9 +81,10 @@ export interface DeliverySettings {
   readonly allowFixedDrives: boolean;
   readonly pkcs11Module: string;
   readonly qrMaxBytes: number;
+  readonly twoPersonAboveBytes: number;
 }
 
-export const defaultDeliverySettings: DeliverySettings = { allowFixedDrives: false, pkcs11Module: '/usr/lib/softhsm/libsofthsm2.so', qrMaxBytes: 32 << 10 };
+export const defaultDeliverySettings: DeliverySettings = { allowFixedDrives: false, pkcs11Module: '/usr/lib/softhsm/libsofthsm2.so', qrMaxBytes: 32 << 10, twoPersonAboveBytes: 64 << 20 };
 export const DEFAULT_HUB_ID = 'hub';
 
 export interface ResolvedSettings {

@@ -14,6 +14,7 @@ import type { Allocations } from './delivery/allocations';
 import type { ClientDirectory } from './clients/client-directory';
 import type { ClientRegistry } from './clients/client-registry';
 import type { Keystore } from './clients/keystore';
+import type { EnrolmentBook } from './enrolment/book';
 
 export interface Core {
   readonly config: StationConfig;
@@ -25,6 +26,8 @@ export interface Core {
   readonly allocations: Allocations;
   readonly clients: ClientRegistry;
   readonly keystore: Keystore;
+  /** Every application for enrolment and the step it reached. */
+  readonly enrolment: EnrolmentBook;
   /** Personal data (names), apart from the ledger. */
   readonly directory: ClientDirectory;
   readonly entropy: EntropyProvider;

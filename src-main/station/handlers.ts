@@ -13,6 +13,7 @@ import { sessionHandlers } from './session/handlers';
 import { clientsHandlers } from './clients/handlers';
 import { deliveryHandlers } from './delivery/handlers';
 import { syncHandlers } from './sync/handlers';
+import { enrolmentHandlers } from './enrolment/handlers';
 
 export type StationHandlers = Handlers<StationApiSpec, Operator>;
 
@@ -27,5 +28,6 @@ export function stationHandlers(core: Core): StationHandlers {
     clients: clientsHandlers(core),
     delivery: deliveryHandlers(core),
     sync: syncHandlers(core),
+    enrolment: enrolmentHandlers(core),
   };
 }

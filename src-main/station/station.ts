@@ -27,6 +27,7 @@ import { recoverAllocations } from './delivery/recovery';
 import { ClientRegistry } from './clients/client-registry';
 import { ClientDirectory } from './clients/client-directory';
 import { Keystore } from './clients/keystore';
+import { EnrolmentBook } from './enrolment/book';
 import { clientParts } from './clients/handlers';
 import { VERSION } from './version';
 
@@ -76,6 +77,8 @@ export function openStation(config: StationConfig): Station {
     ledger.restore(allocations);
     const clients = new ClientRegistry();
     ledger.restore(clients);
+    const enrolment = new EnrolmentBook(allocations);
+    ledger.restore(enrolment);
     const core: Core = {
       config,
       settings,
@@ -83,6 +86,7 @@ export function openStation(config: StationConfig): Station {
       pool,
       allocations,
       clients,
+      enrolment,
       keystore: new Keystore(join(config.dataDir, 'keystore'), master),
       directory: new ClientDirectory(join(config.dataDir, 'clients')),
       entropy: defaultEntropyProvider(ledger, now, settings.entropy),

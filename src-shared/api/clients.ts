@@ -11,7 +11,7 @@ export const clientId = text({ maxLength: 24, pattern: /^c-[0-9]{6,20}$/ });
 const personName = text({ maxLength: 200, pattern: /^[^\x00-\x1f\x7f]{1,200}$/ });
 const reason = text({ maxLength: 500, pattern: /^[^\x00-\x1f\x7f]{1,500}$/ });
 
-export type ClientState = 'active' | 'suspended';
+export type ClientState = 'active' | 'suspended' | 'revoked';
 
 export interface ClientView {
   readonly client: string;
@@ -39,12 +39,28 @@ export interface ClientDetail extends ClientView {
   readonly suspendedReason?: string;
 }
 
+/** What an auditor asks of one client: every package, range, medium, receipt and report. */
+export interface ClientInventory {
+  readonly client: string;
+  readonly state: ClientState;
+  readonly initialKeys: { readonly allocation: string; readonly checkValue: string; readonly exportedAt: string | null; readonly report?: number };
+  readonly packages: readonly (PackageView & { readonly report?: number; readonly reportWaiting: boolean; readonly receipts: readonly string[]; readonly lostAt?: string })[];
+  readonly reports: readonly { readonly seq: number; readonly kind: string; readonly waiting: boolean; readonly time: string }[];
+  readonly bytesDelivered: number;
+  readonly bytesVoided: number;
+}
+
 export const clientsCalls = {
   create: call({ args: object({ name: optional(personName) }), result: returns<ClientView>(), access: ['desk', 'operator'] }),
   list: call({ args: object({}), result: returns<ClientView[]>(), access: 'signed-in' }),
   show: call({ args: object({ client: clientId }), result: returns<ClientDetail>(), access: 'signed-in' }),
   suspend: call({ args: object({ client: clientId, reason }), result: returns<ClientView>(), access: ['desk', 'operator'] }),
   resume: call({ args: object({ client: clientId }), result: returns<ClientView>(), access: ['operator'] }),
+  /** For good: nothing more is delivered, and the Security Server is told to destroy the client's PSRD. */
+  revoke: call({ args: object({ client: clientId, reason }), result: returns<ClientView>(), access: ['operator'], approval: ['operator', 'admin'] }),
+  /** A package lost by its client: its ID refused from then on (re-issue is a new delivery). */
+  reportLoss: call({ args: object({ client: clientId, package: text({ maxLength: 36, pattern: /^pkg-[0-9a-f]{32}$/ }), reason }), result: returns<ClientView>(), access: ['desk', 'operator'] }),
+  inventory: call({ args: object({ client: clientId }), result: returns<ClientInventory>(), access: ['auditor', 'operator', 'admin'] }),
   /** Writes the client's initial keys to a file of their own (docs/formats.md), apart from any PSRD. */
   exportInitialKeys: call({
     args: object({ client: clientId, to: text({ maxLength: 4096, pattern: /^file:.+$/ }), format: optional(oneOf(['binary'] as const)) }),
@@ -56,6 +72,7 @@ export const clientsCalls = {
 export const clientsErrors = {
   'unknown-client': 'There is no client with that ID at this hub.',
   'client-suspended': 'This client is suspended; it gets nothing until an operator resumes it.',
+  'client-revoked': 'This client was revoked; it gets nothing any more.',
   keystore: 'The station’s keystore does not hold this client’s initial keys (the file is missing or damaged); restore the data directory from a backup.',
 } as const;
 

@@ -17,6 +17,12 @@ export interface CallSpec<A, R> {
   readonly access: Access;
   /** Roles of which a second, different operator must hold one and approve the call with their passphrase. */
   readonly approval?: readonly string[];
+  /**
+   * The call may carry such an approval, checked the same way when it does; the handler decides from its
+   * arguments whether it needs one (a delivery above the two-person threshold) and finds the approver
+   * in its call context.
+   */
+  readonly approvalOptional?: readonly string[];
 }
 
 /** The result type of a call, written once: `result: returns<PoolStatus>()`. Never read at run time. */
@@ -25,7 +31,7 @@ export function returns<R>(): R {
 }
 
 /** Declares a call; the argument type comes from the validator, nothing is stated twice. */
-export function call<V extends Validator<unknown>, R, const X extends { access: Access; approval?: readonly string[] }>(
+export function call<V extends Validator<unknown>, R, const X extends { access: Access; approval?: readonly string[]; approvalOptional?: readonly string[] }>(
   spec: { readonly args: V; readonly result: R } & X,
 ): CallSpec<Infer<V>, R> & X {
   return spec as unknown as CallSpec<Infer<V>, R> & X;
@@ -45,7 +51,11 @@ export type Contract = { readonly [ns: string]: { readonly [method: string]: Any
 
 type Base<S> = S extends CallSpec<infer A, unknown> ? A : never;
 /** What a caller passes: the call's argument, plus `approval` for a two-person call. */
-export type CallArgs<S> = S extends { readonly approval: readonly string[] } ? Base<S> & { readonly approval: Approval } : Base<S>;
+export type CallArgs<S> = S extends { readonly approval: readonly string[] }
+  ? Base<S> & { readonly approval: Approval }
+  : S extends { readonly approvalOptional: readonly string[] }
+    ? Base<S> & { readonly approval?: Approval }
+    : Base<S>;
 /** What a handler receives: the argument alone (dispatch has checked and removed the approval). */
 export type HandlerArgs<S> = Base<S>;
 export type CallResult<S> = S extends CallSpec<unknown, infer R> ? R : never;

@@ -79,6 +79,8 @@ export const deliveryCalls = {
     args: object({ client: clientId, bytes: integer({ min: 1, max: MAX_PACKAGE_BYTES }), to: carrierTarget, token: optional(object({ pin: text({ maxLength: 256 }), profile: optional(oneOf(['data', 'secret'] as const)) })) }),
     result: returns<DeliveryResult>(),
     access: ['desk', 'operator'],
+    /** Above the two-person threshold (station.json delivery.twoPersonAboveBytes) a second person approves. */
+    approvalOptional: ['operator', 'admin'],
   }),
   /**
    * Destroys the PDF of a delivered QR sheet once it is printed (spec §10.3: the paper is the client's

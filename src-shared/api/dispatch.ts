@@ -88,16 +88,21 @@ export function createDispatch<C extends Contract, P extends Principal>(opts: Di
         const split = splitApproval(args);
         if (!split) return fail('approval-required', `This needs a second person: an operator with the ${spec.approval.join(' or ')} role approves it with their own passphrase.`);
         ({ args, approval } = split);
+      } else if (spec.approvalOptional && typeof args === 'object' && args !== null && Object.prototype.hasOwnProperty.call(args, 'approval')) {
+        const split = splitApproval(args);
+        if (!split) return fail('bad-request', 'The request was malformed: approval must name an operator and carry their passphrase.');
+        ({ args, approval } = split);
       }
       const checked = spec.args(args);
       if (!checked.ok) return fail('bad-request', `The request was malformed: ${checked.reason}.`);
       let approver: P | undefined;
-      if (spec.approval && approval) {
+      const approverRoles = spec.approval ?? spec.approvalOptional;
+      if (approverRoles && approval) {
         if (operator && approval.operator.normalize('NFC').toLowerCase() === operator.name.normalize('NFC').toLowerCase()) {
           return fail('approval-refused', 'The approval must come from a second person, not from the operator making the request.');
         }
         approver = await opts.gate.approve(approval);
-        if (!holds(approver, spec.approval)) return fail('approval-refused', `${approver.name} may not approve this; it needs the ${spec.approval.join(' or ')} role.`);
+        if (!holds(approver, approverRoles)) return fail('approval-refused', `${approver.name} may not approve this; it needs the ${approverRoles.join(' or ')} role.`);
       }
       const [ns, method] = channel.split('.') as [string, string];
       const fn = (opts.handlers as unknown as Record<string, Record<string, (a: unknown, c: CallContext<P>) => Promise<unknown>>>)[ns][method];

@@ -6,6 +6,7 @@ import { commonErrors } from './errors';
 import { clientsCalls, clientsErrors, clientsEventNames, type ClientsEvents } from './clients';
 import { deliveryCalls, deliveryErrors, deliveryEventNames, type DeliveryEvents } from './delivery';
 import { syncCalls, syncErrors, syncEventNames, type SyncEvents } from './sync';
+import { enrolmentCalls, enrolmentErrors, enrolmentEventNames, type EnrolmentEvents } from './enrolment';
 import { auditCalls, auditErrors, auditEventNames, type AuditEvents } from './audit';
 import { devicesCalls, devicesErrors, devicesEventNames, type DevicesEvents } from './devices';
 import { jobsCalls, jobsErrors, jobsEventNames, type JobsEvents } from './jobs';
@@ -23,6 +24,7 @@ export const stationApi = {
   clients: clientsCalls,
   delivery: deliveryCalls,
   sync: syncCalls,
+  enrolment: enrolmentCalls,
 } as const;
 
 export const errorCodes = {
@@ -36,6 +38,7 @@ export const errorCodes = {
   ...clientsErrors,
   ...deliveryErrors,
   ...syncErrors,
+  ...enrolmentErrors,
 } as const;
 
 export type StationEvents = SessionEvents &
@@ -46,7 +49,8 @@ export type StationEvents = SessionEvents &
   AuditEvents &
   ClientsEvents &
   DeliveryEvents &
-  SyncEvents;
+  SyncEvents &
+  EnrolmentEvents;
 
 export const eventNames: readonly EventName[] = [
   ...sessionEventNames,
@@ -58,6 +62,7 @@ export const eventNames: readonly EventName[] = [
   ...clientsEventNames,
   ...deliveryEventNames,
   ...syncEventNames,
+  ...enrolmentEventNames,
 ];
 
 export type StationApiSpec = typeof stationApi;

@@ -5,7 +5,7 @@ import { object } from './validate';
 
 export interface OutboxReport {
   readonly seq: number;
-  readonly kind: 'delivered' | 'voided' | 'initial-keys';
+  readonly kind: 'delivered' | 'voided' | 'initial-keys' | 'package-lost' | 'revoked';
   readonly client: string;
   readonly package: string | null;
   readonly bytes: number;

@@ -68,6 +68,7 @@ const hex64 = text({ maxLength: 64, pattern: /^[0-9a-f]{64}$/ });
 const hex4 = text({ maxLength: 4, pattern: /^[0-9a-f]{4}$/ });
 const jobId = text({ maxLength: 20, pattern: /^job-[0-9a-f]{16}$/ });
 const segmentId = text({ maxLength: 28, pattern: /^seg-[0-9a-f]{24}$/ });
+const applicationId = text({ maxLength: 20, pattern: /^app-[0-9a-f]{16}$/ });
 const allocationId = text({ maxLength: 20, pattern: /^alc-[0-9a-f]{16}$/ });
 const clientId = text({ maxLength: 24, pattern: /^c-[0-9]{6,20}$/ });
 const packageId = text({ maxLength: 36, pattern: /^pkg-[0-9a-f]{32}$/ });
@@ -160,7 +161,25 @@ export const catalogue = {
   'client.created': entry(1, object({ client: clientId, allocation: allocationId, checkValue: text({ maxLength: 8, pattern: /^[0-9a-f]{8}$/ }), nameHmac: optional(hex64), actor })),
   'client.suspended': entry(1, object({ client: clientId, reason: prose, actor })),
   'client.resumed': entry(1, object({ client: clientId, actor })),
+  /** Revoked for good; a report tells the Security Server to destroy the client's PSRD table. */
+  'client.revoked': entry(1, object({ client: clientId, reason: prose, report: positive, actor })),
+  /** A package reported lost: its ID is refused from then on, and the Security Server destroys its copy. */
+  'client.package-lost': entry(1, object({ client: clientId, package: packageId, reason: prose, report: positive, actor })),
   'client.initial-keys-exported': entry(1, object({ client: clientId, medium, actor })),
+
+  // Enrolment (issue S7, spec §11.1): every step names its operator; a person's name and document number
+  // appear only as HMACs under the audit key (the name itself is in the client directory).
+  'enrolment.applied': entry(1, object({ application: applicationId, medium: oneOf(['usb', 'hsm', 'qr', 'file']), nameHmac: hex64, actor })),
+  'enrolment.identity-checked': entry(1, object({
+    application: applicationId, document: oneOf(['passport', 'id-card', 'driving-licence', 'residence-permit']), last4: text({ maxLength: 4, pattern: /^[A-Za-z0-9]{1,4}$/ }),
+    numberHmac: hex64, checks: list(word, { maxItems: 20 }), outcome: oneOf(['accepted', 'refused']), reason: optional(prose), actor,
+  })),
+  'enrolment.registered': entry(1, object({ application: applicationId, client: clientId, actor })),
+  'enrolment.keys-handed-over': entry(1, object({ application: applicationId, client: clientId, medium, actor })),
+  'enrolment.present': entry(1, object({ application: applicationId, client: clientId, actor })),
+  'enrolment.receipt-issued': entry(1, object({ application: applicationId, client: clientId, package: packageId, receipt: text({ maxLength: 20, pattern: /^rcp-[0-9a-f]{16}$/ }), hmac: hex64, actor })),
+  'enrolment.personal-data-erased': entry(1, object({ application: applicationId, client: optional(clientId), actor })),
+  'enrolment.withdrawn': entry(1, object({ application: applicationId, reason: prose, actor })),
 
   // Declared ahead of the delivery and enrolment issues, with the shapes bench/ledger.ts writes.
   'delivery.range-delivered': entry(
@@ -173,7 +192,6 @@ export const catalogue = {
       verified: prose, actor,
     }),
   ),
-  'enrolment.identity-checked': entry(1, object({ client: word, document: word, last4: text({ maxLength: 4 }), numberHmac: hex64, outcome: word, actor })),
 } as const;
 
 export type CataloguedType = keyof typeof catalogue;

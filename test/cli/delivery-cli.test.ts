@@ -1,7 +1,9 @@
-// The desk's path through the CLI alone (issue S6, part 6): a client created, its initial keys exported,
-// PSRD delivered to a file, the record reconciled, exported as CSV, and what waits for the Security
-// Server; each refusal with its code and exit status, and the roles each command needs.
-import { readFileSync, rmSync } from 'node:fs';
+// The desk's path through the CLI alone (issues S6 and S7): an application, the identity check, the
+// client registered, its initial keys handed over, PSRD delivered to a file, "I'm here", the hand
+// receipt verified (and an altered copy refused), the record reconciled, exported as CSV, and what waits
+// for the Security Server; each refusal with its code and exit status, and the roles each command needs.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { presenceCode } from '../../src-shared/enrolment/presence-code';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runCli } from '../../src-main/cli/run';
@@ -39,15 +41,24 @@ async function cli(who: string, ...argv: string[]): Promise<{ code: number; out:
 describe('clients and delivery from the command line', () => {
   it('creates, exports, delivers, reconciles, exports CSV and shows what waits', async () => {
     const desk = PEOPLE.desk.name;
-    const created = await cli(desk, '--json', 'clients', 'create', '--name', 'Katherine Johnson');
-    expect(created.code).toBe(EXIT_OK);
-    const client = JSON.parse(created.out).value.client as string;
+    const applied = await cli(desk, '--json', 'enrol', 'apply', '--name', 'Katherine Johnson', '--medium', 'file');
+    expect(applied.code).toBe(EXIT_OK);
+    const app = JSON.parse(applied.out).value.application as string;
+    const numberFile = join(out, 'number');
+    writeFileSync(numberFile, 'P1234567\n');
+    const checks = ['photo-matches', 'not-expired', 'mrz-consistent', 'name-matches'].flatMap((c) => ['--check', c]);
+    expect((await cli(desk, 'enrol', 'check-identity', app, '--document', 'passport', ...checks, '--outcome', 'accepted', '--number-file', numberFile)).code).toBe(EXIT_OK);
+    const registered = await cli(desk, '--json', 'enrol', 'register', app);
+    const client = JSON.parse(registered.out).value.client as string;
     expect(client).toBe('c-000001');
-    expect((await cli(desk, 'clients', 'export-keys', client, '--to', `file:${join(out, 'k.keys')}`)).code).toBe(EXIT_OK);
+    // Before the keys are handed over, no PSRD leaves.
+    expect(JSON.parse((await cli(desk, '--json', 'deliver', '--client', client, '--bytes', '1KiB', '--to', `file:${join(out, 'early.pkg')}`)).out).error.code).toBe('wrong-step');
+    mkdirSync(join(out, 'envelope'));
+    expect((await cli(desk, 'enrol', 'hand-over-keys', app, '--to', `file:${join(out, 'envelope', 'k.keys')}`)).code).toBe(EXIT_OK);
     const d = await cli(desk, '--json', 'deliver', '--client', client, '--bytes', '200KiB', '--to', `file:${join(out, 'k.pkg')}`);
     expect(d.code).toBe(EXIT_OK);
     const result = JSON.parse(d.out).value;
-    const ik = readFileSync(join(out, 'k.keys'));
+    const ik = readFileSync(join(out, 'envelope', 'k.keys'));
     const opened = openPackage(readFileSync(join(out, 'k.pkg')), ik.subarray(ik.length - 96, ik.length - 32), nobleCipher);
     expect(opened.psrd.length).toBe(200 * 1024);
     expect(opened.header.package).toBe(result.package);
@@ -63,6 +74,19 @@ describe('clients and delivery from the command line', () => {
     expect(csv.join('\n')).not.toMatch(/Katherine/);
     const sync = await cli(desk, 'sync', 'status');
     expect(sync.out).toMatch(/2 range report\(s\)/);
+    // "I'm here": a wrong code is refused and changes nothing; the client's own code is accepted.
+    expect(JSON.parse((await cli(desk, '--json', 'enrol', 'present', app, '--code', '00000000')).out).error.code).toBe('presence-mismatch');
+    const code = presenceCode(ik.subarray(ik.length - 96, ik.length - 32), 'hub', client);
+    expect((await cli(desk, 'enrol', 'present', app, '--code', code)).code).toBe(EXIT_OK);
+    const receipt = join(out, 'receipt.pdf');
+    expect((await cli(desk, 'enrol', 'receipt', app, '--package', result.package, '--to', `file:${receipt}`)).code).toBe(EXIT_OK);
+    const verified = await cli(auditor, 'receipts', 'verify', receipt);
+    expect(verified.code).toBe(EXIT_OK);
+    const altered = readFileSync(receipt);
+    altered[Math.floor(altered.length / 2)] ^= 1;
+    writeFileSync(join(out, 'altered.pdf'), altered);
+    expect((await cli(auditor, 'receipts', 'verify', join(out, 'altered.pdf'))).code).toBe(EXIT_FAILED);
+    expect((await cli(desk, 'enrol', 'show', app)).out).toMatch(/receipted/);
     const shown = await cli(desk, 'clients', 'show', client);
     expect(shown.out).toMatch(/Katherine Johnson/);
     expect(shown.out).toMatch(new RegExp(result.package));
@@ -79,6 +103,9 @@ describe('clients and delivery from the command line', () => {
     expect(JSON.parse(medium.out).error.code).toBe('bad-request');
     // An auditor reads; a desk clerk does not resume a client or reconcile.
     expect(JSON.parse((await cli(PEOPLE.auditor.name, '--json', 'clients', 'create')).out).error.code).toBe('not-permitted');
+    // A client created without an identity check gets no PSRD.
+    const bare = JSON.parse((await cli(desk, '--json', 'clients', 'create')).out).value.client as string;
+    expect(JSON.parse((await cli(desk, '--json', 'deliver', '--client', bare, '--bytes', '1KiB', '--to', `file:${join(out, 'bare.pkg')}`)).out).error.code).toBe('identity-not-checked');
     expect(JSON.parse((await cli(desk, '--json', 'ledger', 'reconcile')).out).error.code).toBe('not-permitted');
     expect((await cli(desk, 'clients', 'suspend', 'c-000001', '--reason', 'left the company')).code).toBe(EXIT_OK);
     expect(JSON.parse((await cli(desk, '--json', 'clients', 'resume', 'c-000001')).out).error.code).toBe('not-permitted');

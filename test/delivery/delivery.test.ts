@@ -11,6 +11,7 @@ import { allocate } from '../../src-main/station/delivery/allocate';
 import { clientPackageStream } from '../../src-main/station/delivery/package-stream';
 import { clientParts } from '../../src-main/station/clients/handlers';
 import { OP, openTestStation, tempDir, type TestStation } from '../support/station';
+import { enrolClient, keysIn } from '../support/enrol';
 import { refusal as failure } from '../support/refusal';
 
 let ts: TestStation;
@@ -26,9 +27,9 @@ afterEach(async () => ts.cleanup());
 
 describe('delivery to a file', () => {
   it('creates a client, delivers a verified package, destroys the station copy and queues the report', async () => {
-    const client = await h().clients.create({ name: 'Ada Example' }, OP);
+    const client = await enrolClient(ts.station, OP, { name: 'Ada Example', keysDir: join(out, 'keys') });
     expect(client.client).toBe('c-000001');
-    expect(client.name).toBe('Ada Example');
+    expect((await h().clients.show({ client: client.client }, OP)).name).toBe('Ada Example');
     const before = ts.station.pool.status().unallocatedBytes;
     const r = await h().delivery.deliver({ client: client.client, bytes: 100_000, to: `file:${join(out, 'ada.pkg')}` }, OP);
     expect(r.bytes).toBe(100_000);
@@ -36,11 +37,7 @@ describe('delivery to a file', () => {
     // The package opens with the client's initial keys (as exported on their own channel).
     const pkg = readFileSync(join(out, 'ada.pkg'));
     expect(pkg.length).toBe(r.packageBytes);
-    const exported = join(out, 'ada.keys');
-    await h().clients.exportInitialKeys({ client: client.client, to: `file:${exported}` }, OP);
-    const ik = readFileSync(exported);
-    const ikKeys = ik.subarray(ik.length - 32 - 64, ik.length - 32);
-    const opened = openPackage(pkg, ikKeys, nobleCipher);
+    const opened = openPackage(pkg, keysIn(readFileSync(client.keysFile)), nobleCipher);
     expect(opened.header.client).toBe('c-000001');
     expect(opened.psrd.length).toBe(100_000);
     // The station can no longer read what it delivered; reconcile, deep, finds nothing wrong.
@@ -60,7 +57,7 @@ describe('delivery to a file', () => {
   });
 
   it('delivers the exact pool bytes it reserved, and never the same byte twice', async () => {
-    const { client } = await h().clients.create({}, OP);
+    const { client } = await enrolClient(ts.station, OP, { keysDir: join(out, 'keys') });
     const a = await h().delivery.deliver({ client, bytes: 300_000, to: `file:${join(out, 'a.pkg')}` }, OP);
     const b = await h().delivery.deliver({ client, bytes: 300_000, to: `file:${join(out, 'b.pkg')}` }, OP);
     const key = (x: { segment: string; offset: number; length: number }): string => `${x.segment}:${x.offset}`;
@@ -70,7 +67,7 @@ describe('delivery to a file', () => {
   });
 
   it('refuses a suspended client, an unknown client, an existing file and a relative path, changing nothing', async () => {
-    const { client } = await h().clients.create({}, OP);
+    const { client } = await enrolClient(ts.station, OP, { keysDir: join(out, 'keys') });
     writeFileSync(join(out, 'taken.pkg'), 'x');
     const n = (): number => ts.station.ledger.entries().filter((e) => e.type.startsWith('allocation.')).length;
     const before = n();
@@ -87,7 +84,7 @@ describe('delivery to a file', () => {
   });
 
   it('a byte flipped on the medium before verification voids the range: destroyed here, reported voided, never allocated again', async () => {
-    const { client } = await h().clients.create({}, OP);
+    const { client } = await enrolClient(ts.station, OP, { keysDir: join(out, 'keys') });
     const core = clientParts(ts.station.core);
     const path = join(out, 'flip.pkg');
     const keys = Buffer.alloc(64, 7);
@@ -112,7 +109,7 @@ describe('delivery to a file', () => {
   });
 
   it('a second delivery while one runs is refused as busy and leaves no lock; cancelling one mid-write voids its range', async () => {
-    const { client } = await h().clients.create({}, OP);
+    const { client } = await enrolClient(ts.station, OP, { keysDir: join(out, 'keys') });
     const first = h().delivery.deliver({ client, bytes: 600_000, to: `file:${join(out, 'first.pkg')}` }, OP);
     expect((await failure(h().delivery.deliver({ client, bytes: 1000, to: `file:${join(out, 'second.pkg')}` }, OP))).code).toBe('busy');
     await first;
@@ -131,7 +128,7 @@ describe('delivery to a file', () => {
   });
 
   it('refuses a folder that does not exist, before reserving anything', async () => {
-    const { client } = await h().clients.create({}, OP);
+    const { client } = await enrolClient(ts.station, OP, { keysDir: join(out, 'keys') });
     const n = ts.station.ledger.entries().filter((e) => e.type === 'allocation.reserved').length;
     const err = await failure(h().delivery.deliver({ client, bytes: 1000, to: `file:${join(out, 'no-such-folder', 'x.pkg')}` }, OP));
     expect(err.code).toMatch(/^medium-/);
@@ -139,7 +136,7 @@ describe('delivery to a file', () => {
   });
 
   it('someone deletes a client\'s keystore file: delivery is refused in plain words, and reconcile names it', async () => {
-    const { client } = await h().clients.create({}, OP);
+    const { client } = await enrolClient(ts.station, OP, { keysDir: join(out, 'keys') });
     rmSync(ts.station.core.keystore.path(client));
     const err = await failure(h().delivery.deliver({ client, bytes: 1000, to: `file:${join(out, 'k.pkg')}` }, OP));
     expect(err.code).toBe('keystore');

@@ -1,4 +1,4 @@
-// Delivery on real media through the station core (issue S6): clients.create → delivery.deliver →
+// Delivery on real media through the station core (issue S6): an enrolled client → delivery.deliver →
 // reconcile({deep:true}) → sync.status, with the carriers under them on real things — loop devices
 // with ext4 and exFAT (FUSE) standing in for USB sticks (station.json allows fixed drives), SoftHSM2
 // tokens, and QR sheets read back through pdftoppm and zbarimg. Each package is read back by an
@@ -36,6 +36,7 @@ import {
   type Volume,
 } from '../support/media';
 import { refusal as failure } from '../support/refusal';
+import { enrolClient } from '../support/enrol';
 
 // Letters and digits: a PIN that cannot turn up by chance in a timestamp or a byte count of the ledger.
 const PIN = 'Pin7f3kQ9zxW';
@@ -60,7 +61,8 @@ const station = (): TestStation['station'] => ts!.station;
 const h = (): TestStation['station']['handlers'] => station().handlers;
 
 function writeSettings(allowFixedDrives: boolean): void {
-  writeFileSync(join(dataDir, 'station.json'), JSON.stringify({ delivery: { allowFixedDrives, pkcs11Module: SOFTHSM_MODULE } }));
+  // No two-person threshold here: a delivery larger than the pool must reach the pool's refusal with the token open.
+  writeFileSync(join(dataDir, 'station.json'), JSON.stringify({ delivery: { allowFixedDrives, pkcs11Module: SOFTHSM_MODULE, twoPersonAboveBytes: 2 ** 40 } }));
 }
 
 /** "DSKEIKF1" | u32 BE header length | header JSON | 64 key bytes | SHA-256 of all before. */
@@ -175,10 +177,10 @@ beforeAll(async () => {
   writeSettings(true);
   ts = openTestStation({ dataDir, policy: { segmentBytes: MiB, chunkBytes: 64 * 1024, lowWaterBytes: MiB } });
   await h().pool.generate({ bytes: 48 * MiB, sources: ['os'] }, OP);
-  client = (await h().clients.create({}, OP)).client;
-  const exported = await h().clients.exportInitialKeys({ client, to: `file:${join(out, `${client}.keys`)}` }, OP);
-  const ik = readInitialKeysFile(exported.path);
-  expect(ik.header).toMatchObject({ client, checkValue: exported.checkValue });
+  const enrolled = await enrolClient(ts.station, OP, { keysDir: join(out, 'keys') });
+  client = enrolled.client;
+  const ik = readInitialKeysFile(enrolled.keysFile);
+  expect(ik.header).toMatchObject({ client, checkValue: (await h().clients.show({ client }, OP)).initialKeys.checkValue });
   initialKeys = ik.keys;
 });
 

@@ -1,6 +1,6 @@
 // `dske-station clients …`: the hub's clients — create (ID and initial keys), list, show, suspend,
 // resume, and the export of initial keys to a file of their own.
-import type { ClientDetail, ClientView } from '../../../src-shared/api/clients';
+import type { ClientDetail, ClientInventory, ClientView } from '../../../src-shared/api/clients';
 import { formatBytes } from '../../../src-shared/psrd/size';
 import { single, UsageError, type ParsedArgs } from '../args';
 import { noArgs, type Command } from '../command';
@@ -16,6 +16,19 @@ function detail(c: ClientDetail): string {
   ];
   const rows = c.packageList.map((p) => `  ${p.package}  ${p.state.padEnd(9)} ${formatBytes(p.bytes).padStart(10)}  ${p.medium.kind}:${p.medium.target}${p.medium.serial ? ` (serial ${p.medium.serial})` : ''}  ${p.time}${p.reason ? `  — ${p.reason}` : ''}`);
   return [...head, ...rows].join('\n');
+}
+
+function inventory(i: ClientInventory): string {
+  const lines = [
+    `${i.client}: ${i.state}; ${formatBytes(i.bytesDelivered)} delivered, ${formatBytes(i.bytesVoided)} voided`,
+    `initial keys: ${i.initialKeys.allocation}, check value ${i.initialKeys.checkValue}, ${i.initialKeys.exportedAt ? `handed over ${i.initialKeys.exportedAt}` : 'not handed over'}${i.initialKeys.report ? `, report #${i.initialKeys.report}` : ''}`,
+  ];
+  for (const p of i.packages) {
+    lines.push(`${p.package} ${p.state}${p.lostAt ? ` (LOST ${p.lostAt})` : ''} ${formatBytes(p.bytes)} on ${p.medium.kind}:${p.medium.target}${p.medium.serial ? ` (serial ${p.medium.serial})` : ''} at ${p.time}${p.report ? `, report #${p.report}${p.reportWaiting ? ' (waiting)' : ''}` : ''}${p.receipts.length ? `, receipts ${p.receipts.join(', ')}` : ''}`);
+    for (const r of p.ranges) lines.push(`    ${r.segment} @${r.offset} +${r.length}`);
+  }
+  lines.push(`reports: ${i.reports.map((r) => `#${r.seq} ${r.kind}${r.waiting ? ' (waiting)' : ''}`).join(', ') || 'none'}`);
+  return lines.join('\n');
 }
 
 const need = (a: ParsedArgs, name: string, what: string): string => {
@@ -50,6 +63,36 @@ export const clientsCommands: readonly Command[] = [
     show: (c: ClientView) => `${c.client} is suspended.`,
   },
   { words: 'clients resume', usage: 'clients resume CLIENT', summary: 'resume a suspended client', call: 'clients.resume', mode: 'write', operands: ['CLIENT'], args: (_a, { operands }) => ({ client: operands[0] }), show: (c: ClientView) => `${c.client} is active again.` },
+  {
+    words: 'clients revoke',
+    usage: 'clients revoke CLIENT --reason TEXT --approver NAME',
+    summary: "revoke a client for good (two people); the Security Server is told to destroy its PSRD",
+    call: 'clients.revoke',
+    mode: 'write',
+    operands: ['CLIENT'],
+    args: (a, { operands }) => ({ client: operands[0], reason: need(a, '--reason', 'clients revoke') }),
+    show: (c: ClientView) => `${c.client} is revoked; a report for the Security Server waits in the outbox.`,
+  },
+  {
+    words: 'clients lost',
+    usage: 'clients lost CLIENT --package PACKAGE --reason TEXT',
+    summary: 'record a package lost by its client: its ID is refused from then on (re-issue with deliver)',
+    call: 'clients.reportLoss',
+    mode: 'write',
+    operands: ['CLIENT'],
+    args: (a, { operands }) => ({ client: operands[0], package: need(a, '--package', 'clients lost'), reason: need(a, '--reason', 'clients lost') }),
+    show: (c: ClientView) => `Recorded the package of ${c.client} as lost; the Security Server will be told to destroy its copy. Deliver a new one to re-issue.`,
+  },
+  {
+    words: 'clients inventory',
+    usage: 'clients inventory CLIENT',
+    summary: 'everything about one client for auditors: packages, ranges, bytes, media, receipts, reports',
+    call: 'clients.inventory',
+    mode: 'read',
+    operands: ['CLIENT'],
+    args: (_a, { operands }) => ({ client: operands[0] }),
+    show: inventory,
+  },
   {
     words: 'clients export-keys',
     usage: 'clients export-keys CLIENT --to file:PATH',

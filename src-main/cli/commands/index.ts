@@ -7,6 +7,7 @@ import { poolCommands } from './pool';
 import { sourcesCommands } from './sources';
 import { clientsCommands } from './clients';
 import { deliveryCommands } from './delivery';
+import { enrolmentCommands } from './enrolment';
 
 export const commands: readonly Command[] = [
   ...operatorsCommands,
@@ -16,4 +17,5 @@ export const commands: readonly Command[] = [
   ...jobsCommands,
   ...clientsCommands,
   ...deliveryCommands,
+  ...enrolmentCommands,
 ];

@@ -58,6 +58,14 @@ export class ClientRegistry implements Fold {
         }
         break;
       }
+      case 'client.revoked': {
+        const c = this.byId.get(String(d.client));
+        if (c) {
+          c.state = 'revoked';
+          c.suspendedReason = String(d.reason);
+        }
+        break;
+      }
       case 'client.initial-keys-exported': {
         const c = this.byId.get(String(d.client));
         if (c) c.keysExportedAt = e.time;

@@ -1,7 +1,7 @@
 // The `clients` namespace: create (ID + initial keys from the pool), list, show, suspend, resume, and
 // the export of initial keys on their own channel.
 import type { Handlers } from '../../../src-shared/api/dispatch';
-import type { ClientDetail, ClientView, clientsCalls, PackageView } from '../../../src-shared/api/clients';
+import type { ClientDetail, ClientInventory, ClientView, clientsCalls, PackageView } from '../../../src-shared/api/clients';
 import { StationFailure } from '../../../src-shared/api/result';
 import { actorOf, type Core } from '../core';
 import type { Operator } from '../operators/gate';
@@ -53,9 +53,47 @@ export function clientsHandlers(core: Core): Handlers<{ clients: typeof clientsC
     },
     resume: async ({ client }, ctx) => {
       const c = clientOf(core, client);
+      if (c.state === 'revoked') throw new StationFailure('client-revoked', `${client} was revoked; it cannot be resumed (enrol the person again for a new client ID).`);
       if (c.state !== 'suspended') throw new StationFailure('bad-request', `${client} is not suspended.`);
       core.ledger.append('client.resumed', { client, actor: actorOf(ctx) }, core.now);
       return clientView(core, c);
+    },
+    revoke: async ({ client, reason }, ctx) => {
+      const c = clientOf(core, client);
+      if (c.state === 'revoked') throw new StationFailure('client-revoked', `${client} was already revoked.`);
+      core.ledger.append('client.revoked', { client, reason, report: core.allocations.lastReport + 1, actor: actorOf(ctx) }, core.now);
+      return clientView(core, c);
+    },
+    reportLoss: async ({ client, package: pkg, reason }, ctx) => {
+      const c = clientOf(core, client);
+      const a = core.allocations.byId.get(core.allocations.byPackage.get(pkg) ?? '');
+      if (!a || a.client !== client || a.phase !== 'delivered') throw new StationFailure('bad-request', `${pkg} is not a package delivered to ${client}.`);
+      if (a.lostAt) throw new StationFailure('bad-request', `${pkg} was already reported lost on ${a.lostAt}.`);
+      core.ledger.append('client.package-lost', { client, package: pkg, reason, report: core.allocations.lastReport + 1, actor: actorOf(ctx) }, core.now);
+      return clientView(core, c);
+    },
+    inventory: async ({ client }): Promise<ClientInventory> => {
+      const c = clientOf(core, client);
+      const { allocations } = core;
+      const mine = allocations.ofClient(client);
+      const waiting = (seq?: number): boolean => seq !== undefined && allocations.outbox.has(seq);
+      const receiptsOf = (pkg: string): string[] => [...core.enrolment.receipts.entries()].filter(([, r]) => r.package === pkg).map(([id]) => id);
+      const keys = allocations.byId.get(c.allocation);
+      const reports = [
+        ...mine.filter((a) => a.report !== undefined).map((a) => ({ seq: a.report!, kind: a.phase === 'voided' ? 'voided' : a.purpose === 'initial-keys' ? 'initial-keys' : 'delivered', time: a.settledAt ?? a.time })),
+        ...[...allocations.otherReports.values()].filter((r) => r.client === client).map((r) => ({ seq: r.seq, kind: r.kind, time: r.time })),
+      ].sort((x, y) => x.seq - y.seq).map((r) => ({ ...r, waiting: waiting(r.seq) }));
+      return {
+        client, state: c.state,
+        initialKeys: { allocation: c.allocation, checkValue: c.checkValue, exportedAt: c.keysExportedAt ?? null, ...(keys?.report !== undefined ? { report: keys.report } : {}) },
+        packages: mine.filter((a) => a.purpose === 'psrd').map((a) => ({
+          package: a.package ?? '', state: a.phase, bytes: a.bytes, ranges: a.ranges, medium: (a.medium ?? { kind: 'file', target: '' }) as MediumRecordView, time: a.time,
+          ...(a.reason ? { reason: a.reason } : {}), ...(a.report !== undefined ? { report: a.report } : {}), reportWaiting: waiting(a.report), receipts: receiptsOf(a.package ?? ''), ...(a.lostAt ? { lostAt: a.lostAt } : {}),
+        })),
+        reports,
+        bytesDelivered: mine.filter((a) => a.purpose === 'psrd' && a.phase === 'delivered').reduce((n, a) => n + a.bytes, 0),
+        bytesVoided: mine.filter((a) => a.phase === 'voided').reduce((n, a) => n + a.bytes, 0),
+      };
     },
     exportInitialKeys: async ({ client, to }, ctx) => {
       const c = clientOf(core, client);

@@ -19,6 +19,8 @@ export interface AllocationRecord {
   readonly bytes: number;
   readonly time: string;
   readonly job?: string;
+  /** Who reserved it: the clerk, and the approver of a two-person delivery. */
+  readonly actor?: { readonly host: string; readonly operator?: string; readonly approver?: string };
   medium?: MediumRecorded;
   phase: AllocationPhase;
   packageBytes?: number;
@@ -29,12 +31,19 @@ export interface AllocationRecord {
   settledAt?: string;
   /** For a QR sheet: its PDF has been destroyed (after printing). */
   sheetDestroyedAt?: string;
+  /** Reported lost by its client: its package ID is refused from then on (the Security Server destroys its copy). */
+  lostAt?: string;
 }
 
+/**
+ * A range report for the Security Server, numbered from 1 without gaps: an allocation settled (delivered,
+ * voided, initial keys), a package reported lost, a client revoked.
+ */
 export interface QueuedReport {
   readonly seq: number;
-  readonly kind: 'delivered' | 'voided' | 'initial-keys';
-  readonly allocation: string;
+  readonly kind: 'delivered' | 'voided' | 'initial-keys' | 'package-lost' | 'revoked';
+  readonly client: string;
+  readonly allocation?: string;
   readonly time: string;
 }
 
@@ -46,29 +55,39 @@ export class Allocations implements Fold {
   readonly unsettled = new Set<string>();
   /** Range reports by seq, from the first not yet acknowledged by the Security Server. */
   readonly outbox = new Map<number, QueuedReport>();
+  /** Reports that are not an allocation's own settlement (a lost package, a revoked client), by seq. */
+  readonly otherReports = new Map<number, QueuedReport>();
   lastReport = 0;
   acknowledgedUpTo = 0;
 
   save(): unknown {
-    return { all: [...this.byId.values()], outbox: [...this.outbox.values()], lastReport: this.lastReport, acknowledgedUpTo: this.acknowledgedUpTo };
+    return { all: [...this.byId.values()], outbox: [...this.outbox.values()], other: [...this.otherReports.values()], lastReport: this.lastReport, acknowledgedUpTo: this.acknowledgedUpTo };
   }
 
   load(state: unknown): void {
-    const s = state as { all: AllocationRecord[]; outbox: QueuedReport[]; lastReport: number; acknowledgedUpTo: number };
+    const s = state as { all: AllocationRecord[]; outbox: QueuedReport[]; other: QueuedReport[]; lastReport: number; acknowledgedUpTo: number };
     for (const a of s.all) this.add(a);
     for (const r of s.outbox) this.outbox.set(r.seq, r);
+    for (const r of s.other) this.otherReports.set(r.seq, r);
     this.lastReport = s.lastReport;
     this.acknowledgedUpTo = s.acknowledgedUpTo;
   }
 
   apply(e: LedgerEntry): void {
     const d = e.data as Record<string, unknown>;
+    if (e.type === 'client.revoked' || e.type === 'client.package-lost') {
+      const lost = e.type === 'client.package-lost' ? this.byId.get(this.byPackage.get(String(d.package)) ?? '') : undefined;
+      if (lost) lost.lostAt = e.time;
+      this.queue({ seq: Number(d.report), kind: e.type === 'client.revoked' ? 'revoked' : 'package-lost', client: String(d.client), ...(lost ? { allocation: lost.id } : {}), time: e.time }, true);
+      return;
+    }
     if (!e.type.startsWith('allocation.')) return;
     if (e.type === 'allocation.reserved') {
       this.add({
         id: String(d.allocation), client: String(d.client), purpose: d.purpose === 'initial-keys' ? 'initial-keys' : 'psrd',
         ...(d.package ? { package: String(d.package) } : {}), ranges: d.ranges as PsrdRange[], bytes: Number(d.bytes), time: e.time,
         ...(d.job ? { job: String(d.job) } : {}), ...(d.medium ? { medium: d.medium as MediumRecorded } : {}), phase: 'reserved',
+        ...(d.actor ? { actor: d.actor as AllocationRecord['actor'] } : {}),
       });
       return;
     }
@@ -94,12 +113,17 @@ export class Allocations implements Fold {
         if (d.code) a.code = String(d.code);
         if (d.reason) a.reason = String(d.reason);
         this.unsettled.delete(a.id);
-        this.lastReport = Math.max(this.lastReport, a.report);
         const kind = a.phase === 'voided' ? 'voided' : a.purpose === 'initial-keys' ? 'initial-keys' : 'delivered';
-        if (a.report > this.acknowledgedUpTo) this.outbox.set(a.report, { seq: a.report, kind, allocation: a.id, time: e.time });
+        this.queue({ seq: a.report, kind, client: a.client, allocation: a.id, time: e.time }, false);
         break;
       }
     }
+  }
+
+  private queue(r: QueuedReport, other: boolean): void {
+    this.lastReport = Math.max(this.lastReport, r.seq);
+    if (other) this.otherReports.set(r.seq, r);
+    if (r.seq > this.acknowledgedUpTo) this.outbox.set(r.seq, r);
   }
 
   private add(a: AllocationRecord): void {

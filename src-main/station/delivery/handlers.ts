@@ -3,7 +3,8 @@ import type { Handlers } from '../../../src-shared/api/dispatch';
 import type { DeliveryResult, DriveView, deliveryCalls } from '../../../src-shared/api/delivery';
 import { StationFailure } from '../../../src-shared/api/result';
 import { formatBytes } from '../../../src-shared/psrd/size';
-import { actorOf, type Core } from '../core';
+import { actorOf, type Core, type Ctx } from '../core';
+import { dirname } from 'node:path';
 import type { Operator } from '../operators/gate';
 import { clientOf, clientParts } from '../clients/handlers';
 import { allocate } from './allocate';
@@ -15,6 +16,30 @@ import { existsSync } from 'node:fs';
 import { QrSheetCarrier } from '../../../hardware/carriers/qr-sheet';
 import { driveHolding, listDrives } from '../../../hardware/carriers/drives';
 import { driveStatuses, isDeliverable } from '../../../src-shared/psrd/drive-safety';
+
+/**
+ * The enrolment rules a delivery rests on (issue S7, part 2): the client's identity was checked and
+ * accepted at the desk; its initial keys were handed over first, on their own medium; above the
+ * two-person threshold a second person approves, and not the clerk who checked the identity.
+ */
+function checkEnrolment(core: Core, client: string, args: { bytes: number; to: string }, ctx: Ctx): void {
+  const id = core.enrolment.byClient.get(client);
+  const app = id ? core.enrolment.byId.get(id) : undefined;
+  if (!app?.identity || app.identity.outcome !== 'accepted') {
+    throw new StationFailure('identity-not-checked', `${client} has no accepted identity check at this desk; enrol it (enrolment apply, check-identity, register) before delivering PSRD.`);
+  }
+  if (!app.keysHandedOver) throw new StationFailure('wrong-step', `The initial keys of ${client} have not been handed over yet; hand them over first, on their own medium.`);
+  if (args.to.startsWith('file:') && dirname(args.to.slice(5)) === dirname(app.keysHandedOver.target)) {
+    throw new StationFailure('medium-not-allowed', `The initial keys of ${client} were written to ${dirname(app.keysHandedOver.target)}; the PSRD must travel apart from them (spec §11.1). Choose another medium.`);
+  }
+  const threshold = core.settings.delivery.twoPersonAboveBytes;
+  if (args.bytes > threshold) {
+    if (!ctx.approver) throw new StationFailure('approval-required', `A delivery above ${formatBytes(threshold)} needs a second person: an operator approves it with their own passphrase.`);
+    if (ctx.approver.name.normalize('NFC').toLowerCase() === app.identity.checkedBy.normalize('NFC').toLowerCase()) {
+      throw new StationFailure('same-person', `${ctx.approver.name} checked this person's identity, so cannot also approve the delivery; another operator must.`);
+    }
+  }
+}
 
 async function drives(core: Core, packageBytes: number): Promise<DriveView[]> {
   const list = await listDrives();
@@ -32,7 +57,9 @@ export function deliveryHandlers(core: Core): Handlers<{ delivery: typeof delive
     deliver: async (args, ctx) => {
       const c = clientOf(core, args.client);
       // §11.1 and issue S6: a suspended client gets nothing.
+      if (c.state === 'revoked') throw new StationFailure('client-revoked', `${c.client} was revoked (${c.suspendedReason ?? 'no reason recorded'}); it gets nothing any more.`);
       if (c.state !== 'active') throw new StationFailure('client-suspended', `${c.client} is suspended (${c.suspendedReason ?? 'no reason recorded'}); nothing is delivered until an operator resumes it.`);
+      checkEnrolment(core, c.client, args, ctx);
       const carrier = openCarrier(args.to, { settings: core.settings.delivery, dataDir: core.config.dataDir, pin: args.token?.pin, profile: args.token?.profile });
       const actor = actorOf(ctx);
       // The carrier is released on every path: a token left logged in would refuse the next delivery.

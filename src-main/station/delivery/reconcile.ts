@@ -54,6 +54,10 @@ export function reconcile(pool: Pool, allocations: Allocations, opts: { deep: bo
       else if (opts.deep && !pool.erasedOnDisk(r)) add('pool-files', `${r.segment} at ${r.offset} (+${r.length}), ${a.phase} in ${a.id}, can still be read from the segment's files.`);
     }
   }
+  for (const [seq, r] of allocations.otherReports) {
+    if (reports.has(seq)) add('outbox', `Range report #${seq} is claimed by both ${reports.get(seq)} and a ${r.kind} report for ${r.client}.`);
+    else reports.set(seq, `${r.kind} ${r.client}`);
+  }
   for (let seq = 1; seq <= allocations.lastReport; seq++) if (!reports.has(seq)) add('outbox', `Range report #${seq} is missing.`);
   for (const seq of allocations.outbox.keys()) if (seq <= allocations.acknowledgedUpTo || !reports.has(seq)) add('outbox', `The outbox holds report #${seq}, which it should not.`);
   for (const [seq] of reports) if (seq > allocations.acknowledgedUpTo && !allocations.outbox.has(seq)) add('outbox', `Report #${seq} is neither acknowledged nor waiting in the outbox.`);

@@ -13,9 +13,10 @@ export function syncHandlers(core: Core): Handlers<{ sync: typeof syncCalls }, O
       let bytesWaiting = 0;
       const waiting: OutboxReport[] = [];
       for (const r of allocations.outbox.values()) {
-        const a = allocations.byId.get(r.allocation)!;
-        bytesWaiting += a.bytes;
-        if (waiting.length < LISTED) waiting.push({ seq: r.seq, kind: r.kind, client: a.client, package: a.package ?? null, bytes: a.bytes, ranges: a.ranges.length, queuedAt: r.time });
+        const a = r.allocation ? allocations.byId.get(r.allocation) : undefined;
+        const bytes = a && r.kind !== 'package-lost' ? a.bytes : 0;
+        bytesWaiting += bytes;
+        if (waiting.length < LISTED) waiting.push({ seq: r.seq, kind: r.kind, client: r.client, package: a?.package ?? null, bytes, ranges: a?.ranges.length ?? 0, queuedAt: r.time });
       }
       return { reportsWaiting: allocations.outbox.size, bytesWaiting, waiting, acknowledgedUpTo: allocations.acknowledgedUpTo };
     },

@@ -1,0 +1,102 @@
+// Every application for enrolment as the ledger tells it (a fold over enrolment.* entries and the
+// deliveries to its client): the step each has reached, so that the desk resumes after a restart exactly
+// where it stopped, and the identity check each client rests on.
+import type { LedgerEntry } from '../../../src-node/ledger/entry';
+import type { Fold } from '../../../src-node/ledger/fold';
+import type { EnrolmentStep } from '../../../src-shared/api/enrolment';
+import type { Allocations } from '../delivery/allocations';
+
+export interface ApplicationRecord {
+  readonly id: string;
+  readonly medium: 'usb' | 'hsm' | 'qr' | 'file';
+  readonly createdAt: string;
+  step: EnrolmentStep;
+  client?: string;
+  identity?: { document: string; last4: string; checkedBy: string; outcome: 'accepted' | 'refused'; time: string };
+  refusedReason?: string;
+  keysHandedOver?: { kind: string; target: string; time: string };
+  packages: string[];
+  receipts: string[];
+  presentAt?: string;
+}
+
+export class EnrolmentBook implements Fold {
+  readonly name = 'enrolment';
+  readonly byId = new Map<string, ApplicationRecord>();
+  readonly byClient = new Map<string, string>();
+  /** Receipts issued: receipt ID → its HMAC and package, for `receipts verify`. */
+  readonly receipts = new Map<string, { hmac: string; package: string; client: string }>();
+
+  /** The allocations fold, restored before this one, tells which client and package a delivery was. */
+  constructor(private readonly allocations: Allocations) {}
+
+  save(): unknown {
+    return { apps: [...this.byId.values()], receipts: [...this.receipts] };
+  }
+
+  load(state: unknown): void {
+    const s = state as { apps: ApplicationRecord[]; receipts: [string, { hmac: string; package: string; client: string }][] };
+    for (const a of s.apps) {
+      this.byId.set(a.id, a);
+      if (a.client) this.byClient.set(a.client, a.id);
+    }
+    for (const [k, v] of s.receipts) this.receipts.set(k, v);
+  }
+
+  apply(e: LedgerEntry): void {
+    const d = e.data as Record<string, unknown>;
+    if (e.type === 'allocation.delivered') {
+      const al = this.allocations.byId.get(String(d.allocation));
+      if (al?.purpose === 'psrd' && al.package) this.delivered(al.client, al.package);
+      return;
+    }
+    if (!e.type.startsWith('enrolment.')) return;
+    if (e.type === 'enrolment.applied') {
+      this.byId.set(String(d.application), { id: String(d.application), medium: d.medium as ApplicationRecord['medium'], createdAt: e.time, step: 'applied', packages: [], receipts: [] });
+      return;
+    }
+    const a = this.byId.get(String(d.application));
+    if (!a) return;
+    const by = (d.actor as { operator?: string; host: string } | undefined)?.operator ?? '';
+    switch (e.type) {
+      case 'enrolment.identity-checked':
+        a.identity = { document: String(d.document), last4: String(d.last4), checkedBy: by, outcome: d.outcome === 'accepted' ? 'accepted' : 'refused', time: e.time };
+        a.step = d.outcome === 'accepted' ? 'identity-checked' : 'refused';
+        if (d.reason) a.refusedReason = String(d.reason);
+        break;
+      case 'enrolment.registered':
+        a.client = String(d.client);
+        this.byClient.set(a.client, a.id);
+        a.step = 'registered';
+        break;
+      case 'enrolment.keys-handed-over': {
+        const m = d.medium as { kind: string; target: string };
+        a.keysHandedOver = { kind: m.kind, target: m.target, time: e.time };
+        a.step = 'keys-handed-over';
+        break;
+      }
+      case 'enrolment.present':
+        a.presentAt = e.time;
+        if (a.step === 'delivered') a.step = 'present';
+        break;
+      case 'enrolment.receipt-issued':
+        a.receipts.push(String(d.receipt));
+        this.receipts.set(String(d.receipt), { hmac: String(d.hmac), package: String(d.package), client: String(d.client) });
+        a.step = 'receipted';
+        break;
+      case 'enrolment.withdrawn':
+        a.step = 'refused';
+        a.refusedReason = String(d.reason);
+        break;
+    }
+  }
+
+  /** A delivery to the application's client moves it to 'delivered'. */
+  private delivered(client: string, pkg: string): void {
+    const id = this.byClient.get(client);
+    const a = id ? this.byId.get(id) : undefined;
+    if (!a || a.packages.includes(pkg)) return;
+    a.packages.push(pkg);
+    if (a.step === 'keys-handed-over' || a.step === 'receipted' || a.step === 'present') a.step = a.presentAt ? 'present' : 'delivered';
+  }
+}

@@ -1,0 +1,169 @@
+// The `enrolment` namespace (issue S7): the desk's steps from an application to a hand receipt, each
+// checked against the step the application has reached and recorded in the ledger with its operator.
+import { readFileSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import type { Handlers } from '../../../src-shared/api/dispatch';
+import type { ApplicationView, EnrolmentStep, enrolmentCalls } from '../../../src-shared/api/enrolment';
+import { StationFailure } from '../../../src-shared/api/result';
+import { IDENTITY_CHECKS, lastDigits, missingChecks } from '../../../src-shared/enrolment/identity-documents';
+import { presenceCode, sameCode } from '../../../src-shared/enrolment/presence-code';
+import { ioReason } from '../../../src-node/io-reason';
+import { actorOf, type Core, type Ctx } from '../core';
+import type { Operator } from '../operators/gate';
+import { clientParts } from '../clients/handlers';
+import { createClient } from '../clients/create-client';
+import { encodeInitialKeysFile, writeInitialKeysFile } from '../clients/initial-keys-file';
+import type { ApplicationRecord } from './book';
+import { receiptCanonical, receiptMatchesFile, renderReceipt, type ReceiptBody } from './receipt';
+import { writeNewFile } from './write-new-file';
+
+const NEXT: Record<EnrolmentStep, string> = {
+  applied: 'Check the applicant’s identity document.',
+  refused: 'Nothing: the application was refused or withdrawn (the reason is recorded).',
+  'identity-checked': 'Register the client (a client ID and initial keys).',
+  registered: 'Hand over the initial keys, on their own medium (a sealed envelope), apart from the PSRD.',
+  'keys-handed-over': 'Deliver the PSRD on the medium the applicant asked for.',
+  delivered: 'Optionally, have the client read out its “I’m here” code; then print the hand receipt.',
+  present: 'Print the hand receipt for signature.',
+  receipted: 'Done. Further deliveries to this client each get their own receipt.',
+};
+
+export function applicationView(core: Core, a: ApplicationRecord): ApplicationView {
+  return {
+    application: a.id, name: core.directory.name(a.id), medium: a.medium, step: a.step, next: NEXT[a.step], createdAt: a.createdAt,
+    ...(a.client ? { client: a.client } : {}), ...(a.identity ? { identity: a.identity } : {}), ...(a.refusedReason ? { refusedReason: a.refusedReason } : {}),
+    ...(a.keysHandedOver ? { keysHandedOver: a.keysHandedOver } : {}), packages: a.packages, receipts: a.receipts, ...(a.presentAt ? { presentAt: a.presentAt } : {}),
+  };
+}
+
+function applicationOf(core: Core, id: string): ApplicationRecord {
+  const a = core.enrolment.byId.get(id);
+  if (!a) throw new StationFailure('unknown-application', `There is no application ${id}.`);
+  return a;
+}
+
+function atStep(a: ApplicationRecord, ...steps: EnrolmentStep[]): void {
+  if (!steps.includes(a.step)) throw new StationFailure('wrong-step', `${a.id} is at the step “${a.step}”; this needs “${steps.join('” or “')}”. Next: ${NEXT[a.step]}`);
+}
+
+const view = (core: Core, id: string): ApplicationView => applicationView(core, core.enrolment.byId.get(id)!);
+
+export function enrolmentHandlers(core: Core): Handlers<{ enrolment: typeof enrolmentCalls }, Operator>['enrolment'] {
+  const mac = (what: string, value: string): string => core.ledger.auditKey.mac(`${what}|${value}`);
+  return {
+    apply: async ({ name, medium }, ctx) => {
+      const application = `app-${randomBytes(8).toString('hex')}`;
+      core.directory.set(application, name);
+      core.ledger.append('enrolment.applied', { application, medium, nameHmac: mac('client name', name), actor: actorOf(ctx) }, core.now);
+      return view(core, application);
+    },
+    checkIdentity: async (args, ctx) => {
+      const a = applicationOf(core, args.application);
+      atStep(a, 'applied');
+      const known = IDENTITY_CHECKS[args.document];
+      const unknown = args.checks.filter((c) => !Object.hasOwn(known, c));
+      if (unknown.length) throw new StationFailure('bad-request', `A ${args.document} has no check named ${unknown.join(', ')}; its checks are ${Object.keys(known).join(', ')}.`);
+      if (args.outcome === 'accepted') {
+        const missing = missingChecks(args.document, args.checks);
+        if (missing.length) throw new StationFailure('bad-request', `An identity is accepted only when every check is confirmed; not confirmed: ${missing.map((m) => known[m]).join(' ')}`);
+      } else if (!args.reason) throw new StationFailure('bad-request', 'A refusal keeps its reason: give one.');
+      core.ledger.append('enrolment.identity-checked', {
+        application: a.id, document: args.document, last4: lastDigits(args.number), numberHmac: mac('document number', `${args.document}|${args.number.toUpperCase()}`),
+        checks: [...args.checks], outcome: args.outcome, ...(args.reason ? { reason: args.reason } : {}), actor: actorOf(ctx),
+      }, core.now);
+      return view(core, a.id);
+    },
+    register: async ({ application }, ctx) => {
+      const a = applicationOf(core, application);
+      atStep(a, 'identity-checked');
+      const name = core.directory.name(a.id) ?? undefined;
+      const client = await core.jobs.run({ kind: 'client-create', title: 'Registering a client', resources: ['pool:segments'], total: 0, unit: 'items', actor: actorOf(ctx), signal: ctx.signal }, (job) =>
+        createClient(clientParts(core), { name, actor: actorOf(ctx), signal: job.signal }),
+      );
+      core.ledger.append('enrolment.registered', { application: a.id, client: client.client, actor: actorOf(ctx) }, core.now);
+      return view(core, a.id);
+    },
+    handOverKeys: async ({ application, to }, ctx) => {
+      const a = applicationOf(core, application);
+      atStep(a, 'registered');
+      const c = core.clients.byId.get(a.client!)!;
+      const path = to.slice('file:'.length);
+      const keys = core.keystore.read(c.client);
+      try {
+        writeInitialKeysFile(path, encodeInitialKeysFile(core.settings.hubId, c.client, c.checkValue, keys));
+      } finally {
+        keys.fill(0);
+      }
+      const medium = { kind: 'file' as const, target: path };
+      core.ledger.append('client.initial-keys-exported', { client: c.client, medium, actor: actorOf(ctx) }, core.now);
+      core.ledger.append('enrolment.keys-handed-over', { application: a.id, client: c.client, medium, actor: actorOf(ctx) }, core.now);
+      return view(core, a.id);
+    },
+    confirmPresence: async ({ application, code }, ctx) => {
+      const a = applicationOf(core, application);
+      atStep(a, 'delivered', 'receipted');
+      const keys = core.keystore.read(a.client!);
+      let expected: string;
+      try {
+        expected = presenceCode(keys, core.settings.hubId, a.client!);
+      } finally {
+        keys.fill(0);
+      }
+      if (!sameCode(code, expected)) throw new StationFailure('presence-mismatch', `The code does not match the initial keys of ${a.client}; nothing was recorded. Check that the client imported the keys from its envelope.`);
+      core.ledger.append('enrolment.present', { application: a.id, client: a.client!, actor: actorOf(ctx) }, core.now);
+      return view(core, a.id);
+    },
+    receipt: async (args, ctx) => {
+      const a = applicationOf(core, args.application);
+      if (!a.packages.includes(args.package)) throw new StationFailure('bad-request', `${args.package} was not delivered to ${a.client ?? 'this application'}.`);
+      const issued = [...core.enrolment.receipts.entries()].find(([, r]) => r.package === args.package);
+      if (issued) throw new StationFailure('bad-request', `${args.package} already has its receipt, ${issued[0]}; one receipt per delivery (reprint that file, or verify it with \`receipts verify\`).`);
+      const alloc = core.allocations.byId.get(core.allocations.byPackage.get(args.package)!)!;
+      const clerk = alloc.actor ?? { host: '' };
+      const body: ReceiptBody = {
+        format: 1, receipt: `rcp-${randomBytes(8).toString('hex')}`, hub: core.settings.hubId, client: alloc.client, name: core.directory.name(a.id) ?? '(name erased on request)',
+        application: a.id, package: args.package,
+        medium: { kind: alloc.medium!.kind as ReceiptBody['medium']['kind'], target: alloc.medium!.target, ...(alloc.medium!.serial ? { serial: alloc.medium!.serial } : {}), ...(alloc.medium!.model ? { model: alloc.medium!.model } : {}) },
+        ranges: alloc.ranges, bytes: alloc.bytes, packageBytes: alloc.packageBytes ?? 0,
+        operators: { clerk: clerk.operator ?? ctx.operator?.name ?? '', ...(clerk.approver ? { approver: clerk.approver } : {}), ...(a.identity ? { identityCheckedBy: a.identity.checkedBy } : {}) },
+        time: core.now().toISOString(),
+      };
+      const pdf = await renderReceipt(body);
+      const path = args.to.slice('file:'.length);
+      writeNewFile(path, pdf);
+      core.ledger.append('enrolment.receipt-issued', { application: a.id, client: alloc.client, package: args.package, receipt: body.receipt, hmac: mac('receipt', receiptCanonical(body)), actor: actorOf(ctx) }, core.now);
+      return { receipt: body.receipt, path, package: args.package };
+    },
+    verifyReceipt: async ({ path }) => {
+      let bytes: Uint8Array;
+      try {
+        if (!statSync(path).isFile()) throw new Error('not a file');
+        bytes = readFileSync(path);
+      } catch (e) {
+        throw new StationFailure('bad-request', `${path} cannot be read (${ioReason(e)}).`);
+      }
+      const match = await receiptMatchesFile(bytes);
+      if (!match.ok) return { ok: false, problem: match.reason };
+      const issued = core.enrolment.receipts.get(match.body.receipt);
+      if (!issued) return { ok: false, receipt: match.body.receipt, problem: 'The ledger records no receipt with this ID: it was not issued by this station.' };
+      if (issued.hmac !== mac('receipt', receiptCanonical(match.body))) return { ok: false, receipt: match.body.receipt, problem: 'The receipt differs from the one the ledger recorded (its HMAC does not match).' };
+      return { ok: true, receipt: match.body.receipt, client: match.body.client, package: match.body.package };
+    },
+    withdraw: async ({ application, reason }, ctx: Ctx) => {
+      const a = applicationOf(core, application);
+      atStep(a, 'applied', 'identity-checked');
+      core.ledger.append('enrolment.withdrawn', { application: a.id, reason, actor: actorOf(ctx) }, core.now);
+      return view(core, a.id);
+    },
+    forget: async ({ application }, ctx) => {
+      const a = applicationOf(core, application);
+      core.directory.erase(a.id);
+      if (a.client) core.directory.erase(a.client);
+      core.ledger.append('enrolment.personal-data-erased', { application: a.id, ...(a.client ? { client: a.client } : {}), actor: actorOf(ctx) }, core.now);
+      return view(core, a.id);
+    },
+    list: async ({ open }) =>
+      [...core.enrolment.byId.values()].filter((a) => open === undefined || (open === 'yes') === !(a.step === 'refused' || a.step === 'receipted')).map((a) => applicationView(core, a)),
+    show: async ({ application }) => applicationView(core, applicationOf(core, application)),
+  };
+}

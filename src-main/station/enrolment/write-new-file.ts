@@ -1,0 +1,26 @@
+// Writes a document the station hands out (a receipt) to a new file: never over an existing one, fsynced.
+import { closeSync, constants, fsyncSync, openSync, writeSync } from 'node:fs';
+import { dirname, isAbsolute } from 'node:path';
+import { StationFailure } from '../../../src-shared/api/result';
+import { fsyncDir } from '../../../src-node/atomic-file';
+import { ioReason } from '../../../src-node/io-reason';
+
+export function writeNewFile(path: string, body: Uint8Array): void {
+  if (!isAbsolute(path)) throw new StationFailure('bad-request', `The file must be an absolute path (it was "${path}").`);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new StationFailure('bad-request', `${path} already exists; the station never writes over a file. Choose another name.`);
+    throw new StationFailure('io', `${path} cannot be created (${ioReason(e)}).`);
+  }
+  try {
+    writeSync(fd, body);
+    fsyncSync(fd);
+  } catch (e) {
+    throw new StationFailure((e as NodeJS.ErrnoException).code === 'ENOSPC' ? 'disk-full' : 'io', `${path} could not be written (${ioReason(e)}).`);
+  } finally {
+    closeSync(fd);
+  }
+  fsyncDir(dirname(path));
+}
