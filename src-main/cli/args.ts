@@ -11,7 +11,7 @@ export class UsageError extends Error {
 }
 
 /** Options that take a value; everything else starting with -- is a flag. */
-const VALUED = new Set(['--data-dir', '--bytes', '--source', '--limit', '--port', '--operator', '--passphrase-file', '--approver', '--approver-passphrase-file', '--admin', '--role', '--new-passphrase-file', '--out', '--against', '--client', '--who', '--type', '--segment', '--since', '--until', '--name', '--reason', '--to', '--pin-file', '--profile', '--csv', '--medium', '--document', '--check', '--outcome', '--number-file', '--code', '--package']);
+const VALUED = new Set(['--data-dir', '--bytes', '--source', '--limit', '--port', '--operator', '--passphrase-file', '--approver', '--approver-passphrase-file', '--admin', '--role', '--new-passphrase-file', '--out', '--against', '--client', '--who', '--type', '--segment', '--since', '--until', '--name', '--reason', '--to', '--pin-file', '--profile', '--csv', '--medium', '--document', '--check', '--outcome', '--number-file', '--code', '--package', '--keys-dir']);
 const FLAGS = new Set(['--json', '--help', '-h', '--version', '--resume', '--yes', '--deep', '--open']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {

@@ -31,7 +31,40 @@ export interface ApplicationView {
   readonly presentAt?: string;
 }
 
+export interface BulkRowResult {
+  readonly row: number;
+  readonly line: number;
+  readonly outcome: 'enrolled' | 'refused' | 'failed';
+  readonly application?: string;
+  readonly client?: string;
+  readonly package?: string;
+  readonly code?: string;
+  readonly message?: string;
+}
+
+export interface BulkResult {
+  readonly bulk: string;
+  /** SHA-256 of the file: the same file run again continues this run. */
+  readonly digest: string;
+  readonly resumed: boolean;
+  readonly rows: readonly BulkRowResult[];
+  readonly enrolled: number;
+  readonly refused: number;
+  readonly failed: number;
+}
+
 export const enrolmentCalls = {
+  /**
+   * A CSV of applicants (docs/applicants-csv.md), validated whole before anything happens, each row taken
+   * through the steps; the same file again continues a run cut short. Rows above the two-person threshold
+   * need the run's approver (never the operator who checked that row's identity).
+   */
+  bulk: call({
+    args: object({ csv: text({ maxLength: 32 << 20 }), keysDir: text({ maxLength: 4096 }) }),
+    result: returns<BulkResult>(),
+    access: ['operator'],
+    approvalOptional: ['operator', 'admin'],
+  }),
   apply: call({ args: object({ name: personName, medium: oneOf(MEDIA) }), result: returns<ApplicationView>(), access: ['desk', 'operator'] }),
   /** The clerk's identity check: the document, its number (only its last digits and an HMAC are kept), the checks confirmed, the outcome. */
   checkIdentity: call({

@@ -172,8 +172,13 @@ export const catalogue = {
   'enrolment.applied': entry(1, object({ application: applicationId, medium: oneOf(['usb', 'hsm', 'qr', 'file']), nameHmac: hex64, actor })),
   'enrolment.identity-checked': entry(1, object({
     application: applicationId, document: oneOf(['passport', 'id-card', 'driving-licence', 'residence-permit']), last4: text({ maxLength: 4, pattern: /^[A-Za-z0-9]{1,4}$/ }),
-    numberHmac: hex64, checks: list(word, { maxItems: 20 }), outcome: oneOf(['accepted', 'refused']), reason: optional(prose), actor,
+    numberHmac: hex64, checks: list(word, { maxItems: 20 }), outcome: oneOf(['accepted', 'refused']), reason: optional(prose),
+    // In a bulk run: the operator who checked the person in person (the actor is who ran the file).
+    checkedBy: optional(name), actor,
   })),
+  'enrolment.bulk-started': entry(1, object({ bulk: text({ maxLength: 20, pattern: /^blk-[0-9a-f]{16}$/ }), digest: hex64, rows: positive, actor })),
+  'enrolment.bulk-row': entry(1, object({ bulk: text({ maxLength: 20, pattern: /^blk-[0-9a-f]{16}$/ }), row: positive, application: applicationId })),
+  'enrolment.bulk-finished': entry(1, object({ bulk: text({ maxLength: 20, pattern: /^blk-[0-9a-f]{16}$/ }), enrolled: count, refused: count, failed: count, actor })),
   'enrolment.registered': entry(1, object({ application: applicationId, client: clientId, actor })),
   'enrolment.keys-handed-over': entry(1, object({ application: applicationId, client: clientId, medium, actor })),
   'enrolment.present': entry(1, object({ application: applicationId, client: clientId, actor })),

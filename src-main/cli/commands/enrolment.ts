@@ -1,6 +1,7 @@
 // `dske-station enrol …` and `receipts verify`: the desk's enrolment of one person from the command
 // line (issue S7): apply, check identity, register, hand over keys, (deliver), "I'm here", receipt.
-import type { ApplicationView } from '../../../src-shared/api/enrolment';
+import { readFileSync } from 'node:fs';
+import type { ApplicationView, BulkResult } from '../../../src-shared/api/enrolment';
 import { single, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
 
@@ -59,6 +60,29 @@ export const enrolmentCommands: readonly Command[] = [
     operands: ['APPLICATION'],
     args: (a, { operands }) => ({ application: operands[0], package: need(a, '--package', 'enrol receipt'), to: need(a, '--to', 'enrol receipt') }),
     show: (r: { receipt: string; path: string; package: string }) => `Wrote receipt ${r.receipt} for ${r.package} to ${r.path}; print it for the clerk's and the employee's signatures.`,
+  },
+  {
+    words: 'enrol bulk',
+    usage: 'enrol bulk FILE.csv --keys-dir DIR [--approver NAME]',
+    summary: 'enrol every applicant of a CSV file (docs/applicants-csv.md), checked whole first; the same file again continues a run cut short',
+    call: 'enrolment.bulk',
+    mode: 'write',
+    operands: ['FILE'],
+    args: (a, { operands }) => {
+      let csv: string;
+      try {
+        csv = readFileSync(operands[0], 'utf8');
+      } catch {
+        throw new UsageError(`The file ${operands[0]} cannot be read.`);
+      }
+      return { csv, keysDir: need(a, '--keys-dir', 'enrol bulk') };
+    },
+    show: (r: BulkResult) =>
+      [
+        ...r.rows.map((x) => `row ${String(x.row).padStart(6)} (line ${x.line}): ${x.outcome.padEnd(8)} ${x.client ?? ''} ${x.package ?? ''}${x.code ? ` ${x.code}: ${x.message}` : ''}`.trimEnd()),
+        `${r.resumed ? 'Continued' : 'Ran'} ${r.bulk}: ${r.enrolled} enrolled, ${r.refused} refused, ${r.failed} failed.${r.failed ? ' Run the same file again to retry the failed rows.' : ''}`,
+      ].join('\n'),
+    failed: (r: BulkResult) => r.failed > 0,
   },
   { words: 'enrol show', usage: 'enrol show APPLICATION', summary: 'one application: its step, evidence and what comes next', call: 'enrolment.show', mode: 'read', operands: ['APPLICATION'], args: (_a, { operands }) => ({ application: operands[0] }), show: application },
   {

@@ -27,15 +27,23 @@ export class EnrolmentBook implements Fold {
   /** Receipts issued: receipt ID → its HMAC and package, for `receipts verify`. */
   readonly receipts = new Map<string, { hmac: string; package: string; client: string }>();
 
+  /** Bulk runs by the SHA-256 of their file: a run cut short is resumed from its rows' applications. */
+  readonly bulks = new Map<string, { id: string; rows: Map<number, string>; finished: boolean }>();
+  private readonly bulkById = new Map<string, string>();
+
   /** The allocations fold, restored before this one, tells which client and package a delivery was. */
   constructor(private readonly allocations: Allocations) {}
 
   save(): unknown {
-    return { apps: [...this.byId.values()], receipts: [...this.receipts] };
+    return { apps: [...this.byId.values()], receipts: [...this.receipts], bulks: [...this.bulks].map(([digest, b]) => [digest, { ...b, rows: [...b.rows] }]) };
   }
 
   load(state: unknown): void {
-    const s = state as { apps: ApplicationRecord[]; receipts: [string, { hmac: string; package: string; client: string }][] };
+    const s = state as { apps: ApplicationRecord[]; receipts: [string, { hmac: string; package: string; client: string }][]; bulks?: [string, { id: string; rows: [number, string][]; finished: boolean }][] };
+    for (const [digest, b] of s.bulks ?? []) {
+      this.bulks.set(digest, { ...b, rows: new Map(b.rows) });
+      this.bulkById.set(b.id, digest);
+    }
     for (const a of s.apps) {
       this.byId.set(a.id, a);
       if (a.client) this.byClient.set(a.client, a.id);
@@ -51,13 +59,24 @@ export class EnrolmentBook implements Fold {
       return;
     }
     if (!e.type.startsWith('enrolment.')) return;
+    if (e.type === 'enrolment.bulk-started') {
+      this.bulks.set(String(d.digest), { id: String(d.bulk), rows: new Map(), finished: false });
+      this.bulkById.set(String(d.bulk), String(d.digest));
+      return;
+    }
+    if (e.type === 'enrolment.bulk-row' || e.type === 'enrolment.bulk-finished') {
+      const b = this.bulks.get(this.bulkById.get(String(d.bulk)) ?? '');
+      if (b && e.type === 'enrolment.bulk-row') b.rows.set(Number(d.row), String(d.application));
+      if (b && e.type === 'enrolment.bulk-finished') b.finished = true;
+      return;
+    }
     if (e.type === 'enrolment.applied') {
       this.byId.set(String(d.application), { id: String(d.application), medium: d.medium as ApplicationRecord['medium'], createdAt: e.time, step: 'applied', packages: [], receipts: [] });
       return;
     }
     const a = this.byId.get(String(d.application));
     if (!a) return;
-    const by = (d.actor as { operator?: string; host: string } | undefined)?.operator ?? '';
+    const by = d.checkedBy ? String(d.checkedBy) : ((d.actor as { operator?: string; host: string } | undefined)?.operator ?? '');
     switch (e.type) {
       case 'enrolment.identity-checked':
         a.identity = { document: String(d.document), last4: String(d.last4), checkedBy: by, outcome: d.outcome === 'accepted' ? 'accepted' : 'refused', time: e.time };

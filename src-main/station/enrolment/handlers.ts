@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Handlers } from '../../../src-shared/api/dispatch';
 import type { ApplicationView, EnrolmentStep, enrolmentCalls } from '../../../src-shared/api/enrolment';
 import { StationFailure } from '../../../src-shared/api/result';
-import { IDENTITY_CHECKS, lastDigits, missingChecks } from '../../../src-shared/enrolment/identity-documents';
+import { IDENTITY_CHECKS, lastDigits, missingChecks, type DocumentType } from '../../../src-shared/enrolment/identity-documents';
 import { presenceCode, sameCode } from '../../../src-shared/enrolment/presence-code';
 import { ioReason } from '../../../src-node/io-reason';
 import { actorOf, type Core, type Ctx } from '../core';
@@ -16,6 +16,7 @@ import { encodeInitialKeysFile, writeInitialKeysFile } from '../clients/initial-
 import type { ApplicationRecord } from './book';
 import { receiptCanonical, receiptMatchesFile, renderReceipt, type ReceiptBody } from './receipt';
 import { writeNewFile } from './write-new-file';
+import { planBulk, runBulk } from './bulk';
 
 const NEXT: Record<EnrolmentStep, string> = {
   applied: 'Check the applicant’s identity document.',
@@ -48,6 +49,37 @@ function atStep(a: ApplicationRecord, ...steps: EnrolmentStep[]): void {
 
 const view = (core: Core, id: string): ApplicationView => applicationView(core, core.enrolment.byId.get(id)!);
 
+export interface IdentityCheck {
+  readonly application: string;
+  readonly document: DocumentType;
+  readonly number: string;
+  readonly checks: readonly string[];
+  readonly outcome: 'accepted' | 'refused';
+  readonly reason?: string;
+}
+
+/**
+ * Records an identity check. At the desk the clerk who checked is the caller; in a bulk run the file
+ * names the operator who checked the person (`checkedBy`, an account of this station), and the caller
+ * is whoever ran the file.
+ */
+export function recordIdentityCheck(core: Core, args: IdentityCheck, ctx: Ctx, checkedBy?: string): ApplicationView {
+  const a = applicationOf(core, args.application);
+  atStep(a, 'applied');
+  const known = IDENTITY_CHECKS[args.document];
+  const unknown = args.checks.filter((c) => !Object.hasOwn(known, c));
+  if (unknown.length) throw new StationFailure('bad-request', `A ${args.document} has no check named ${unknown.join(', ')}; its checks are ${Object.keys(known).join(', ')}.`);
+  if (args.outcome === 'accepted') {
+    const missing = missingChecks(args.document, args.checks);
+    if (missing.length) throw new StationFailure('bad-request', `An identity is accepted only when every check is confirmed; not confirmed: ${missing.map((m) => known[m]).join(' ')}`);
+  } else if (!args.reason) throw new StationFailure('bad-request', 'A refusal keeps its reason: give one.');
+  core.ledger.append('enrolment.identity-checked', {
+    application: a.id, document: args.document, last4: lastDigits(args.number), numberHmac: core.ledger.auditKey.mac(`document number|${args.document}|${args.number.toUpperCase()}`),
+    checks: [...args.checks], outcome: args.outcome, ...(args.reason ? { reason: args.reason } : {}), ...(checkedBy ? { checkedBy } : {}), actor: actorOf(ctx),
+  }, core.now);
+  return view(core, a.id);
+}
+
 export function enrolmentHandlers(core: Core): Handlers<{ enrolment: typeof enrolmentCalls }, Operator>['enrolment'] {
   const mac = (what: string, value: string): string => core.ledger.auditKey.mac(`${what}|${value}`);
   return {
@@ -57,22 +89,7 @@ export function enrolmentHandlers(core: Core): Handlers<{ enrolment: typeof enro
       core.ledger.append('enrolment.applied', { application, medium, nameHmac: mac('client name', name), actor: actorOf(ctx) }, core.now);
       return view(core, application);
     },
-    checkIdentity: async (args, ctx) => {
-      const a = applicationOf(core, args.application);
-      atStep(a, 'applied');
-      const known = IDENTITY_CHECKS[args.document];
-      const unknown = args.checks.filter((c) => !Object.hasOwn(known, c));
-      if (unknown.length) throw new StationFailure('bad-request', `A ${args.document} has no check named ${unknown.join(', ')}; its checks are ${Object.keys(known).join(', ')}.`);
-      if (args.outcome === 'accepted') {
-        const missing = missingChecks(args.document, args.checks);
-        if (missing.length) throw new StationFailure('bad-request', `An identity is accepted only when every check is confirmed; not confirmed: ${missing.map((m) => known[m]).join(' ')}`);
-      } else if (!args.reason) throw new StationFailure('bad-request', 'A refusal keeps its reason: give one.');
-      core.ledger.append('enrolment.identity-checked', {
-        application: a.id, document: args.document, last4: lastDigits(args.number), numberHmac: mac('document number', `${args.document}|${args.number.toUpperCase()}`),
-        checks: [...args.checks], outcome: args.outcome, ...(args.reason ? { reason: args.reason } : {}), actor: actorOf(ctx),
-      }, core.now);
-      return view(core, a.id);
-    },
+    checkIdentity: async (args, ctx) => recordIdentityCheck(core, args, ctx),
     register: async ({ application }, ctx) => {
       const a = applicationOf(core, application);
       atStep(a, 'identity-checked');
@@ -161,6 +178,10 @@ export function enrolmentHandlers(core: Core): Handlers<{ enrolment: typeof enro
       if (a.client) core.directory.erase(a.client);
       core.ledger.append('enrolment.personal-data-erased', { application: a.id, ...(a.client ? { client: a.client } : {}), actor: actorOf(ctx) }, core.now);
       return view(core, a.id);
+    },
+    bulk: (args, ctx) => {
+      const plan = planBulk(core, args);
+      return core.jobs.run({ kind: 'bulk-enrolment', title: `Enrolling ${plan.rows.length} applicants from a file`, resources: ['enrolment:bulk'], total: plan.rows.length, unit: 'items', actor: actorOf(ctx), signal: ctx.signal }, () => runBulk(core, plan, ctx));
     },
     list: async ({ open }) =>
       [...core.enrolment.byId.values()].filter((a) => open === undefined || (open === 'yes') === !(a.step === 'refused' || a.step === 'receipted')).map((a) => applicationView(core, a)),
