@@ -49,7 +49,8 @@ const MiB = 1 << 20;
 const dir = mkdtempSync(join(base, 'dske-bench-deliver-'));
 const out = join(dir, 'out');
 spawnSync('mkdir', ['-p', out]);
-writeFileSync(join(dir, 'station.json'), JSON.stringify({ pool: { segmentBytes: 64 << 20, chunkBytes: 1 << 20 } }));
+// One operator runs the bench: no two-person threshold.
+writeFileSync(join(dir, 'station.json'), JSON.stringify({ pool: { segmentBytes: 64 << 20, chunkBytes: 1 << 20 }, delivery: { twoPersonAboveBytes: 2 ** 40 } }));
 
 const sh = (cmd: string): number => {
   const t = process.hrtime.bigint();
@@ -77,7 +78,11 @@ async function main(): Promise<void> {
     const poolBytes = rounds * size + 2 * small + MiB + (stages ? size + (128 << 20) : 0);
     console.log(`generating a pool of ${formatBytes(poolBytes)} …${canDrop ? '' : ' (not root: the cold-cache variants are skipped)'}`);
     await h.pool.generate({ bytes: poolBytes, sources: ['os'] }, ctx);
-    const { client } = await h.clients.create({}, ctx);
+    // A client enrolled as at the desk: identity checked, registered, initial keys handed over apart.
+    const app = await h.enrolment.apply({ name: 'Bench Client', medium: 'file' }, ctx);
+    await h.enrolment.checkIdentity({ application: app.application, document: 'passport', number: 'B0000001', checks: ['photo-matches', 'not-expired', 'mrz-consistent', 'name-matches'], outcome: 'accepted' }, ctx);
+    const client = (await h.enrolment.register({ application: app.application }, ctx)).client!;
+    await h.enrolment.handOverKeys({ application: app.application, to: `file:${join(dir, 'bench-client.keys')}` }, ctx);
 
     // One delivery: its write + verify time from the progress events, its whole time, and RSS sampled every 20 ms.
     let n = 0;
