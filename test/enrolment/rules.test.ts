@@ -57,8 +57,17 @@ describe('the desk steps, in order', () => {
     const r = await h().enrolment.receipt({ application: app.application, package: d.package, to: `file:${join(out, 'receipt.pdf')}` }, clerk);
     expect((await h().enrolment.verifyReceipt({ path: r.path }, clerk)).ok).toBe(true);
     expect((await refusal(h().enrolment.receipt({ application: app.application, package: d.package, to: `file:${join(out, 'again.pdf')}` }, clerk))).message).toMatch(/already has its receipt/);
+    // Someone edits the client directory (a plain file) to put another name on the next receipt: refused.
+    const dirFile = join(ts.dataDir, 'clients', 'directory.json');
+    const original = readFileSync(dirFile, 'utf8');
+    const second2 = await h().delivery.deliver({ client: reg.client!, bytes: 1000, to: `file:${join(pkgDir, 'p2.pkg')}` }, clerk);
+    writeFileSync(dirFile, original.replaceAll('Mary Jackson', 'Mallory Jackson'));
+    await ts.reopen();
+    expect((await refusal(h().enrolment.receipt({ application: app.application, package: second2.package, to: `file:${join(out, 'forged.pdf')}` }, clerk))).message).toMatch(/edited outside the station/);
+    writeFileSync(dirFile, original);
+    await ts.reopen();
     const done = await h().enrolment.show({ application: app.application }, clerk);
-    expect(done).toMatchObject({ step: 'receipted', client: reg.client, packages: [d.package], receipts: [r.receipt] });
+    expect(done).toMatchObject({ client: reg.client, packages: [d.package, second2.package], receipts: [r.receipt] });
     expect(done.identity).toMatchObject({ document: 'passport', last4: '4321', checkedBy: 'Dee Desk', outcome: 'accepted' });
     for (const e of ts.station.ledger.entries().filter((x) => x.type.startsWith('enrolment.'))) expect((e.data.actor as { operator?: string }).operator).toBeTruthy();
   });

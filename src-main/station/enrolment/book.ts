@@ -10,6 +10,8 @@ export interface ApplicationRecord {
   readonly id: string;
   readonly medium: 'usb' | 'hsm' | 'qr' | 'file';
   readonly createdAt: string;
+  /** HMAC of the name as given, under the audit key: what the client directory is checked against. */
+  readonly nameHmac?: string;
   step: EnrolmentStep;
   client?: string;
   identity?: { document: string; last4: string; checkedBy: string; outcome: 'accepted' | 'refused'; time: string };
@@ -71,7 +73,7 @@ export class EnrolmentBook implements Fold {
       return;
     }
     if (e.type === 'enrolment.applied') {
-      this.byId.set(String(d.application), { id: String(d.application), medium: d.medium as ApplicationRecord['medium'], createdAt: e.time, step: 'applied', packages: [], receipts: [] });
+      this.byId.set(String(d.application), { id: String(d.application), medium: d.medium as ApplicationRecord['medium'], createdAt: e.time, nameHmac: String(d.nameHmac), step: 'applied', packages: [], receipts: [] });
       return;
     }
     const a = this.byId.get(String(d.application));

@@ -137,8 +137,13 @@ export function enrolmentHandlers(core: Core): Handlers<{ enrolment: typeof enro
       if (issued) throw new StationFailure('bad-request', `${args.package} already has its receipt, ${issued[0]}; one receipt per delivery (reprint that file, or verify it with \`receipts verify\`).`);
       const alloc = core.allocations.byId.get(core.allocations.byPackage.get(args.package)!)!;
       const clerk = alloc.actor ?? { host: '' };
+      // The name printed is the one given at the desk: the client directory (a plain file) is checked against the ledger's HMAC.
+      const name = core.directory.name(a.id);
+      if (name !== null && a.nameHmac && mac('client name', name) !== a.nameHmac) {
+        throw new StationFailure('data-dir', `The client directory no longer holds the name given for ${a.id} (it was edited outside the station); no receipt is printed. Restore clients/directory.json from a backup.`);
+      }
       const body: ReceiptBody = {
-        format: 1, receipt: `rcp-${randomBytes(8).toString('hex')}`, hub: core.settings.hubId, client: alloc.client, name: core.directory.name(a.id) ?? '(name erased on request)',
+        format: 1, receipt: `rcp-${randomBytes(8).toString('hex')}`, hub: core.settings.hubId, client: alloc.client, name: name ?? '(name erased on request)',
         application: a.id, package: args.package,
         medium: { kind: alloc.medium!.kind as ReceiptBody['medium']['kind'], target: alloc.medium!.target, ...(alloc.medium!.serial ? { serial: alloc.medium!.serial } : {}), ...(alloc.medium!.model ? { model: alloc.medium!.model } : {}) },
         ranges: alloc.ranges, bytes: alloc.bytes, packageBytes: alloc.packageBytes ?? 0,
