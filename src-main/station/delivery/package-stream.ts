@@ -5,30 +5,16 @@ import { DEFAULT_PACKAGE_CHUNK, packageLength, type PackageHeader } from '../../
 import { encodePackage } from '../../../src-shared/psrd/package-writer';
 import type { PsrdRange } from '../../../src-shared/psrd/range';
 import { nodeCipher } from '../../../src-node/psrd-store/package-cipher-node';
-import type { MasterKey } from '../../../src-node/psrd-store/master-key';
-import { readRangeAhead } from '../../../src-node/psrd-store/segment-file';
 import type { PackageStream } from '../../../hardware/carriers/carrier';
 import type { Pool } from '../pool/pool';
 
 /**
- * The pool's master key, for the reader below. Pool keeps it to itself (a private getter that refuses
- * when the station was opened read-only); Pool.read, its public reader, is synchronous and reads one
- * chunk at a time on this thread. A `Pool.readAhead` beside `read` would make this reach unnecessary.
- */
-const poolMaster = (pool: Pool): MasterKey => (pool as unknown as { readonly master: MasterKey }).master;
-
-/**
  * The PSRD of the ranges, in order, one pool chunk at a time, read ahead on the thread pool
- * (segment-file.ts, readRangeAhead). Each piece is valid until the consumer asks for the next, and is
+ * (Pool.readAhead). Each piece is valid until the consumer asks for the next, and is
  * wiped then (by the reader, whose buffer it is), or when the consumer stops.
  */
 export async function* rangeBytes(pool: Pool, ranges: readonly PsrdRange[]): AsyncGenerator<Uint8Array> {
-  for (const r of ranges) {
-    // Pool.read checks that the range is unallocated pool and not destroyed, before reading anything;
-    // its reader is then closed unstarted, and the same range is read ahead instead.
-    pool.read(r.segment, r.offset, r.length).return(undefined);
-    yield* readRangeAhead(pool.dir, r.segment, poolMaster(pool), r.offset, r.length);
-  }
+  for (const r of ranges) yield* pool.readAhead(r.segment, r.offset, r.length);
 }
 
 export function clientPackageStream(pool: Pool, ids: { hub: string; client: string; packageId: string }, ranges: readonly PsrdRange[], initialKeys: Uint8Array): PackageStream {

@@ -10,7 +10,7 @@ import { PoolState, liveBytes, type SegmentRecord } from './pool-state';
 import { existsSync } from 'node:fs';
 import { gaps, overlaps, type PsrdRange } from '../../../src-shared/psrd/range';
 import { formatBytes } from '../../../src-shared/psrd/size';
-import { PARTIAL, ScrubBuffers, SegmentWriter, destroyRange, destroySegmentFiles, discardSegmentFiles, keysPath, overwriteAndUnlink, rangeIsErased, readRange, scrubSegment, segmentPath } from '../../../src-node/psrd-store/segment-file';
+import { PARTIAL, ScrubBuffers, SegmentWriter, destroyRange, destroySegmentFiles, discardSegmentFiles, keysPath, overwriteAndUnlink, rangeIsErased, readRange, readRangeAhead, scrubSegment, segmentPath } from '../../../src-node/psrd-store/segment-file';
 
 /** What the pool needs from the entropy side: conditioned bytes and the provenance to record with them. */
 export interface EntropyStream {
@@ -375,10 +375,24 @@ export class Pool {
 
   /** Streams plaintext of an unallocated segment range, one chunk at a time; callers wipe each piece. */
   read(segmentId: string, offset: number, length: number): Generator<Buffer> {
+    this.checkReadable(segmentId, offset, length);
+    return readRange(this.dir, segmentId, this.master, offset, length);
+  }
+
+  /**
+   * The same, with the next chunks read on the thread pool while one is decrypted (segment-file.ts,
+   * readRangeAhead): what a delivery streams. Each piece is valid until the next is asked for, and is
+   * wiped then by the reader, whose buffer it is.
+   */
+  readAhead(segmentId: string, offset: number, length: number): AsyncGenerator<Uint8Array> {
+    this.checkReadable(segmentId, offset, length);
+    return readRangeAhead(this.dir, segmentId, this.master, offset, length);
+  }
+
+  private checkReadable(segmentId: string, offset: number, length: number): void {
     const s = this.state.segments.get(segmentId);
     if (!s || s.state !== 'unallocated') throw new StationFailure('bad-request', `Segment ${segmentId} is not in the unallocated pool.`);
     if (s.erased.some((r) => offset < r.offset + r.length && r.offset < offset + length)) throw new StationFailure('bad-request', 'Part of that range has been destroyed.');
-    return readRange(this.dir, segmentId, this.master, offset, length);
   }
 }
 
