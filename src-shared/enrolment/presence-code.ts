@@ -6,11 +6,12 @@
 // keys without showing them, and differs per hub and client.
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { utf8 } from '../psrd/utf8';
 
 export const PRESENCE_DIGITS = 8;
 
 export function presenceCode(initialKeys: Uint8Array, hub: string, client: string): string {
-  const mac = hmac(sha256, initialKeys, new TextEncoder().encode(`dske-station I'm here|${hub}|${client}`));
+  const mac = hmac(sha256, initialKeys, utf8(`dske-station I'm here|${hub}|${client}`));
   const at = mac[mac.length - 1] & 0x0f;
   const n = (((mac[at] & 0x7f) << 24) | (mac[at + 1] << 16) | (mac[at + 2] << 8) | mac[at + 3]) >>> 0;
   mac.fill(0);

@@ -12,8 +12,9 @@
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { PsrdRange } from './range';
+import { utf8 } from './utf8';
 
-export const PACKAGE_MAGIC = new TextEncoder().encode('DSKEPKG1');
+export const PACKAGE_MAGIC = utf8('DSKEPKG1');
 export const PACKAGE_FORMAT = 1;
 export const TAG_BYTES = 16;
 export const INITIAL_KEY_BYTES = 64;
@@ -56,7 +57,7 @@ export interface ChunkCipher {
 }
 
 export function encodeHeader(h: PackageHeader): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify({ format: h.format, hub: h.hub, client: h.client, package: h.package, ranges: h.ranges.map((r) => ({ segment: r.segment, offset: r.offset, length: r.length })), bytes: h.bytes, chunkBytes: h.chunkBytes }));
+  const json = utf8(JSON.stringify({ format: h.format, hub: h.hub, client: h.client, package: h.package, ranges: h.ranges.map((r) => ({ segment: r.segment, offset: r.offset, length: r.length })), bytes: h.bytes, chunkBytes: h.chunkBytes }));
   if (json.length > MAX_HEADER_BYTES) throw new RangeError('package header too large');
   const out = new Uint8Array(PACKAGE_MAGIC.length + 4 + json.length);
   out.set(PACKAGE_MAGIC, 0);
@@ -77,8 +78,7 @@ export function chunkCount(h: Pick<PackageHeader, 'bytes' | 'chunkBytes'>): numb
 /** The key every chunk is sealed under: HKDF-SHA-256 over the initial keys, salted by the package ID. */
 export function packageKey(initialKeys: Uint8Array, h: Pick<PackageHeader, 'hub' | 'client' | 'package'>): Uint8Array {
   if (initialKeys.length !== INITIAL_KEY_BYTES) throw new RangeError('initial keys of the wrong size');
-  const te = new TextEncoder();
-  return hkdf(sha256, initialKeys, te.encode(h.package), te.encode(`dske-station client package v1|${h.hub}|${h.client}`), 32);
+  return hkdf(sha256, initialKeys, utf8(h.package), utf8(`dske-station client package v1|${h.hub}|${h.client}`), 32);
 }
 
 /** Chunk i's nonce: 4 zero bytes and i as u64 BE (the key is the package's own, so never repeats). */

@@ -5,6 +5,7 @@ import {
   MAX_HEADER_BYTES, PACKAGE_MAGIC, PackageError, TAG_BYTES, checkHeader, chunkAad, chunkCount, chunkNonce, headerDigest, packageKey,
   type ChunkCipher, type PackageHeader,
 } from './package-format';
+import { decodeUtf8Strict } from './utf8';
 
 export interface ParsedHeader {
   readonly header: PackageHeader;
@@ -20,9 +21,11 @@ export function readPackageHeader(bytes: Uint8Array): ParsedHeader {
   const h = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(m, false);
   if (h === 0 || h > MAX_HEADER_BYTES) throw new PackageError('bad-header', 'The package header has an impossible length.');
   if (bytes.length < m + 4 + h) throw new PackageError('truncated', 'The package is cut inside its header.');
+  const text = decodeUtf8Strict(bytes.subarray(m + 4, m + 4 + h));
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(m + 4, m + 4 + h)));
+    if (text === null) throw new Error('not UTF-8');
+    parsed = JSON.parse(text);
   } catch {
     throw new PackageError('bad-header', 'The package header is not valid UTF-8 JSON.');
   }
