@@ -19,6 +19,8 @@ beforeAll(async () => {
   dir = join(tempDir('dske-cli-deliver-'), 'station');
   out = tempDir('dske-cli-deliver-out-');
   files = passphraseFiles(tempDir('dske-cli-deliver-pass-'));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'station.json'), JSON.stringify({ delivery: { twoPersonAboveBytes: 100_000 } }));
   const station = openStation({ dataDir: dir, host: 'test', mode: 'create', policy: { segmentBytes: 1 << 20, chunkBytes: 64 * 1024 } });
   await enrolPeople(station);
   await station.handlers.pool.generate({ bytes: 4 << 20, sources: ['os'] }, OP);
@@ -55,12 +57,12 @@ describe('clients and delivery from the command line', () => {
     expect(JSON.parse((await cli(desk, '--json', 'deliver', '--client', client, '--bytes', '1KiB', '--to', `file:${join(out, 'early.pkg')}`)).out).error.code).toBe('wrong-step');
     mkdirSync(join(out, 'envelope'));
     expect((await cli(desk, 'enrol', 'hand-over-keys', app, '--to', `file:${join(out, 'envelope', 'k.keys')}`)).code).toBe(EXIT_OK);
-    const d = await cli(desk, '--json', 'deliver', '--client', client, '--bytes', '200KiB', '--to', `file:${join(out, 'k.pkg')}`);
+    const d = await cli(desk, '--json', 'deliver', '--client', client, '--bytes', '50KiB', '--to', `file:${join(out, 'k.pkg')}`);
     expect(d.code).toBe(EXIT_OK);
     const result = JSON.parse(d.out).value;
     const ik = readFileSync(join(out, 'envelope', 'k.keys'));
     const opened = openPackage(readFileSync(join(out, 'k.pkg')), ik.subarray(ik.length - 96, ik.length - 32), nobleCipher);
-    expect(opened.psrd.length).toBe(200 * 1024);
+    expect(opened.psrd.length).toBe(50 * 1024);
     expect(opened.header.package).toBe(result.package);
 
     const auditor = PEOPLE.auditor.name;
@@ -111,5 +113,27 @@ describe('clients and delivery from the command line', () => {
     expect(JSON.parse((await cli(desk, '--json', 'clients', 'resume', 'c-000001')).out).error.code).toBe('not-permitted');
     const suspended = await cli(desk, '--json', 'deliver', '--client', 'c-000001', '--bytes', '1KiB', '--to', `file:${join(out, 's.pkg')}`);
     expect(JSON.parse(suspended.out).error.code).toBe('client-suspended');
+  });
+
+  it('above the threshold: a second person through --approver, never the operator who checked the identity', async () => {
+    const otto = PEOPLE.operator.name;
+    const app = JSON.parse((await cli(otto, '--json', 'enrol', 'apply', '--name', 'Christine Darden', '--medium', 'file')).out).value.application as string;
+    const numberFile = join(out, 'number2');
+    writeFileSync(numberFile, 'ID-5550123\n');
+    const checks = ['photo-matches', 'not-expired', 'security-features', 'name-matches'].flatMap((c) => ['--check', c]);
+    expect((await cli(otto, 'enrol', 'check-identity', app, '--document', 'id-card', ...checks, '--outcome', 'accepted', '--number-file', numberFile)).code).toBe(EXIT_OK);
+    const client = JSON.parse((await cli(otto, '--json', 'enrol', 'register', app)).out).value.client as string;
+    mkdirSync(join(out, 'envelope2'));
+    expect((await cli(otto, 'enrol', 'hand-over-keys', app, '--to', `file:${join(out, 'envelope2', 'c.keys')}`)).code).toBe(EXIT_OK);
+    const desk = PEOPLE.desk.name;
+    const big = (f: string, ...more: string[]): Promise<{ code: number; out: string }> => cli(desk, '--json', ...more, 'deliver', '--client', client, '--bytes', '200KiB', '--to', `file:${join(out, f)}`);
+    expect(JSON.parse((await big('big1.pkg')).out).error.code).toBe('approval-required');
+    expect(JSON.parse((await big('big2.pkg', '--approver', otto, '--approver-passphrase-file', files[otto])).out).error.code).toBe('same-person');
+    const sam = PEOPLE.second.name;
+    const ok = await big('big3.pkg', '--approver', sam, '--approver-passphrase-file', files[sam]);
+    expect(ok.code).toBe(EXIT_OK);
+    expect((await cli(desk, 'clients', 'inventory', client)).code).toBe(EXIT_FAILED); // a desk clerk does not read the auditors' inventory
+    const inv = await cli(PEOPLE.auditor.name, 'clients', 'inventory', client);
+    expect(inv.out).toMatch(/delivered/);
   });
 });
