@@ -82,6 +82,9 @@ describe('clients and delivery from the command line', () => {
     expect((await cli(desk, 'enrol', 'present', app, '--code', code)).code).toBe(EXIT_OK);
     const receipt = join(out, 'receipt.pdf');
     expect((await cli(desk, 'enrol', 'receipt', app, '--package', result.package, '--to', `file:${receipt}`)).code).toBe(EXIT_OK);
+    // A package ID used again: one receipt per delivery, and a loss reported once.
+    const twice = await cli(desk, '--json', 'enrol', 'receipt', app, '--package', result.package, '--to', `file:${join(out, 'receipt2.pdf')}`);
+    expect(JSON.parse(twice.out).error.message).toMatch(/already has its receipt/);
     const verified = await cli(auditor, 'receipts', 'verify', receipt);
     expect(verified.code).toBe(EXIT_OK);
     const altered = readFileSync(receipt);
