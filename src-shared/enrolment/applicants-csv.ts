@@ -270,6 +270,8 @@ export function parseApplicantsCsv(text: string): ApplicantsCsvResult {
 
   const seenTargets = new Map<string, { row: number; line: number }>();
   const seenExternal = new Map<string, { row: number; line: number }>();
+  /** Document type and number (upper-cased, as the station takes its HMAC): one person is enrolled once. */
+  const seenDocuments = new Map<string, { row: number; line: number }>();
   let row = 0;
 
   for (const record of records) {
@@ -422,6 +424,14 @@ export function parseApplicantsCsv(text: string): ApplicantsCsvResult {
           externalId = e;
         }
       }
+    }
+
+    if (document !== undefined && documentNumber !== undefined) {
+      const key = `${document}|${documentNumber.toUpperCase()}`;
+      const first = seenDocuments.get(key);
+      // The number is not repeated in the message: it is personal data.
+      if (first !== undefined) bad('document_number', `This is the same document as row ${first.row} (line ${first.line}), the same type and number: one person is enrolled once; keep one of the two rows.`);
+      else seenDocuments.set(key, { row, line: record.line });
     }
 
     if (good && name !== undefined && document !== undefined && documentNumber !== undefined && checkedBy !== undefined && outcome !== undefined && medium !== undefined && bytes !== undefined) {

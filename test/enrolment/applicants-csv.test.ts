@@ -154,6 +154,22 @@ describe('problems, each with its line, row and column', () => {
     expect(only(windows)).toMatchObject({ line: 3, row: 2, column: 'target' });
   });
 
+  it('the same document on two rows (same type and number, in any case) is a problem of the second, naming the first', () => {
+    const text = file(
+      HEADER,
+      row(1),
+      row(2).replace('P000002', 'p000001'),
+      row(3).replace('passport', 'id-card').replace('P000003', 'P000001'),
+      row(4).replace('P000004', 'P000001').replace('accepted,', 'refused,expired'),
+    );
+    const p = problemsOf(parseApplicantsCsv(text));
+    expect(p).toEqual([
+      { line: 3, row: 2, column: 'document_number', message: expect.stringMatching(/^This is the same document as row 1 \(line 2\)/) },
+      { line: 5, row: 4, column: 'document_number', message: expect.stringMatching(/the same document as row 1 \(line 2\)/) },
+    ]);
+    for (const x of p) expect(x.message.toUpperCase()).not.toContain('P000001');
+  });
+
   it('the header: unknown, duplicate, unnamed and missing columns', () => {
     const p = problemsOf(parseApplicantsCsv(file('name,document number,document,colour,,document,checked_by,outcome,medium', 'Ann,P1234,passport,red,,passport,Olga,accepted,usb')));
     expect(p.map((x) => [x.line, x.row, x.column, x.message])).toEqual([
