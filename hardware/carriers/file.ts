@@ -21,7 +21,8 @@ async function present(path: string): Promise<boolean> {
 export class FileCarrier implements Carrier {
   readonly kind = 'file' as const;
   /** Set once this carrier has created the file: discard() removes only what it made. */
-  private started = false;
+  /** The file this carrier wrote (device and inode): discard removes that one only, never a file someone else put there. */
+  private wrote: { dev: number; ino: number } | undefined;
   /** How the last read-back went: O_DIRECT, or through the page cache and said so. */
   lastVerify: PackageFileVerified | undefined;
 
@@ -59,8 +60,10 @@ export class FileCarrier implements Carrier {
   }
 
   async write(pkg: PackageStream, progress: (p: CarrierProgress) => void, signal: AbortSignal): Promise<Written> {
-    this.started = true;
+    // writePackageFile removes its own .partial when it fails; what it finished is remembered by identity.
     const w = await writePackageFile(this.path, pkg, progress, signal);
+    const st = await lstat(this.path);
+    this.wrote = { dev: st.dev, ino: st.ino };
     return { ...w, sha256: [...w.sha256] };
   }
 
@@ -69,7 +72,9 @@ export class FileCarrier implements Carrier {
   }
 
   async discard(_pkg: Pick<PackageStream, 'packageId'>): Promise<void> {
-    if (!this.started) return;
+    if (!this.wrote) return;
+    const st = await lstat(this.path).catch(() => undefined);
+    if (!st?.isFile() || st.dev !== this.wrote.dev || st.ino !== this.wrote.ino) return;
     await discardPackageFile(this.path);
   }
 

@@ -631,16 +631,32 @@ export function destroyRange(dir: string, id: string, master: MasterKey, offset:
  * every destroyed range; a segment whose files are gone altogether counts as destroyed.
  */
 export function rangeIsErased(dir: string, id: string, master: MasterKey, offset: number, length: number): boolean {
-  if (!existsSync(segmentPath(dir, id)) && !existsSync(keysPath(dir, id))) return true;
-  const layout = readLayout(dir, id);
-  const segFd = openSync(segmentPath(dir, id), 'r');
-  const keyFd = openSync(keysPath(dir, id), 'r');
+  let layout: SegmentLayout;
+  let segFd: number;
+  let keyFd: number;
+  try {
+    layout = readLayout(dir, id);
+    segFd = openSync(segmentPath(dir, id), 'r');
+  } catch {
+    return true; // files gone or unreadable: nothing of the range can be read back from them
+  }
+  try {
+    keyFd = openSync(keysPath(dir, id), 'r');
+  } catch {
+    closeSync(segFd);
+    return true;
+  }
   try {
     const end = offset + length;
     for (let index = Math.floor(offset / layout.chunkBytes); index * layout.chunkBytes < end; index++) {
       const start = index * layout.chunkBytes;
-      if (readExactly(keyFd, WRAPPED_KEY_BYTES, HEADER_BYTES + index * WRAPPED_KEY_BYTES).equals(ERASED_SLOT)) continue;
-      const plain = decryptChunk(segFd, keyFd, id, index, layout, master);
+      let plain: Buffer;
+      try {
+        if (readExactly(keyFd, WRAPPED_KEY_BYTES, HEADER_BYTES + index * WRAPPED_KEY_BYTES).equals(ERASED_SLOT)) continue;
+        plain = decryptChunk(segFd, keyFd, id, index, layout, master);
+      } catch {
+        continue; // a chunk that does not decrypt cannot give its bytes back (scrub reports its damage)
+      }
       const from = Math.max(offset, start) - start;
       const to = Math.min(end, start + chunkLength(layout, index)) - start;
       const zero = plain.subarray(from, to).every((b) => b === 0);

@@ -1,8 +1,8 @@
 // Allocation and delivery through the core (issue S6): a client created with initial keys from the
 // pool, a package delivered to a file, verified, the station's copy destroyed, the report queued; and
 // each refusal changing nothing.
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openPackage } from '../../src-shared/psrd/package-reader';
 import { nobleCipher } from '../../src-shared/psrd/package-cipher';
@@ -144,6 +144,61 @@ describe('delivery to a file', () => {
     const rec = await h().delivery.reconcile({}, OP);
     expect(rec.ok).toBe(false);
     expect(rec.problems.map((p) => p.kind)).toEqual(['keystore']);
+  });
+
+  it('attacks on the pool\'s files: a cut key table, a flipped chunk, a missing file — typed, voided at once, the station still starts', async () => {
+    const { client } = await enrolClient(ts.station, OP, { keysDir: join(out, 'keys') });
+    const pool = join(ts.dataDir, 'pool');
+    const [s0, s1, s2] = ts.station.pool.state.unallocated();
+    const unsettled = (): number => ts.station.core.allocations.unsettled.size;
+    // A byte flipped in the second chunk of the first segment (chunks are 64 KiB; the initial keys took 64 bytes of the first).
+    const fd = openSync(join(pool, `${s0.id}.seg`), 'r+');
+    writeSync(fd, Buffer.from([0x55]), 0, 1, 32 + (64 * 1024 + 16) + 100);
+    closeSync(fd);
+    const flipped = await failure(h().delivery.deliver({ client, bytes: 100_000, to: `file:${join(out, 'f1.pkg')}` }, OP));
+    expect(flipped.code).toBe('io');
+    expect(flipped.message).toMatch(/integrity/);
+    expect(unsettled()).toBe(0);
+    // The damaged chunk went with the voided range (recorded), and the next delivery takes fresh bytes.
+    await h().delivery.deliver({ client, bytes: 100_000, to: `file:${join(out, 'f2.pkg')}` }, OP);
+    // A key table cut short, and a segment's key file gone: said as the pool's failure, never as the medium's.
+    truncateSync(join(pool, `${s1.id}.keys`), 152);
+    rmSync(join(pool, `${s2.id}.keys`));
+    for (let i = 0; i < 3; i++) {
+      const f = await failure(h().delivery.deliver({ client, bytes: 300_000, to: `file:${join(out, `k${i}.pkg`)}` }, OP)).catch((e: unknown) => e as Error);
+      if ('code' in f) expect(f.code).not.toMatch(/^medium-/);
+    }
+    expect(unsettled()).toBe(0);
+    const station = await ts.reopen();
+    expect((await station.ledger.verify()).ok).toBe(true);
+    expect((await station.handlers.delivery.reconcile({ deep: true }, OP)).problems).toEqual([]);
+  });
+
+  it('never writes PSRD into the station, a system folder, or the folder of its keys, however the path is spelt', async () => {
+    const enrolled = await enrolClient(ts.station, OP, { keysDir: join(out, 'keys') });
+    const keys = dirname(enrolled.keysFile);
+    mkdirSync(join(keys, 'sub'));
+    symlinkSync(keys, join(out, 'alias'));
+    const n = ts.station.ledger.entries().filter((e) => e.type === 'allocation.reserved').length;
+    for (const to of [`file:${keys}/./a.pkg`, `file:${keys}//b.pkg`, `file:${out}//keys/c.pkg`, `file:${out}/alias/d.pkg`, `file:${keys}/sub/e.pkg`, `qr:${keys}/f.pdf`]) {
+      expect((await failure(h().delivery.deliver({ client: enrolled.client, bytes: 1000, to }, OP))).message).toMatch(/apart from them/);
+    }
+    for (const to of [`file:${ts.dataDir}/keystore/c-000002.ik`, `file:${ts.dataDir}/x.pkg`, 'file:/proc/x.pkg', 'file:/dev/zz.pkg']) {
+      expect((await failure(h().delivery.deliver({ client: enrolled.client, bytes: 1000, to }, OP))).code).toBe('medium-not-allowed');
+    }
+    expect((await failure(h().delivery.deliver({ client: enrolled.client, bytes: 1000, to: 'nope' }, OP))).message).toMatch(/names no medium/);
+    expect(ts.station.ledger.entries().filter((e) => e.type === 'allocation.reserved').length).toBe(n);
+  });
+
+  it('a failed write never removes a file someone else put at the target', async () => {
+    const path = join(out, 'theirs.pkg');
+    const carrier = FileCarrier.open(path);
+    await carrier.preflight(1000);
+    writeFileSync(path, 'someone else wrote this');
+    const pkg = { hubId: 'hub', clientId: 'c-000001', packageId: `pkg-${'0'.repeat(32)}`, ranges: [], length: 4, async *pieces() { yield new Uint8Array(4); } };
+    await expect(carrier.write(pkg, () => undefined, new AbortController().signal)).rejects.toThrow();
+    await carrier.discard(pkg);
+    expect(readFileSync(path, 'utf8')).toBe('someone else wrote this');
   });
 });
 

@@ -9,6 +9,7 @@ import { HsmTokenCarrier } from '../../../hardware/carriers/hsm-token';
 import { QrSheetCarrier } from '../../../hardware/carriers/qr-sheet';
 import { RemovableVolumeCarrier } from '../../../hardware/carriers/removable-volume';
 import type { DeliverySettings } from '../config';
+import { isInside, SYSTEM_TREES } from './paths';
 
 export interface CarrierContext {
   readonly settings: DeliverySettings;
@@ -20,18 +21,27 @@ export interface CarrierContext {
 
 export function openCarrier(target: string, c: CarrierContext): Carrier {
   const at = target.indexOf(':');
+  if (at < 0) throw new StationFailure('bad-request', `"${target.slice(0, 80)}" names no medium: write usb:/dev/sdX, hsm:LABEL, qr:/path/sheet.pdf or file:/path/name.pkg.`);
   const kind = target.slice(0, at);
   const rest = target.slice(at + 1);
   const absolute = (what: string): string => {
     if (!isAbsolute(rest)) throw new StationFailure('bad-request', `${what} must be an absolute path (it was "${rest}").`);
     return rest;
   };
+  // A package file never lands in the station's own data (it would be a copy the station keeps beside the
+  // keys that open it) nor in a system tree.
+  const outside = (path: string): string => {
+    if (isInside(path, c.dataDir)) throw new StationFailure('medium-not-allowed', `${path} is inside the station's own data directory; the PSRD must leave the station. Choose a path on the client's medium.`);
+    const tree = SYSTEM_TREES.find((t) => isInside(path, t));
+    if (tree) throw new StationFailure('medium-not-allowed', `${path} is in ${tree}, a system folder; choose a path on the client's medium.`);
+    return path;
+  };
   switch (kind) {
     case 'file':
-      return FileCarrier.open(absolute('The file to write'));
+      return FileCarrier.open(outside(absolute('The file to write')));
     case 'qr':
       if (!rest.toLowerCase().endsWith('.pdf')) throw new StationFailure('bad-request', 'A QR sheet is written as a PDF: name a file ending in .pdf.');
-      return QrSheetCarrier.open(absolute('The QR sheet'), { maxPackageBytes: c.settings.qrMaxBytes });
+      return QrSheetCarrier.open(outside(absolute('The QR sheet')), { maxPackageBytes: c.settings.qrMaxBytes });
     case 'usb':
       return RemovableVolumeCarrier.open(absolute('The drive (e.g. /dev/sdb)'), { stationDataDir: c.dataDir, allowFixedDrives: c.settings.allowFixedDrives });
     case 'hsm':

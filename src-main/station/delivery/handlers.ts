@@ -5,6 +5,7 @@ import { StationFailure } from '../../../src-shared/api/result';
 import { formatBytes } from '../../../src-shared/psrd/size';
 import { actorOf, type Core, type Ctx } from '../core';
 import { dirname } from 'node:path';
+import { isInside } from './paths';
 import type { Operator } from '../operators/gate';
 import { clientOf, clientParts } from '../clients/handlers';
 import { allocate } from './allocate';
@@ -29,8 +30,9 @@ function checkEnrolment(core: Core, client: string, args: { bytes: number; to: s
     throw new StationFailure('identity-not-checked', `${client} has no accepted identity check at this desk; enrol it (enrolment apply, check-identity, register) before delivering PSRD.`);
   }
   if (!app.keysHandedOver) throw new StationFailure('wrong-step', `The initial keys of ${client} have not been handed over yet; hand them over first, on their own medium.`);
-  if (args.to.startsWith('file:') && dirname(args.to.slice(5)) === dirname(app.keysHandedOver.target)) {
-    throw new StationFailure('medium-not-allowed', `The initial keys of ${client} were written to ${dirname(app.keysHandedOver.target)}; the PSRD must travel apart from them (spec §11.1). Choose another medium.`);
+  const keysFolder = dirname(app.keysHandedOver.target);
+  if ((args.to.startsWith('file:') || args.to.startsWith('qr:')) && isInside(args.to.slice(args.to.indexOf(':') + 1), keysFolder)) {
+    throw new StationFailure('medium-not-allowed', `The initial keys of ${client} were written to ${keysFolder}; the PSRD must travel apart from them (spec §11.1). Choose another medium.`);
   }
   const threshold = core.settings.delivery.twoPersonAboveBytes;
   if (args.bytes > threshold) {

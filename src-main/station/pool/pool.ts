@@ -10,6 +10,7 @@ import { PoolState, liveBytes, type SegmentRecord } from './pool-state';
 import { existsSync } from 'node:fs';
 import { gaps, overlaps, type PsrdRange } from '../../../src-shared/psrd/range';
 import { formatBytes } from '../../../src-shared/psrd/size';
+import { ioReason } from '../../../src-node/io-reason';
 import { PARTIAL, ScrubBuffers, SegmentWriter, destroyRange, destroySegmentFiles, discardSegmentFiles, keysPath, overwriteAndUnlink, rangeIsErased, readRange, readRangeAhead, scrubSegment, segmentPath } from '../../../src-node/psrd-store/segment-file';
 
 /** What the pool needs from the entropy side: conditioned bytes and the provenance to record with them. */
@@ -132,17 +133,36 @@ export class Pool {
     const redone: number[] = [];
     for (const p of [...this.state.pending.values()]) {
       const s = this.state.segments.get(p.segment);
-      if (s?.state === 'unallocated') {
-        for (const index of destroyRange(this.dir, s.id, this.master, p.offset, p.length, true)) {
-          const start = index * s.chunkBytes;
-          for (const gap of gaps(start, Math.min(start + s.chunkBytes, s.bytes), s.erased)) {
-            redone.push(this.ledger.append('pool.range-destroyed', { segment: s.id, offset: gap.offset, length: gap.length, reason: 'lost with a chunk torn by a crash during range destruction', method: METHOD }, this.now).seq);
-          }
-        }
-      }
+      if (s?.state === 'unallocated') redone.push(...this.eraseRecorded(s, p.offset, p.length, 'torn by a crash'));
       redone.push(p.seq);
     }
     this.ledger.append('pool.destruction-done', { entries: redone }, this.now);
+  }
+
+  /**
+   * The file work of one recorded range destruction, robust to damage: a chunk that no longer decrypts
+   * (torn by a crash, or damaged on disk) is erased whole and the bytes lost with it are recorded; a
+   * segment whose files cannot be read at all (a key table cut short, a file missing) is destroyed whole
+   * and recorded so, rather than stopping the station. Returns the seqs of the entries it added.
+   */
+  private eraseRecorded(s: SegmentRecord, offset: number, length: number, how: string): number[] {
+    const added: number[] = [];
+    let torn: number[];
+    try {
+      torn = destroyRange(this.dir, s.id, this.master, offset, length, true);
+    } catch (e) {
+      const why = e instanceof StationFailure ? e.message : 'its files cannot be read';
+      this.ledger.append('pool.segment-destroyed', { segment: s.id, bytes: s.bytes, reason: `its files are damaged (${why}); destroyed whole while destroying a range in it`, method: METHOD }, this.now);
+      destroySegmentFiles(this.dir, s.id);
+      return added;
+    }
+    for (const index of torn) {
+      const start = index * s.chunkBytes;
+      for (const gap of gaps(start, Math.min(start + s.chunkBytes, s.bytes), s.erased)) {
+        added.push(this.ledger.append('pool.range-destroyed', { segment: s.id, offset: gap.offset, length: gap.length, reason: `lost with a chunk ${how} during range destruction`, method: METHOD }, this.now).seq);
+      }
+    }
+    return added;
   }
 
   status(): PoolStatus {
@@ -362,9 +382,13 @@ export class Pool {
       }
       if (s.erased.some((e) => overlaps(e, r)) || ranges.slice(0, i).some((o) => o.segment === r.segment && overlaps(o, r))) throw new StationFailure('bad-request', 'Part of that range is already destroyed.');
     }
-    const master = this.master;
+    void this.master; // a station opened to read only refuses here, before anything is recorded
     const seqs = ranges.map((r) => this.ledger.append('pool.range-destroyed', { segment: r.segment, offset: r.offset, length: r.length, reason, method: METHOD, ...(allocation ? { allocation } : {}) }, this.now).seq);
-    for (const r of ranges) destroyRange(this.dir, r.segment, master, r.offset, r.length);
+    for (const r of ranges) {
+      const s = this.state.segments.get(r.segment)!;
+      // Destroyed whole already (its files were damaged, found by an earlier range of this call): nothing left to do.
+      if (s.state === 'unallocated') seqs.push(...this.eraseRecorded(s, r.offset, r.length, 'that failed its integrity check'));
+    }
     this.ledger.append('pool.destruction-done', { entries: seqs }, this.now);
   }
 
@@ -386,7 +410,7 @@ export class Pool {
    */
   readAhead(segmentId: string, offset: number, length: number): AsyncGenerator<Uint8Array> {
     this.checkReadable(segmentId, offset, length);
-    return readRangeAhead(this.dir, segmentId, this.master, offset, length);
+    return poolReadFailures(segmentId, readRangeAhead(this.dir, segmentId, this.master, offset, length));
   }
 
   private checkReadable(segmentId: string, offset: number, length: number): void {
@@ -407,6 +431,19 @@ export function segmentOfJob(job: string, index: number): string {
 
 function jobOfSegment(id: string): string {
   return `job-${id.slice('seg-'.length, 'seg-'.length + 16)}`;
+}
+
+/**
+ * A failure of the pool's own files while a delivery streams them, said as such: an errno from here
+ * must not reach a carrier, which would take it for a fault of the medium ("unplugged").
+ */
+async function* poolReadFailures(segment: string, inner: AsyncGenerator<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    yield* inner;
+  } catch (e) {
+    if (e instanceof StationFailure) throw e;
+    throw new StationFailure('io', `The pool's segment ${segment} cannot be read (${ioReason(e)}); nothing of it was delivered. Check the data directory, and run \`dske-station pool scrub\`.`);
+  }
 }
 
 function view(s: SegmentRecord): SegmentView {
