@@ -1,7 +1,7 @@
 // The enrolment rules (issue S7, part 2), through the core API: each refusal with its code and nothing
 // changed; the desk's steps in order; what the ledger keeps of a person (IDs and HMACs, never a name,
 // a document number or PSRD); and a person's record erased on request with the ledger still verifying.
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Ctx } from '../../src-main/station/core';
@@ -54,7 +54,18 @@ describe('the desk steps, in order', () => {
     expect((await refusal(h().enrolment.confirmPresence({ application: app.application, code: '12345678' }, clerk))).code).toBe('presence-mismatch');
     expect(ledgerSize()).toBe(before);
     await h().enrolment.confirmPresence({ application: app.application, code: presenceCode(keys, 'hub', reg.client!) }, clerk);
-    const r = await h().enrolment.receipt({ application: app.application, package: d.package, to: `file:${join(out, 'receipt.pdf')}` }, clerk);
+    // A double click: two receipt calls at once print one receipt; the other is refused.
+    const both = await Promise.allSettled([
+      h().enrolment.receipt({ application: app.application, package: d.package, to: `file:${join(out, 'receipt.pdf')}` }, clerk),
+      h().enrolment.receipt({ application: app.application, package: d.package, to: `file:${join(out, 'receipt-twice.pdf')}` }, clerk),
+    ]);
+    expect(both.map((x) => x.status)).toEqual(['fulfilled', 'rejected']);
+    const r = (both[0] as PromiseFulfilledResult<{ receipt: string; path: string; package: string }>).value;
+    // A file far larger than any receipt is not read.
+    const huge = join(out, 'huge.pdf');
+    writeFileSync(huge, '');
+    truncateSync(huge, 40 << 20);
+    expect((await h().enrolment.verifyReceipt({ path: huge }, clerk)).problem).toMatch(/far smaller/);
     expect((await h().enrolment.verifyReceipt({ path: r.path }, clerk)).ok).toBe(true);
     expect((await refusal(h().enrolment.receipt({ application: app.application, package: d.package, to: `file:${join(out, 'again.pdf')}` }, clerk))).message).toMatch(/already has its receipt/);
     // Someone edits the client directory (a plain file) to put another name on the next receipt: refused.
@@ -75,6 +86,10 @@ describe('the desk steps, in order', () => {
   it('a refused application keeps its reason and goes no further', async () => {
     const app = await h().enrolment.apply({ name: 'Someone Else', medium: 'usb' }, clerk);
     expect((await refusal(h().enrolment.checkIdentity({ application: app.application, document: 'id-card', number: 'ID-99887766', checks: [], outcome: 'refused' }, clerk))).message).toMatch(/reason/);
+    // The ledger keeps reasons for good: one that repeats the name or the number is refused.
+    for (const reason of ['Someone Else looked different', 'card ID99887766 expired']) {
+      expect((await refusal(h().enrolment.checkIdentity({ application: app.application, document: 'id-card', number: 'ID-99887766', checks: [], outcome: 'refused', reason }, clerk))).message).toMatch(/repeats the person/);
+    }
     const refused = await h().enrolment.checkIdentity({ application: app.application, document: 'id-card', number: 'ID-99887766', checks: [], outcome: 'refused', reason: 'the photo does not match' }, clerk);
     expect(refused).toMatchObject({ step: 'refused', refusedReason: 'the photo does not match' });
     expect((await refusal(h().enrolment.register({ application: app.application }, clerk))).code).toBe('wrong-step');

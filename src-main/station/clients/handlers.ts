@@ -14,10 +14,16 @@ export function clientParts(core: Core): ClientParts {
   return { ledger: core.ledger, pool: core.pool, allocations: core.allocations, now: core.now, hubId: core.settings.hubId, clients: core.clients, keystore: core.keystore, directory: core.directory };
 }
 
+/** A client's name as given: under its own ID (`clients create --name`), or its enrolment application's. */
+function nameOf(core: Core, client: string): string | null {
+  const app = core.enrolment.byClient.get(client);
+  return core.directory.name(client) ?? (app ? core.directory.name(app) : null);
+}
+
 export function clientView(core: Core, c: ClientRecord): ClientView {
   const delivered = core.allocations.ofClient(c.client).filter((a) => a.purpose === 'psrd' && a.phase === 'delivered');
   return {
-    client: c.client, name: core.directory.name(c.client), state: c.state, createdAt: c.createdAt,
+    client: c.client, name: nameOf(core, c.client), state: c.state, createdAt: c.createdAt,
     initialKeys: { exportedAt: c.keysExportedAt ?? null, checkValue: c.checkValue },
     packages: delivered.length, bytesDelivered: delivered.reduce((n, a) => n + a.bytes, 0),
   };

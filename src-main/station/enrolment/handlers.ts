@@ -18,6 +18,9 @@ import { receiptCanonical, receiptMatchesFile, renderReceipt, type ReceiptBody }
 import { writeNewFile } from './write-new-file';
 import { planBulk, runBulk } from './bulk';
 
+/** Larger than any receipt (10,000 ranges make about 3.4 MB): a bigger file is not read. */
+const MAX_RECEIPT_BYTES = 32 << 20;
+
 const NEXT: Record<EnrolmentStep, string> = {
   applied: 'Check the applicant’s identity document.',
   refused: 'Nothing: the application was refused or withdrawn (the reason is recorded).',
@@ -63,6 +66,20 @@ export interface IdentityCheck {
  * names the operator who checked the person (`checkedBy`, an account of this station), and the caller
  * is whoever ran the file.
  */
+/**
+ * A reason goes into the ledger as typed, and the ledger is never erased: it must not repeat the person's
+ * name or their document number (a person's record can then still be erased on request).
+ */
+function keepsNoPersonalData(core: Core, application: string, reason: string, number?: string): void {
+  const fold = (x: string): string => x.normalize('NFC').toLowerCase().replace(/[\s-]+/g, '');
+  const r = fold(reason);
+  const name = core.directory.name(application);
+  const words = name ? name.split(/\s+/).filter((w) => w.length >= 3) : [];
+  if ((number && r.includes(fold(number))) || words.some((w) => r.includes(fold(w)))) {
+    throw new StationFailure('bad-request', 'The reason repeats the person’s name or document number; the ledger keeps reasons for good, so say why without them (e.g. “the photo does not match”).');
+  }
+}
+
 export function recordIdentityCheck(core: Core, args: IdentityCheck, ctx: Ctx, checkedBy?: string): ApplicationView {
   const a = applicationOf(core, args.application);
   atStep(a, 'applied');
@@ -73,6 +90,7 @@ export function recordIdentityCheck(core: Core, args: IdentityCheck, ctx: Ctx, c
     const missing = missingChecks(args.document, args.checks);
     if (missing.length) throw new StationFailure('bad-request', `An identity is accepted only when every check is confirmed; not confirmed: ${missing.map((m) => known[m]).join(' ')}`);
   } else if (!args.reason) throw new StationFailure('bad-request', 'A refusal keeps its reason: give one.');
+  if (args.reason) keepsNoPersonalData(core, a.id, args.reason, args.number);
   core.ledger.append('enrolment.identity-checked', {
     application: a.id, document: args.document, last4: lastDigits(args.number), numberHmac: core.ledger.auditKey.mac(`document number|${args.document}|${args.number.toUpperCase()}`),
     checks: [...args.checks], outcome: args.outcome, ...(args.reason ? { reason: args.reason } : {}), ...(checkedBy ? { checkedBy } : {}), actor: actorOf(ctx),
@@ -82,6 +100,31 @@ export function recordIdentityCheck(core: Core, args: IdentityCheck, ctx: Ctx, c
 
 export function enrolmentHandlers(core: Core): Handlers<{ enrolment: typeof enrolmentCalls }, Operator>['enrolment'] {
   const mac = (what: string, value: string): string => core.ledger.auditKey.mac(`${what}|${value}`);
+  /** Packages whose receipt is being printed now: a second call (a double click) is refused, not printed twice. */
+  const printing = new Set<string>();
+  /** Renders, writes and records one receipt (the caller has checked that none exists or is being printed). */
+  const printReceipt = async (a: ApplicationRecord, args: { package: string; to: string }, ctx: Ctx): Promise<{ receipt: string; path: string; package: string }> => {
+    const alloc = core.allocations.byId.get(core.allocations.byPackage.get(args.package)!)!;
+    const clerk = alloc.actor ?? { host: '' };
+    // The name printed is the one given at the desk: the client directory (a plain file) is checked against the ledger's HMAC.
+    const name = core.directory.name(a.id);
+    if (name !== null && a.nameHmac && mac('client name', name) !== a.nameHmac) {
+      throw new StationFailure('data-dir', `The client directory no longer holds the name given for ${a.id} (it was edited outside the station); no receipt is printed. Restore clients/directory.json from a backup.`);
+    }
+    const body: ReceiptBody = {
+      format: 1, receipt: `rcp-${randomBytes(8).toString('hex')}`, hub: core.settings.hubId, client: alloc.client, name: name ?? '(name erased on request)',
+      application: a.id, package: args.package,
+      medium: { kind: alloc.medium!.kind as ReceiptBody['medium']['kind'], target: alloc.medium!.target, ...(alloc.medium!.serial ? { serial: alloc.medium!.serial } : {}), ...(alloc.medium!.model ? { model: alloc.medium!.model } : {}) },
+      ranges: alloc.ranges, bytes: alloc.bytes, packageBytes: alloc.packageBytes ?? 0,
+      operators: { clerk: clerk.operator ?? ctx.operator?.name ?? '', ...(clerk.approver ? { approver: clerk.approver } : {}), ...(a.identity ? { identityCheckedBy: a.identity.checkedBy } : {}) },
+      time: core.now().toISOString(),
+    };
+    const pdf = await renderReceipt(body);
+    const path = args.to.slice('file:'.length);
+    writeNewFile(path, pdf);
+    core.ledger.append('enrolment.receipt-issued', { application: a.id, client: alloc.client, package: args.package, receipt: body.receipt, hmac: mac('receipt', receiptCanonical(body)), actor: actorOf(ctx) }, core.now);
+    return { receipt: body.receipt, path, package: args.package };
+  };
   return {
     apply: async ({ name, medium }, ctx) => {
       const application = `app-${randomBytes(8).toString('hex')}`;
@@ -93,9 +136,10 @@ export function enrolmentHandlers(core: Core): Handlers<{ enrolment: typeof enro
     register: async ({ application }, ctx) => {
       const a = applicationOf(core, application);
       atStep(a, 'identity-checked');
-      const name = core.directory.name(a.id) ?? undefined;
+      // The name stays with the application only (the client's is found through it), so a registration
+      // cut short by a crash leaves no name under an orphan client ID.
       const client = await core.jobs.run({ kind: 'client-create', title: 'Registering a client', resources: ['pool:segments'], total: 0, unit: 'items', actor: actorOf(ctx), signal: ctx.signal }, (job) =>
-        createClient(clientParts(core), { name, actor: actorOf(ctx), signal: job.signal }),
+        createClient(clientParts(core), { actor: actorOf(ctx), signal: job.signal }),
       );
       core.ledger.append('enrolment.registered', { application: a.id, client: client.client, actor: actorOf(ctx) }, core.now);
       return view(core, a.id);
@@ -135,31 +179,20 @@ export function enrolmentHandlers(core: Core): Handlers<{ enrolment: typeof enro
       if (!a.packages.includes(args.package)) throw new StationFailure('bad-request', `${args.package} was not delivered to ${a.client ?? 'this application'}.`);
       const issued = [...core.enrolment.receipts.entries()].find(([, r]) => r.package === args.package);
       if (issued) throw new StationFailure('bad-request', `${args.package} already has its receipt, ${issued[0]}; one receipt per delivery (reprint that file, or verify it with \`receipts verify\`).`);
-      const alloc = core.allocations.byId.get(core.allocations.byPackage.get(args.package)!)!;
-      const clerk = alloc.actor ?? { host: '' };
-      // The name printed is the one given at the desk: the client directory (a plain file) is checked against the ledger's HMAC.
-      const name = core.directory.name(a.id);
-      if (name !== null && a.nameHmac && mac('client name', name) !== a.nameHmac) {
-        throw new StationFailure('data-dir', `The client directory no longer holds the name given for ${a.id} (it was edited outside the station); no receipt is printed. Restore clients/directory.json from a backup.`);
+      if (printing.has(args.package)) throw new StationFailure('busy', `The receipt of ${args.package} is being printed already.`);
+      printing.add(args.package);
+      try {
+        return await printReceipt(a, args, ctx);
+      } finally {
+        printing.delete(args.package);
       }
-      const body: ReceiptBody = {
-        format: 1, receipt: `rcp-${randomBytes(8).toString('hex')}`, hub: core.settings.hubId, client: alloc.client, name: name ?? '(name erased on request)',
-        application: a.id, package: args.package,
-        medium: { kind: alloc.medium!.kind as ReceiptBody['medium']['kind'], target: alloc.medium!.target, ...(alloc.medium!.serial ? { serial: alloc.medium!.serial } : {}), ...(alloc.medium!.model ? { model: alloc.medium!.model } : {}) },
-        ranges: alloc.ranges, bytes: alloc.bytes, packageBytes: alloc.packageBytes ?? 0,
-        operators: { clerk: clerk.operator ?? ctx.operator?.name ?? '', ...(clerk.approver ? { approver: clerk.approver } : {}), ...(a.identity ? { identityCheckedBy: a.identity.checkedBy } : {}) },
-        time: core.now().toISOString(),
-      };
-      const pdf = await renderReceipt(body);
-      const path = args.to.slice('file:'.length);
-      writeNewFile(path, pdf);
-      core.ledger.append('enrolment.receipt-issued', { application: a.id, client: alloc.client, package: args.package, receipt: body.receipt, hmac: mac('receipt', receiptCanonical(body)), actor: actorOf(ctx) }, core.now);
-      return { receipt: body.receipt, path, package: args.package };
     },
     verifyReceipt: async ({ path }) => {
       let bytes: Uint8Array;
       try {
-        if (!statSync(path).isFile()) throw new Error('not a file');
+        const st = statSync(path);
+        if (!st.isFile()) throw new Error('not a file');
+        if (st.size > MAX_RECEIPT_BYTES) return { ok: false, problem: `The file is ${st.size} bytes; a receipt is far smaller. It is not a receipt of this station.` };
         bytes = readFileSync(path);
       } catch (e) {
         throw new StationFailure('bad-request', `${path} cannot be read (${ioReason(e)}).`);
@@ -174,6 +207,7 @@ export function enrolmentHandlers(core: Core): Handlers<{ enrolment: typeof enro
     withdraw: async ({ application, reason }, ctx: Ctx) => {
       const a = applicationOf(core, application);
       atStep(a, 'applied', 'identity-checked');
+      keepsNoPersonalData(core, a.id, reason);
       core.ledger.append('enrolment.withdrawn', { application: a.id, reason, actor: actorOf(ctx) }, core.now);
       return view(core, a.id);
     },
