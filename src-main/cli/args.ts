@@ -43,3 +43,10 @@ export function single(args: ParsedArgs, name: string): string | undefined {
   if (v && v.length > 1) throw new UsageError(`${name} given more than once.`);
   return v?.[0];
 }
+
+/** The value of an option the command cannot do without; a usage error naming it otherwise. */
+export function required(args: ParsedArgs, name: string, command: string): string {
+  const v = single(args, name);
+  if (!v) throw new UsageError(`${command} needs ${name}.`);
+  return v;
+}

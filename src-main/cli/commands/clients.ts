@@ -2,7 +2,7 @@
 // resume, and the export of initial keys to a file of their own.
 import type { ClientDetail, ClientInventory, ClientView } from '../../../src-shared/api/clients';
 import { formatBytes } from '../../../src-shared/psrd/size';
-import { single, UsageError, type ParsedArgs } from '../args';
+import { required, single } from '../args';
 import { noArgs, type Command } from '../command';
 
 const line = (c: ClientView): string =>
@@ -31,11 +31,6 @@ function inventory(i: ClientInventory): string {
   return lines.join('\n');
 }
 
-const need = (a: ParsedArgs, name: string, what: string): string => {
-  const v = single(a, name);
-  if (!v) throw new UsageError(`${what} needs ${name}.`);
-  return v;
-};
 
 export const clientsCommands: readonly Command[] = [
   {
@@ -59,7 +54,7 @@ export const clientsCommands: readonly Command[] = [
     call: 'clients.suspend',
     mode: 'write',
     operands: ['CLIENT'],
-    args: (a, { operands }) => ({ client: operands[0], reason: need(a, '--reason', 'clients suspend') }),
+    args: (a, { operands }) => ({ client: operands[0], reason: required(a, '--reason', 'clients suspend') }),
     show: (c: ClientView) => `${c.client} is suspended.`,
   },
   { words: 'clients resume', usage: 'clients resume CLIENT', summary: 'resume a suspended client', call: 'clients.resume', mode: 'write', operands: ['CLIENT'], args: (_a, { operands }) => ({ client: operands[0] }), show: (c: ClientView) => `${c.client} is active again.` },
@@ -70,7 +65,7 @@ export const clientsCommands: readonly Command[] = [
     call: 'clients.revoke',
     mode: 'write',
     operands: ['CLIENT'],
-    args: (a, { operands }) => ({ client: operands[0], reason: need(a, '--reason', 'clients revoke') }),
+    args: (a, { operands }) => ({ client: operands[0], reason: required(a, '--reason', 'clients revoke') }),
     show: (c: ClientView) => `${c.client} is revoked; a report for the Security Server waits in the outbox.`,
   },
   {
@@ -80,7 +75,7 @@ export const clientsCommands: readonly Command[] = [
     call: 'clients.reportLoss',
     mode: 'write',
     operands: ['CLIENT'],
-    args: (a, { operands }) => ({ client: operands[0], package: need(a, '--package', 'clients lost'), reason: need(a, '--reason', 'clients lost') }),
+    args: (a, { operands }) => ({ client: operands[0], package: required(a, '--package', 'clients lost'), reason: required(a, '--reason', 'clients lost') }),
     show: (c: ClientView) => `Recorded the package of ${c.client} as lost; the Security Server will be told to destroy its copy. Deliver a new one to re-issue.`,
   },
   {
@@ -100,7 +95,7 @@ export const clientsCommands: readonly Command[] = [
     call: 'clients.exportInitialKeys',
     mode: 'write',
     operands: ['CLIENT'],
-    args: (a, { operands }) => ({ client: operands[0], to: need(a, '--to', 'clients export-keys') }),
+    args: (a, { operands }) => ({ client: operands[0], to: required(a, '--to', 'clients export-keys') }),
     show: (r: { client: string; path: string; checkValue: string }) => `Wrote the initial keys of ${r.client} to ${r.path} (check value ${r.checkValue}). Hand them over apart from the PSRD.`,
   },
 ];

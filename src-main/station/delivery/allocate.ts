@@ -6,22 +6,18 @@
 import { randomBytes } from 'node:crypto';
 import { StationFailure } from '../../../src-shared/api/result';
 import type { PsrdRange } from '../../../src-shared/psrd/range';
-import type { CarrierProgress, PackageStream, Written } from '../../../hardware/carriers/carrier';
+import type { Carrier, CarrierProgress, PackageStream } from '../../../hardware/carriers/carrier';
 import type { Actor } from '../operators/accounts';
 import { chooseRanges } from './allocator';
 import type { AllocationRecord, MediumRecorded, Purpose } from './allocations';
 import { settleDelivered, settleVoided, type SettleParts } from './settle';
 
-/** Where an allocation goes: a carrier (hardware/carriers) or the station's own keystore. */
-export interface Sink {
-  describe(): Promise<MediumRecorded>;
-  preflight(bytes: number): Promise<void>;
-  write(pkg: PackageStream, progress: (p: CarrierProgress) => void, signal: AbortSignal): Promise<Written>;
-  verify(pkg: PackageStream, written: Written, progress: (p: CarrierProgress) => void, signal: AbortSignal): Promise<void>;
-  discard(pkg: Pick<PackageStream, 'packageId'>): Promise<void>;
-  /** Called by whoever opened the sink, on every path (a token logged in stays logged in otherwise). */
-  release(): Promise<void>;
-}
+/**
+ * Where an allocation goes: a carrier (hardware/carriers/carrier.ts, whose phases it follows) or the
+ * station's own keystore, which is no medium of the client's and so has a record of its own kind.
+ * `release` is called by whoever opened the sink, on every path (a token left logged in refuses the next).
+ */
+export type Sink = Omit<Carrier, 'kind' | 'describe'> & { describe(): Promise<MediumRecorded> };
 
 export type AllocationPhase = 'reserve' | 'write' | 'verify' | 'destroy' | 'report';
 
