@@ -1,6 +1,6 @@
 // `dske-station enrol …` and `receipts verify`: the desk's enrolment of one person from the command
 // line (issue S7): apply, check identity, register, hand over keys, (deliver), "I'm here", receipt.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { ApplicationView, BulkResult } from '../../../src-shared/api/enrolment';
 import { single, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
@@ -15,6 +15,29 @@ function application(a: ApplicationView): string {
   if (a.receipts.length) lines.push(`  receipts: ${a.receipts.join(', ')}`);
   lines.push(`  next: ${a.next}`);
   return lines.join('\n');
+}
+
+/** The most an applicants file may be (the station takes at most 32 MiB of CSV text in one call). */
+export const MAX_APPLICANTS_FILE_BYTES = 32 << 20;
+
+/** An applicants file as text: refused, unread, when it is too big; refused when it is not UTF-8. */
+function readApplicantsFile(path: string): string {
+  let bytes: Buffer;
+  try {
+    const size = statSync(path).size;
+    if (size > MAX_APPLICANTS_FILE_BYTES) throw new UsageError(`The file ${path} is ${size} bytes; an applicants file may be at most 32 MiB (${MAX_APPLICANTS_FILE_BYTES} bytes): split it.`);
+    bytes = readFileSync(path);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`The file ${path} cannot be read.`);
+  }
+  if (bytes.length > MAX_APPLICANTS_FILE_BYTES) throw new UsageError(`The file ${path} is more than 32 MiB; split it.`);
+  try {
+    // The byte-order mark is kept in the text, as before (the file's digest, which resumes a run, is of this text).
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new UsageError(`The file ${path} is not valid UTF-8; save it as UTF-8 ("CSV UTF-8" in a spreadsheet) and run it again.`);
+  }
 }
 
 const need = (a: ParsedArgs, name: string, what: string): string => {
@@ -69,13 +92,7 @@ export const enrolmentCommands: readonly Command[] = [
     mode: 'write',
     operands: ['FILE'],
     args: (a, { operands }) => {
-      let csv: string;
-      try {
-        csv = readFileSync(operands[0], 'utf8');
-      } catch {
-        throw new UsageError(`The file ${operands[0]} cannot be read.`);
-      }
-      return { csv, keysDir: need(a, '--keys-dir', 'enrol bulk') };
+      return { csv: readApplicantsFile(operands[0]), keysDir: need(a, '--keys-dir', 'enrol bulk') };
     },
     show: (r: BulkResult) =>
       [

@@ -15,12 +15,17 @@ export interface ApplicationRecord {
   step: EnrolmentStep;
   client?: string;
   identity?: { document: string; last4: string; checkedBy: string; outcome: 'accepted' | 'refused'; time: string };
+  /** The audit key's MAC of the document checked (`document number|<document>|<NUMBER>`): one person, one enrolment. */
+  numberHmac?: string;
   refusedReason?: string;
   keysHandedOver?: { kind: string; target: string; time: string };
   packages: string[];
   receipts: string[];
   presentAt?: string;
 }
+
+/** The form of the saved state; another is refused by load (the fold is then rebuilt). */
+const FORM = 2;
 
 export class EnrolmentBook implements Fold {
   readonly name = 'enrolment';
@@ -37,11 +42,13 @@ export class EnrolmentBook implements Fold {
   constructor(private readonly allocations: Allocations) {}
 
   save(): unknown {
-    return { apps: [...this.byId.values()], receipts: [...this.receipts], bulks: [...this.bulks].map(([digest, b]) => [digest, { ...b, rows: [...b.rows] }]) };
+    return { form: FORM, apps: [...this.byId.values()], receipts: [...this.receipts], bulks: [...this.bulks].map(([digest, b]) => [digest, { ...b, rows: [...b.rows] }]) };
   }
 
   load(state: unknown): void {
-    const s = state as { apps: ApplicationRecord[]; receipts: [string, { hmac: string; package: string; client: string }][]; bulks?: [string, { id: string; rows: [number, string][]; finished: boolean }][] };
+    const s = state as { form?: number; apps: ApplicationRecord[]; receipts: [string, { hmac: string; package: string; client: string }][]; bulks?: [string, { id: string; rows: [number, string][]; finished: boolean }][] };
+    // An older form lacks what this one keeps (the document's HMAC): the fold is rebuilt from the ledger.
+    if (s.form !== FORM) throw new Error(`The enrolment book's saved state is of another form (${String(s.form)}).`);
     for (const [digest, b] of s.bulks ?? []) {
       this.bulks.set(digest, { ...b, rows: new Map(b.rows) });
       this.bulkById.set(b.id, digest);
@@ -82,6 +89,7 @@ export class EnrolmentBook implements Fold {
     switch (e.type) {
       case 'enrolment.identity-checked':
         a.identity = { document: String(d.document), last4: String(d.last4), checkedBy: by, outcome: d.outcome === 'accepted' ? 'accepted' : 'refused', time: e.time };
+        if (d.numberHmac) a.numberHmac = String(d.numberHmac);
         a.step = d.outcome === 'accepted' ? 'identity-checked' : 'refused';
         if (d.reason) a.refusedReason = String(d.reason);
         break;
@@ -103,7 +111,8 @@ export class EnrolmentBook implements Fold {
       case 'enrolment.receipt-issued':
         a.receipts.push(String(d.receipt));
         this.receipts.set(String(d.receipt), { hmac: String(d.hmac), package: String(d.package), client: String(d.client) });
-        a.step = 'receipted';
+        // Done only when every package delivered to it has its receipt; until then it stays open.
+        if (this.allReceipted(a)) a.step = 'receipted';
         break;
       case 'enrolment.withdrawn':
         a.step = 'refused';
@@ -112,12 +121,21 @@ export class EnrolmentBook implements Fold {
     }
   }
 
-  /** A delivery to the application's client moves it to 'delivered'. */
+  /** Every package delivered to the application has a receipt. */
+  private allReceipted(a: ApplicationRecord): boolean {
+    const receipted = new Set(a.receipts.map((r) => this.receipts.get(r)?.package));
+    return a.packages.length > 0 && a.packages.every((p) => receipted.has(p));
+  }
+
+  /**
+   * A delivery to the application's client moves it to 'delivered': an "I'm here" confirmed before it
+   * (presentAt, kept) was about an earlier package, not this one.
+   */
   private delivered(client: string, pkg: string): void {
     const id = this.byClient.get(client);
     const a = id ? this.byId.get(id) : undefined;
     if (!a || a.packages.includes(pkg)) return;
     a.packages.push(pkg);
-    if (a.step === 'keys-handed-over' || a.step === 'receipted' || a.step === 'present') a.step = a.presentAt ? 'present' : 'delivered';
+    if (a.step === 'keys-handed-over' || a.step === 'receipted' || a.step === 'present') a.step = 'delivered';
   }
 }

@@ -5,8 +5,8 @@
 // (`enrolment.bulk-started`, a `bulk-row` per application); run again on the same file after a crash,
 // it continues every row at the step it reached, and a row already done is not done twice.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { lstatSync, mkdirSync, realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { BulkResult, BulkRowResult } from '../../../src-shared/api/enrolment';
 import { StationFailure } from '../../../src-shared/api/result';
 import { describeProblem, parseApplicantsCsv, type Applicant } from '../../../src-shared/enrolment/applicants-csv';
@@ -17,22 +17,105 @@ import { actorOf, type Core, type Ctx } from '../core';
 import { deliveryHandlers } from '../delivery/handlers';
 import { enrolmentHandlers, recordIdentityCheck } from './handlers';
 
-/** Everything that can be known wrong before the first row: the file, the operators it names, the pool, the folders. */
-function checkWhole(core: Core, rows: readonly Applicant[], keysDir: string): string[] {
+/** Where a row stands in a run of this file cut short: its application, if the run reached it. */
+type Existing = ReturnType<Core['enrolment']['byId']['get']>;
+
+/** A path made absolute, with the symlinks of its longest existing ancestor resolved (the rest cannot be a link yet). */
+export function resolvedPath(path: string): string {
+  const full = resolve(path);
+  let existing = full;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return join(realpathSync(existing), ...rest);
+    } catch {
+      const up = dirname(existing);
+      if (up === existing) return full;
+      rest.unshift(basename(existing));
+      existing = up;
+    }
+  }
+}
+
+/** The path is the folder itself or anywhere inside it, compared as written (resolved) and with symlinks followed. */
+export function isInside(path: string, folder: string): boolean {
+  const within = (p: string, f: string): boolean => {
+    const r = relative(f, p);
+    return r === '' || (r !== '..' && !r.startsWith(`..${sep}`) && !isAbsolute(r));
+  };
+  return within(resolve(path), resolve(folder)) || within(resolvedPath(path), resolvedPath(folder));
+}
+
+/** What is at a path without following a symlink: null when nothing is (or it cannot be told). */
+function lstatOrNull(path: string): ReturnType<typeof lstatSync> | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Removes what a voided delivery of this row left on its target, and nothing else: only for the file
+ * and qr media, and only a regular file (never a device node such as a usb row's /dev/sdb, a symlink,
+ * a FIFO or a folder). Returns whether it removed something.
+ */
+export function removeVoidedLeftover(medium: Applicant['medium'], target: string): boolean {
+  if (medium !== 'file' && medium !== 'qr') return false;
+  if (!lstatOrNull(target)?.isFile()) return false;
+  overwriteAndUnlink(target);
+  return true;
+}
+
+/** A file or qr target holds a regular file left by this row's own voided delivery (a run cut short). */
+function voidedLeftover(core: Core, app: Existing, target: string): boolean {
+  if (!app?.client || app.packages.length > 0) return false;
+  return core.allocations.ofClient(app.client).some((x) => x.phase === 'voided' && x.medium?.target === target) && lstatOrNull(target)?.isFile() === true;
+}
+
+const sameName = (a: string, b: string): boolean => a.normalize('NFC').toLowerCase() === b.normalize('NFC').toLowerCase();
+
+/** Everything that can be known wrong before the first row: the file, the operators it names, the pool, the folders, the approvals, the people. */
+function checkWhole(core: Core, rows: readonly Applicant[], keysDir: string, run: Map<number, string> | undefined, approver: string | undefined): string[] {
   const problems: string[] = [];
   if (!isAbsolute(keysDir)) problems.push(`The folder for initial keys must be an absolute path (it was "${keysDir}").`);
+  const threshold = core.settings.delivery.twoPersonAboveBytes;
+  // The applications of this same run (a run cut short, resumed) are its own; any other accepted one is a person enrolled already.
+  const own = new Set(run?.values() ?? []);
+  const enrolled = new Map<string, NonNullable<Existing>>();
+  for (const a of core.enrolment.byId.values()) {
+    if (a.numberHmac && a.identity?.outcome === 'accepted' && a.step !== 'refused' && !own.has(a.id)) enrolled.set(a.numberHmac, a);
+  }
+  let wanted = 0;
   for (const r of rows) {
+    const at = `row ${r.row} (line ${r.line})`;
+    const app = run?.get(r.row) !== undefined ? core.enrolment.byId.get(run.get(r.row)!) : undefined;
+    // Done already in this run: delivered, or refused (or withdrawn); nothing more to check or to take from the pool.
+    if (app && (app.step === 'refused' || app.packages.length > 0)) continue;
     const who = core.accounts.get(r.checkedBy);
     if (!who || who.disabled || !who.roles.some((x) => x === 'desk' || x === 'operator')) {
-      problems.push(`row ${r.row} (line ${r.line}): checked_by "${r.checkedBy}" is not an active desk or operator account of this station.`);
+      problems.push(`${at}: checked_by "${r.checkedBy}" is not an active desk or operator account of this station.`);
     }
-    if (r.outcome === 'accepted' && r.medium === 'hsm') problems.push(`row ${r.row} (line ${r.line}): HSM tokens need their PIN one by one; deliver those at the desk.`);
-    if (r.outcome === 'accepted' && r.medium === 'qr' && r.bytes > core.settings.delivery.qrMaxBytes) problems.push(`row ${r.row} (line ${r.line}): ${formatBytes(r.bytes)} is more than a QR sheet holds (${formatBytes(core.settings.delivery.qrMaxBytes)}).`);
-    if (r.target && dirname(r.target) === keysDir) problems.push(`row ${r.row} (line ${r.line}): the PSRD's target is in the folder of the initial keys; they must travel apart.`);
+    if (r.outcome !== 'accepted') continue;
+    if (!app || app.step === 'applied') {
+      const other = enrolled.get(core.ledger.auditKey.mac(`document number|${r.document}|${r.documentNumber.toUpperCase()}`));
+      if (other) problems.push(`${at}: this person's ${r.document} was accepted already for ${other.client ? `client ${other.client}` : `application ${other.id}`}; a person is enrolled once (remove the row, or withdraw that application first).`);
+    }
+    if (r.medium === 'hsm') problems.push(`${at}: HSM tokens need their PIN one by one; deliver those at the desk.`);
+    if (r.medium === 'qr' && r.bytes > core.settings.delivery.qrMaxBytes) problems.push(`${at}: ${formatBytes(r.bytes)} is more than a QR sheet holds (${formatBytes(core.settings.delivery.qrMaxBytes)}).`);
+    if (r.bytes > threshold) {
+      if (!approver) problems.push(`${at}: ${formatBytes(r.bytes)} is above the two-person threshold (${formatBytes(threshold)}); run the file with a second operator approving (--approver).`);
+      else if (sameName(approver, who?.name ?? r.checkedBy) || sameName(approver, r.checkedBy)) problems.push(`${at}: ${approver} checked this person's identity, so cannot also approve the delivery; another operator must approve the run.`);
+    }
+    if (r.target && (r.medium === 'file' || r.medium === 'qr')) {
+      if (isAbsolute(keysDir) && isInside(r.target, keysDir)) problems.push(`${at}: the PSRD's target is in the folder of the initial keys; they must travel apart.`);
+      else if (lstatOrNull(r.target) && !voidedLeftover(core, app, r.target)) problems.push(`${at}: the target ${r.target} exists already; the station writes only a new file (move it away, or choose another name).`);
+    }
+    // The pool: initial keys unless registered already, the PSRD unless delivered already.
+    wanted += (app?.client ? 0 : 64) + r.bytes;
   }
-  const wanted = rows.filter((r) => r.outcome === 'accepted').reduce((n, r) => n + r.bytes + 64, 0);
   const have = core.pool.status().unallocatedBytes;
-  if (wanted > have) problems.push(`The file asks for ${formatBytes(wanted)} of PSRD (initial keys included); the pool holds ${formatBytes(have)}. Generate more first.`);
+  if (wanted > have) problems.push(`The file asks for ${formatBytes(wanted)} of PSRD (initial keys included) for the rows still to enrol; the pool holds ${formatBytes(have)}. Generate more first.`);
   return problems;
 }
 
@@ -42,18 +125,26 @@ export interface BulkPlan {
   readonly keysDir: string;
 }
 
-/** The file read and checked whole; throws (nothing recorded, no job started) on any problem. */
-export function planBulk(core: Core, args: { csv: string; keysDir: string }): BulkPlan {
+const NOTHING_DONE = 'The file was not used: nothing was done. Fix these and run it again:';
+
+/**
+ * The file read and checked whole; throws (nothing recorded, no job started) on any problem. `ctx` is
+ * the call's context: its approver approves the rows above the two-person threshold.
+ */
+export function planBulk(core: Core, args: { csv: string; keysDir: string }, ctx?: Pick<Ctx, 'approver'>): BulkPlan {
   const parsed = parseApplicantsCsv(args.csv);
   if (!parsed.ok) {
     const more = parsed.count > parsed.problems.length ? [`… and ${parsed.count - parsed.problems.length} more.`] : [];
-    throw new StationFailure('bad-request', ['The file was not used: nothing was done. Fix these and run it again:', ...parsed.problems.map(describeProblem), ...more].join('\n'));
+    throw new StationFailure('bad-request', [NOTHING_DONE, ...parsed.problems.map(describeProblem), ...more].join('\n'));
   }
-  const problems = checkWhole(core, parsed.rows, args.keysDir);
-  if (problems.length) throw new StationFailure('bad-request', ['The file was not used: nothing was done. Fix these and run it again:', ...problems.slice(0, 1000)].join('\n'));
   const digest = createHash('sha256').update(args.csv, 'utf8').digest('hex');
-  const done = core.enrolment.bulks.get(digest);
-  if (done?.finished) throw new StationFailure('bad-request', `This file was enrolled already (${done.id}); nothing was done twice.`);
+  const run = core.enrolment.bulks.get(digest);
+  if (run?.finished) throw new StationFailure('bad-request', `This file was enrolled already (${run.id}); nothing was done twice.`);
+  const problems = checkWhole(core, parsed.rows, args.keysDir, run?.rows, ctx?.approver?.name);
+  if (problems.length) {
+    const more = problems.length > 1000 ? [`… and ${problems.length - 1000} more.`] : [];
+    throw new StationFailure('bad-request', [NOTHING_DONE, ...problems.slice(0, 1000), ...more].join('\n'));
+  }
   return { rows: parsed.rows, digest, keysDir: args.keysDir };
 }
 
@@ -110,15 +201,16 @@ async function enrolRow(core: Core, steps: Steps, deliver: Deliver, bulk: string
   if (at()!.step === 'registered') {
     const keys = join(keysDir, `${at()!.client}.keys`);
     // A keys file of this client left by a run cut short before it was recorded: this run's own, rewritten.
-    if (existsSync(keys)) overwriteAndUnlink(keys);
+    if (lstatOrNull(keys)?.isFile()) overwriteAndUnlink(keys);
     await steps.handOverKeys({ application, to: `file:${keys}` }, ctx);
   }
   const a = at()!;
   if (a.step === 'keys-handed-over' && a.packages.length === 0) {
     const target = row.target ?? '';
     const voidedHere = core.allocations.ofClient(a.client!).some((x) => x.phase === 'voided' && x.medium?.target === target);
-    // A package left on the target by a delivery that was voided (a run cut short) is no one's: removed, then delivered afresh.
-    if (voidedHere && existsSync(target)) overwriteAndUnlink(target);
+    // A package left on a file or qr target by a delivery that was voided (a run cut short) is no one's:
+    // removed, then delivered afresh. Never anything else (a usb row's target is the device itself).
+    if (voidedHere) removeVoidedLeftover(row.medium, target);
     await deliver({ client: a.client!, bytes: row.bytes, to: `${row.medium}:${target}` }, ctx);
   }
   return done('enrolled');
