@@ -12,8 +12,8 @@ import type * as Pkcs11 from 'pkcs11js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CarrierProgress, PackageStream } from '../../hardware/carriers/carrier';
 import { HSM_APPLICATION, HsmTokenCarrier, type HsmObjectProfile, type HsmTokenWritten, planHsmObjects } from '../../hardware/carriers/hsm-token';
-import { StationFailure } from '../../src-shared/api/result';
 import { tempDir } from '../support/station';
+import { refusal as failure } from '../support/refusal';
 
 const MODULE = '/usr/lib/softhsm/libsofthsm2.so';
 const onPath = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -73,16 +73,6 @@ function afterObjects(n: number, act: () => void): (p: CarrierProgress) => void 
 
 function open(token: string, profile: HsmObjectProfile = 'data', pin = PIN): HsmTokenCarrier {
   return HsmTokenCarrier.open({ module: MODULE, token, pin, profile });
-}
-
-async function failure(p: Promise<unknown>): Promise<StationFailure> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(StationFailure);
-    return e as StationFailure;
-  }
-  throw new Error('expected a StationFailure');
 }
 
 function tool(token: string, ...args: string[]): string {

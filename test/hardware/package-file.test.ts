@@ -4,7 +4,6 @@
 // volume, a read-only one, a device that stops answering mid-write (a loop device shrunk under it, a
 // FUSE daemon killed), and
 // the throughput beside cp and cmp.
-import { execFileSync } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,17 +13,8 @@ import type { CarrierProgress, PackageStream } from '../../hardware/carriers/car
 import { FileCarrier } from '../../hardware/carriers/file';
 import { BLOCK_BYTES, verifyPackageFile, writePackageFile } from '../../hardware/carriers/package-file';
 import { refusal as failure } from '../support/refusal';
+import { MiB, sh, tryRun } from '../support/media';
 
-const MiB = 2 ** 20;
-const sh = (cmd: string, ...args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const tryRun = (cmd: string, ...args: string[]): boolean => {
-  try {
-    sh(cmd, ...args);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** A fake package: AES-CTR of zeros under a seed, in pieces of 1 MiB plus a tag, as the interface allows. */
 function fakePackage(length: number, seed: number, opts: { pieceBytes?: number; lie?: number } = {}): PackageStream {

@@ -15,7 +15,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PackageStream } from '../../hardware/carriers/carrier';
 import { CODES_PER_PAGE, DEFAULT_MAX_QR_PACKAGE_BYTES, QrSheetCarrier, codePlacement, qrForChunk } from '../../hardware/carriers/qr-sheet';
-import { StationFailure } from '../../src-shared/api/result';
 import {
   QR_CHUNK_HEADER_BYTES,
   QR_CHUNK_MAX_PAYLOAD,
@@ -29,6 +28,7 @@ import {
   type QrChunk,
 } from '../../src-shared/psrd/qr-chunk';
 import { tempDir } from '../support/station';
+import { refusal as failure } from '../support/refusal';
 
 const have = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 const haveRaster = have('pdftoppm') && have('zbarimg');
@@ -59,16 +59,6 @@ function fakePackage(bytes: Uint8Array, over: Partial<PackageStream> = {}): Pack
 }
 
 const never = new AbortController().signal;
-
-async function failure(p: Promise<unknown>): Promise<StationFailure> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(StationFailure);
-    return e as StationFailure;
-  }
-  throw new Error('expected a StationFailure');
-}
 
 function chunkError(f: () => unknown): QrChunkError {
   try {

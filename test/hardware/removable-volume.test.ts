@@ -13,17 +13,8 @@ import { DriveWatcher, driveHolding, listDrives } from '../../hardware/carriers/
 import { RemovableVolumeCarrier, packageFileName } from '../../hardware/carriers/removable-volume';
 import { driveStatuses, isDeliverable, type DriveDescription, type DriveSafetyOptions } from '../../src-shared/psrd/drive-safety';
 import { refusal as failure } from '../support/refusal';
+import { MiB, sh, tryRun } from '../support/media';
 
-const MiB = 2 ** 20;
-const sh = (cmd: string, ...args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const tryRun = (cmd: string, ...args: string[]): boolean => {
-  try {
-    sh(cmd, ...args);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const isRoot = process.getuid?.() === 0;
 const loopsUsable = ((): boolean => {
