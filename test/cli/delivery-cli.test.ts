@@ -2,7 +2,7 @@
 // client registered, its initial keys handed over, PSRD delivered to a file, "I'm here", the hand
 // receipt verified (and an altered copy refused), the record reconciled, exported as CSV, and what waits
 // for the Security Server; each refusal with its code and exit status, and the roles each command needs.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { presenceCode } from '../../src-shared/enrolment/presence-code';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,6 +111,20 @@ describe('clients and delivery from the command line', () => {
     // A client created without an identity check gets no PSRD.
     const bare = JSON.parse((await cli(desk, '--json', 'clients', 'create')).out).value.client as string;
     expect(JSON.parse((await cli(desk, '--json', 'deliver', '--client', bare, '--bytes', '1KiB', '--to', `file:${join(out, 'bare.pkg')}`)).out).error.code).toBe('identity-not-checked');
+    // A client ID is never reused: a registration that fails (the keystore broken under the station) burns its ID.
+    const app = JSON.parse((await cli(desk, '--json', 'enrol', 'apply', '--name', 'Evelyn Boyd', '--medium', 'file')).out).value.application as string;
+    const numberFile = join(out, 'number3');
+    writeFileSync(numberFile, 'P7777777\n');
+    const checks = ['photo-matches', 'not-expired', 'mrz-consistent', 'name-matches'].flatMap((c) => ['--check', c]);
+    expect((await cli(desk, 'enrol', 'check-identity', app, '--document', 'passport', ...checks, '--outcome', 'accepted', '--number-file', numberFile)).code).toBe(EXIT_OK);
+    const keystore = join(dir, 'keystore');
+    renameSync(keystore, `${keystore}.away`);
+    writeFileSync(keystore, 'not a folder');
+    expect((await cli(desk, 'enrol', 'register', app)).code).toBe(EXIT_FAILED);
+    rmSync(keystore);
+    renameSync(`${keystore}.away`, keystore);
+    const next = JSON.parse((await cli(desk, '--json', 'enrol', 'register', app)).out).value.client as string;
+    expect(Number(next.slice(2))).toBe(Number(bare.slice(2)) + 2);
     expect(JSON.parse((await cli(desk, '--json', 'ledger', 'reconcile')).out).error.code).toBe('not-permitted');
     expect((await cli(desk, 'clients', 'suspend', 'c-000001', '--reason', 'left the company')).code).toBe(EXIT_OK);
     expect(JSON.parse((await cli(desk, '--json', 'clients', 'resume', 'c-000001')).out).error.code).toBe('not-permitted');
