@@ -18,7 +18,8 @@ import { OP, tempDir } from '../support/station';
 const RUNS = Number(process.env.DSKE_CRASH_RUNS ?? 16);
 const dir = tempDir('dske-deliver-crash-');
 const out = tempDir('dske-deliver-crash-out-');
-const POOL = 48 << 20;
+// Each run delivers a few hundred KiB to a few MiB before its kill: the pool grows with the number of runs.
+const POOL = Math.max(48, 2 * RUNS) << 20;
 
 beforeAll(async () => {
   writeFileSync(join(dir, 'station.json'), JSON.stringify({ pool: { segmentBytes: 1 << 20, chunkBytes: 64 * 1024 } }));
@@ -94,5 +95,5 @@ describe('delivery killed with SIGKILL at random moments', () => {
     expect(killed).toBe(RUNS);
     expect(last.delivered).toBeGreaterThan(0);
     console.log(`delivery crash test: ${killed} kills; ${last.delivered} allocations delivered, ${last.voided} voided`);
-  }, 600_000);
+  }, Math.max(600_000, RUNS * 8_000));
 });
