@@ -121,7 +121,7 @@ describe('bulk enrolment from a CSV', () => {
       });
     });
     const r = await cli('--json', 'enrol', 'bulk', file, '--keys-dir', keys);
-    expect(r.code).toBe(EXIT_OK);
+    expect(r.code, r.out + r.err).toBe(EXIT_OK);
     const result = JSON.parse(r.out).value;
     expect(result.failed).toBe(0);
     expect(result.enrolled + result.refused).toBe(40);
@@ -237,9 +237,12 @@ describe('bulk enrolment: everything known wrong is found before anything is don
     writeFileSync(join(dir, 'there.pkg'), 'someone else\'s');
     symlinkSync(join(dir, 'nowhere'), join(dir, 'link.pkg'));
     const m = problems(file({ number: 'TWO0003', target: join(dir, 'there.pkg') }, { number: 'TWO0004', medium: 'qr', bytes: 1000, target: join(dir, 'link.pkg').replace(/pkg$/, 'pdf') }, { number: 'TWO0005', target: join(dir, 'link.pkg') }), keys);
-    expect(m).toMatch(/row 1 \(line 2\): the target .* exists already/);
+    expect(m).toMatch(/row 1 \(line 2\): .*there\.pkg exists already/);
     expect(m).not.toMatch(/row 2 /);
-    expect(m).toMatch(/row 3 \(line 4\): the target .* exists already/);
+    expect(m).toMatch(/row 3 \(line 4\): .*link\.pkg exists already/);
+    // An unfinished package file beside a file row's target, too.
+    writeFileSync(join(dir, 'half.pkg.partial'), 'half');
+    expect(problems(file({ number: 'TWO0006', target: join(dir, 'half.pkg') }), keys)).toMatch(/row 1 \(line 2\): .*half\.pkg\.partial exists already/);
   });
 
   it('a resumed run asks the pool only for the rows still to enrol', async () => {
@@ -288,6 +291,13 @@ describe('bulk enrolment: everything known wrong is found before anything is don
       expect(removeVoidedLeftover(medium, f)).toBe(true);
       expect(existsSync(f)).toBe(false);
     }
+    // A file row's delivery killed while writing leaves its unfinished .partial (and nothing at the target).
+    const partial = regular('c.pkg.partial');
+    expect(removeVoidedLeftover('file', join(dir, 'c.pkg'))).toBe(true);
+    expect(existsSync(partial)).toBe(false);
+    symlinkSync(pointedAt, join(dir, 'd.pkg.partial'));
+    expect(removeVoidedLeftover('file', join(dir, 'd.pkg'))).toBe(false);
+    expect(readFileSync(pointedAt, 'utf8')).toBe('left over');
   });
 });
 

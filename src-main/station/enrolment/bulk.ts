@@ -62,21 +62,28 @@ function lstatOrNull(path: string): ReturnType<typeof lstatSync> | null {
  */
 export function removeVoidedLeftover(medium: Applicant['medium'], target: string): boolean {
   if (medium !== 'file' && medium !== 'qr') return false;
-  if (!lstatOrNull(target)?.isFile()) return false;
-  overwriteAndUnlink(target);
-  return true;
+  let removed = false;
+  for (const path of leftovers(medium, target)) {
+    if (!lstatOrNull(path)?.isFile()) continue;
+    overwriteAndUnlink(path);
+    removed = true;
+  }
+  return removed;
 }
 
+/** What a delivery to a file or qr target may leave there: the target, and for a file its unfinished `.partial` (hardware/carriers/file.ts). */
+const leftovers = (medium: Applicant['medium'], target: string): string[] => (medium === 'file' ? [target, `${target}.partial`] : [target]);
+
 /** A file or qr target holds a regular file left by this row's own voided delivery (a run cut short). */
-function voidedLeftover(core: Core, app: Existing, target: string): boolean {
+function voidedLeftover(core: Core, app: Existing, target: string, path: string): boolean {
   if (!app?.client || app.packages.length > 0) return false;
-  return core.allocations.ofClient(app.client).some((x) => x.phase === 'voided' && x.medium?.target === target) && lstatOrNull(target)?.isFile() === true;
+  return core.allocations.ofClient(app.client).some((x) => x.phase === 'voided' && x.medium?.target === target) && lstatOrNull(path)?.isFile() === true;
 }
 
 const sameName = (a: string, b: string): boolean => a.normalize('NFC').toLowerCase() === b.normalize('NFC').toLowerCase();
 
 /** Everything that can be known wrong before the first row: the file, the operators it names, the pool, the folders, the approvals, the people. */
-function checkWhole(core: Core, rows: readonly Applicant[], keysDir: string, run: Map<number, string> | undefined, approver: string | undefined): string[] {
+function checkWhole(core: Core, rows: readonly Applicant[], keysDir: string, run: Map<number, string> | undefined, approval: { approver?: string } | undefined): string[] {
   const problems: string[] = [];
   if (!isAbsolute(keysDir)) problems.push(`The folder for initial keys must be an absolute path (it was "${keysDir}").`);
   const threshold = core.settings.delivery.twoPersonAboveBytes;
@@ -103,13 +110,18 @@ function checkWhole(core: Core, rows: readonly Applicant[], keysDir: string, run
     }
     if (r.medium === 'hsm') problems.push(`${at}: HSM tokens need their PIN one by one; deliver those at the desk.`);
     if (r.medium === 'qr' && r.bytes > core.settings.delivery.qrMaxBytes) problems.push(`${at}: ${formatBytes(r.bytes)} is more than a QR sheet holds (${formatBytes(core.settings.delivery.qrMaxBytes)}).`);
-    if (r.bytes > threshold) {
+    // Without the call's context (approval === undefined) the delivery checks it, row by row.
+    const approver = approval?.approver;
+    if (approval && r.bytes > threshold) {
       if (!approver) problems.push(`${at}: ${formatBytes(r.bytes)} is above the two-person threshold (${formatBytes(threshold)}); run the file with a second operator approving (--approver).`);
       else if (sameName(approver, who?.name ?? r.checkedBy) || sameName(approver, r.checkedBy)) problems.push(`${at}: ${approver} checked this person's identity, so cannot also approve the delivery; another operator must approve the run.`);
     }
     if (r.target && (r.medium === 'file' || r.medium === 'qr')) {
       if (isAbsolute(keysDir) && isInside(r.target, keysDir)) problems.push(`${at}: the PSRD's target is in the folder of the initial keys; they must travel apart.`);
-      else if (lstatOrNull(r.target) && !voidedLeftover(core, app, r.target)) problems.push(`${at}: the target ${r.target} exists already; the station writes only a new file (move it away, or choose another name).`);
+      else {
+        const there = leftovers(r.medium, r.target).find((p) => lstatOrNull(p) !== null && !voidedLeftover(core, app, r.target!, p));
+        if (there !== undefined) problems.push(`${at}: ${there} exists already; the station writes only a new file (move it away, or choose another name).`);
+      }
     }
     // The pool: initial keys unless registered already, the PSRD unless delivered already.
     wanted += (app?.client ? 0 : 64) + r.bytes;
@@ -129,7 +141,8 @@ const NOTHING_DONE = 'The file was not used: nothing was done. Fix these and run
 
 /**
  * The file read and checked whole; throws (nothing recorded, no job started) on any problem. `ctx` is
- * the call's context: its approver approves the rows above the two-person threshold.
+ * the call's context: its approver approves the rows above the two-person threshold (without it, as
+ * callers before it, the threshold is left to each row's delivery).
  */
 export function planBulk(core: Core, args: { csv: string; keysDir: string }, ctx?: Pick<Ctx, 'approver'>): BulkPlan {
   const parsed = parseApplicantsCsv(args.csv);
@@ -140,7 +153,7 @@ export function planBulk(core: Core, args: { csv: string; keysDir: string }, ctx
   const digest = createHash('sha256').update(args.csv, 'utf8').digest('hex');
   const run = core.enrolment.bulks.get(digest);
   if (run?.finished) throw new StationFailure('bad-request', `This file was enrolled already (${run.id}); nothing was done twice.`);
-  const problems = checkWhole(core, parsed.rows, args.keysDir, run?.rows, ctx?.approver?.name);
+  const problems = checkWhole(core, parsed.rows, args.keysDir, run?.rows, ctx ? { ...(ctx.approver ? { approver: ctx.approver.name } : {}) } : undefined);
   if (problems.length) {
     const more = problems.length > 1000 ? [`… and ${problems.length - 1000} more.`] : [];
     throw new StationFailure('bad-request', [NOTHING_DONE, ...problems.slice(0, 1000), ...more].join('\n'));
