@@ -109,7 +109,8 @@ describe('bulk enrolment from a CSV', () => {
 
   it('a run killed midway continues from the same file: every row enrolled exactly once', async () => {
     const file = join(out, 'killed.csv');
-    writeFileSync(file, csv(40, join(out, 'killed'), 10_000));
+    // Enough rows that the run cannot finish before its kill, on a fast machine too (about 16 rows a second here).
+    writeFileSync(file, csv(80, join(out, 'killed'), 10_000));
     const keys = join(out, 'killed-keys');
     // Killed after it has started enrolling (sign-in takes ~0.5 s).
     await new Promise<void>((resolve) => {
@@ -124,11 +125,11 @@ describe('bulk enrolment from a CSV', () => {
     expect(r.code, r.out + r.err).toBe(EXIT_OK);
     const result = JSON.parse(r.out).value;
     expect(result.failed).toBe(0);
-    expect(result.enrolled + result.refused).toBe(40);
+    expect(result.enrolled + result.refused).toBe(80);
     const station = openStation({ dataDir: dir, host: 'test', mode: 'read' });
     try {
       const bulk = station.core.enrolment.bulks.get(result.digest)!;
-      expect(bulk.rows.size).toBe(40);
+      expect(bulk.rows.size).toBe(80);
       const clients = [...bulk.rows.values()].map((a) => station.core.enrolment.byId.get(a)!.client).filter(Boolean);
       expect(new Set(clients).size).toBe(clients.length);
       for (const a of bulk.rows.values()) expect(station.core.enrolment.byId.get(a)!.packages.length).toBeLessThanOrEqual(1);

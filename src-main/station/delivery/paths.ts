@@ -3,7 +3,7 @@
 // this way (never as strings): the PSRD's target against the station's data directory and against the
 // folder its client's initial keys went to.
 import { realpathSync } from 'node:fs';
-import { dirname, join, relative, resolve, isAbsolute, basename } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 export function resolvedPath(path: string): string {
   let head = resolve(path);
@@ -20,10 +20,13 @@ export function resolvedPath(path: string): string {
   }
 }
 
-/** Whether `path` is `folder` or anywhere below it, both resolved. */
+/** Whether `path` is `folder` or anywhere below it, compared as written (made absolute) and with links followed. */
 export function isInside(path: string, folder: string): boolean {
-  const rel = relative(resolvedPath(folder), resolvedPath(path));
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  const within = (p: string, f: string): boolean => {
+    const r = relative(f, p);
+    return r === '' || (r !== '..' && !r.startsWith(`..${sep}`) && !isAbsolute(r));
+  };
+  return within(resolve(path), resolve(folder)) || within(resolvedPath(path), resolvedPath(folder));
 }
 
 /** System trees no package belongs in (virtual file systems: writing there fails oddly or lands in memory). */

@@ -5,8 +5,8 @@
 // (`enrolment.bulk-started`, a `bulk-row` per application); run again on the same file after a crash,
 // it continues every row at the step it reached, and a row already done is not done twice.
 import { createHash, randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, realpathSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { lstatSync, mkdirSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import type { BulkResult, BulkRowResult } from '../../../src-shared/api/enrolment';
 import { StationFailure } from '../../../src-shared/api/result';
 import { describeProblem, parseApplicantsCsv, type Applicant } from '../../../src-shared/enrolment/applicants-csv';
@@ -15,36 +15,11 @@ import { formatBytes } from '../../../src-shared/psrd/size';
 import { overwriteAndUnlink } from '../../../src-node/psrd-store/segment-file';
 import { actorOf, type Core, type Ctx } from '../core';
 import { deliveryHandlers } from '../delivery/handlers';
+import { isInside } from '../delivery/paths';
 import { enrolmentHandlers, recordIdentityCheck } from './handlers';
 
 /** Where a row stands in a run of this file cut short: its application, if the run reached it. */
 type Existing = ReturnType<Core['enrolment']['byId']['get']>;
-
-/** A path made absolute, with the symlinks of its longest existing ancestor resolved (the rest cannot be a link yet). */
-export function resolvedPath(path: string): string {
-  const full = resolve(path);
-  let existing = full;
-  const rest: string[] = [];
-  for (;;) {
-    try {
-      return join(realpathSync(existing), ...rest);
-    } catch {
-      const up = dirname(existing);
-      if (up === existing) return full;
-      rest.unshift(basename(existing));
-      existing = up;
-    }
-  }
-}
-
-/** The path is the folder itself or anywhere inside it, compared as written (resolved) and with symlinks followed. */
-export function isInside(path: string, folder: string): boolean {
-  const within = (p: string, f: string): boolean => {
-    const r = relative(f, p);
-    return r === '' || (r !== '..' && !r.startsWith(`..${sep}`) && !isAbsolute(r));
-  };
-  return within(resolve(path), resolve(folder)) || within(resolvedPath(path), resolvedPath(folder));
-}
 
 /** What is at a path without following a symlink: null when nothing is (or it cannot be told). */
 function lstatOrNull(path: string): ReturnType<typeof lstatSync> | null {

@@ -219,7 +219,7 @@ export function enrolmentHandlers(core: Core): Handlers<{ enrolment: typeof enro
       return view(core, a.id);
     },
     bulk: (args, ctx) => {
-      const plan = planBulk(core, args);
+      const plan = planBulk(core, args, ctx);
       return core.jobs.run({ kind: 'bulk-enrolment', title: `Enrolling ${plan.rows.length} applicants from a file`, resources: ['enrolment:bulk'], total: plan.rows.length, unit: 'items', actor: actorOf(ctx), signal: ctx.signal }, () => runBulk(core, plan, ctx));
     },
     list: async ({ open }) =>
