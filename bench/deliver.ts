@@ -21,7 +21,7 @@
 // The order alternates from round to round.
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes, webcrypto } from 'node:crypto';
-import { constants as fsConstants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { constants as fsConstants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -82,7 +82,8 @@ async function main(): Promise<void> {
     const app = await h.enrolment.apply({ name: 'Bench Client', medium: 'file' }, ctx);
     await h.enrolment.checkIdentity({ application: app.application, document: 'passport', number: 'B0000001', checks: ['photo-matches', 'not-expired', 'mrz-consistent', 'name-matches'], outcome: 'accepted' }, ctx);
     const client = (await h.enrolment.register({ application: app.application }, ctx)).client!;
-    await h.enrolment.handOverKeys({ application: app.application, to: `file:${join(dir, 'bench-client.keys')}` }, ctx);
+    mkdirSync(join(dir, 'keys'));
+    await h.enrolment.handOverKeys({ application: app.application, to: `file:${join(dir, 'keys', 'bench-client.keys')}` }, ctx);
 
     // One delivery: its write + verify time from the progress events, its whole time, and RSS sampled every 20 ms.
     let n = 0;
