@@ -48,9 +48,12 @@ const MiB = 1 << 20;
 
 const dir = mkdtempSync(join(base, 'dske-bench-deliver-'));
 const out = join(dir, 'out');
+/** The station's data directory: apart from the packages' folder (the station never writes PSRD into its own data). */
+const dataDir = join(dir, 'station');
+mkdirSync(dataDir);
 spawnSync('mkdir', ['-p', out]);
 // One operator runs the bench: no two-person threshold.
-writeFileSync(join(dir, 'station.json'), JSON.stringify({ pool: { segmentBytes: 64 << 20, chunkBytes: 1 << 20 }, delivery: { twoPersonAboveBytes: 2 ** 40 } }));
+writeFileSync(join(dataDir, 'station.json'), JSON.stringify({ pool: { segmentBytes: 64 << 20, chunkBytes: 1 << 20 }, delivery: { twoPersonAboveBytes: 2 ** 40 } }));
 
 const sh = (cmd: string): number => {
   const t = process.hrtime.bigint();
@@ -71,7 +74,7 @@ const timed = async (f: () => Promise<void> | void): Promise<number> => {
 };
 
 async function main(): Promise<void> {
-  const station = openStation({ dataDir: dir, host: 'test' });
+  const station = openStation({ dataDir, host: 'test' });
   const h = station.handlers;
   try {
     // The stages read whole untouched segments (64 MiB): two more than they need, for the deliveries' leftovers.
@@ -82,8 +85,8 @@ async function main(): Promise<void> {
     const app = await h.enrolment.apply({ name: 'Bench Client', medium: 'file' }, ctx);
     await h.enrolment.checkIdentity({ application: app.application, document: 'passport', number: 'B0000001', checks: ['photo-matches', 'not-expired', 'mrz-consistent', 'name-matches'], outcome: 'accepted' }, ctx);
     const client = (await h.enrolment.register({ application: app.application }, ctx)).client!;
-    mkdirSync(join(dir, 'keys'));
-    await h.enrolment.handOverKeys({ application: app.application, to: `file:${join(dir, 'keys', 'bench-client.keys')}` }, ctx);
+    mkdirSync(join(dir, 'client-keys'));
+    await h.enrolment.handOverKeys({ application: app.application, to: `file:${join(dir, 'client-keys', 'bench-client.keys')}` }, ctx);
 
     // One delivery: its write + verify time from the progress events, its whole time, and RSS sampled every 20 ms.
     let n = 0;
