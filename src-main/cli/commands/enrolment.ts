@@ -2,7 +2,7 @@
 // line (issue S7): apply, check identity, register, hand over keys, (deliver), "I'm here", receipt.
 import { readFileSync, statSync } from 'node:fs';
 import type { ApplicationView, BulkResult } from '../../../src-shared/api/enrolment';
-import { single, UsageError, type ParsedArgs } from '../args';
+import { required, single, UsageError } from '../args';
 import type { Command } from '../command';
 
 function application(a: ApplicationView): string {
@@ -40,12 +40,6 @@ function readApplicantsFile(path: string): string {
   }
 }
 
-const need = (a: ParsedArgs, name: string, what: string): string => {
-  const v = single(a, name);
-  if (!v) throw new UsageError(`${what} needs ${name}.`);
-  return v;
-};
-
 const step = (words: string, usage: string, summary: string, call: string, args: Command['args']): Command => ({ words, usage, summary, call, mode: 'write', operands: ['APPLICATION'], args, show: application });
 
 export const enrolmentCommands: readonly Command[] = [
@@ -55,7 +49,7 @@ export const enrolmentCommands: readonly Command[] = [
     summary: 'open an application for a person (the name stays out of the ledger)',
     call: 'enrolment.apply',
     mode: 'write',
-    args: (a) => ({ name: need(a, '--name', 'enrol apply'), medium: need(a, '--medium', 'enrol apply') }),
+    args: (a) => ({ name: required(a, '--name', 'enrol apply'), medium: required(a, '--medium', 'enrol apply') }),
     show: application,
   },
   step(
@@ -66,14 +60,14 @@ export const enrolmentCommands: readonly Command[] = [
     async (a, { operands, secrets }) => {
       const number = await secrets.read(single(a, '--number-file'), 'The document number');
       const reason = single(a, '--reason');
-      return { application: operands[0], document: need(a, '--document', 'enrol check-identity'), number, checks: a.options['--check'] ?? [], outcome: need(a, '--outcome', 'enrol check-identity'), ...(reason ? { reason } : {}) };
+      return { application: operands[0], document: required(a, '--document', 'enrol check-identity'), number, checks: a.options['--check'] ?? [], outcome: required(a, '--outcome', 'enrol check-identity'), ...(reason ? { reason } : {}) };
     },
   ),
   step('enrol register', 'enrol register APPLICATION', 'register the accepted applicant: a client ID and initial keys from the pool', 'enrolment.register', (_a, { operands }) => ({ application: operands[0] })),
-  step('enrol hand-over-keys', 'enrol hand-over-keys APPLICATION --to file:PATH', 'write the initial keys to their own medium (the sealed envelope), apart from the PSRD', 'enrolment.handOverKeys', (a, { operands }) => ({ application: operands[0], to: need(a, '--to', 'enrol hand-over-keys') })),
-  step('enrol present', 'enrol present APPLICATION --code DIGITS', 'check the client’s “I’m here” code, derived from its initial keys', 'enrolment.confirmPresence', (a, { operands }) => ({ application: operands[0], code: need(a, '--code', 'enrol present') })),
+  step('enrol hand-over-keys', 'enrol hand-over-keys APPLICATION --to file:PATH', 'write the initial keys to their own medium (the sealed envelope), apart from the PSRD', 'enrolment.handOverKeys', (a, { operands }) => ({ application: operands[0], to: required(a, '--to', 'enrol hand-over-keys') })),
+  step('enrol present', 'enrol present APPLICATION --code DIGITS', 'check the client’s “I’m here” code, derived from its initial keys', 'enrolment.confirmPresence', (a, { operands }) => ({ application: operands[0], code: required(a, '--code', 'enrol present') })),
   step('enrol forget', 'enrol forget APPLICATION', "erase the person's name from the station on their request (the ledger holds only IDs and HMACs)", 'enrolment.forget', (_a, { operands }) => ({ application: operands[0] })),
-  step('enrol withdraw', 'enrol withdraw APPLICATION --reason TEXT', 'withdraw an application before registration (the reason is kept)', 'enrolment.withdraw', (a, { operands }) => ({ application: operands[0], reason: need(a, '--reason', 'enrol withdraw') })),
+  step('enrol withdraw', 'enrol withdraw APPLICATION --reason TEXT', 'withdraw an application before registration (the reason is kept)', 'enrolment.withdraw', (a, { operands }) => ({ application: operands[0], reason: required(a, '--reason', 'enrol withdraw') })),
   {
     words: 'enrol receipt',
     usage: 'enrol receipt APPLICATION --package PACKAGE --to file:RECEIPT.pdf',
@@ -81,7 +75,7 @@ export const enrolmentCommands: readonly Command[] = [
     call: 'enrolment.receipt',
     mode: 'write',
     operands: ['APPLICATION'],
-    args: (a, { operands }) => ({ application: operands[0], package: need(a, '--package', 'enrol receipt'), to: need(a, '--to', 'enrol receipt') }),
+    args: (a, { operands }) => ({ application: operands[0], package: required(a, '--package', 'enrol receipt'), to: required(a, '--to', 'enrol receipt') }),
     show: (r: { receipt: string; path: string; package: string }) => `Wrote receipt ${r.receipt} for ${r.package} to ${r.path}; print it for the clerk's and the employee's signatures.`,
   },
   {
@@ -92,7 +86,7 @@ export const enrolmentCommands: readonly Command[] = [
     mode: 'write',
     operands: ['FILE'],
     args: (a, { operands }) => {
-      return { csv: readApplicantsFile(operands[0]), keysDir: need(a, '--keys-dir', 'enrol bulk') };
+      return { csv: readApplicantsFile(operands[0]), keysDir: required(a, '--keys-dir', 'enrol bulk') };
     },
     show: (r: BulkResult) =>
       [
