@@ -86,7 +86,8 @@ export async function allocate(p: SettleParts, req: AllocationRequest): Promise<
     } catch {
       // The ledger or the pool refused (a full disk): the allocation stays unsettled, and the next start voids it.
     }
-    throw f;
+    // An unexpected error goes on as it is, so that dispatch logs its stack (it carries no PSRD) and answers `internal`.
+    throw e instanceof StationFailure ? f : e;
   }
   // The client holds a verified copy from here on: only the station's copy remains to destroy.
   req.onPhase?.('destroy', total, total);
