@@ -27,7 +27,7 @@ function checkEnrolment(core: Core, client: string, args: { bytes: number; to: s
   const id = core.enrolment.byClient.get(client);
   const app = id ? core.enrolment.byId.get(id) : undefined;
   if (!app?.identity || app.identity.outcome !== 'accepted') {
-    throw new StationFailure('identity-not-checked', `${client} has no accepted identity check at this desk; enrol it (enrolment apply, check-identity, register) before delivering PSRD.`);
+    throw new StationFailure('identity-not-checked', `${client} has no accepted identity check at this desk; enrol the person (enrol apply, check-identity, register, hand-over-keys) before delivering PSRD.`);
   }
   if (!app.keysHandedOver) throw new StationFailure('wrong-step', `The initial keys of ${client} have not been handed over yet; hand them over first, on their own medium.`);
   const keysFolder = dirname(app.keysHandedOver.target);
