@@ -15,7 +15,7 @@ import { createClient } from '../clients/create-client';
 import { encodeInitialKeysFile, writeInitialKeysFile } from '../clients/initial-keys-file';
 import type { ApplicationRecord } from './book';
 import { receiptCanonical, receiptMatchesFile, renderReceipt, type ReceiptBody } from './receipt';
-import { writeNewFile } from './write-new-file';
+import { writeNewFile } from '../../../src-node/new-file';
 import { planBulk, runBulk } from './bulk';
 
 /** Larger than any receipt (10,000 ranges make about 3.4 MB): a bigger file is not read. */

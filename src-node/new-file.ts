@@ -1,9 +1,9 @@
-// Writes a document the station hands out (a receipt) to a new file: never over an existing one, fsynced.
+// Writes a document handed out (a receipt, a report batch) to a new file: never over an existing one, fsynced.
 import { closeSync, constants, fsyncSync, openSync, writeSync } from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
-import { StationFailure } from '../../../src-shared/api/result';
-import { fsyncDir } from '../../../src-node/atomic-file';
-import { ioReason } from '../../../src-node/io-reason';
+import { StationFailure } from '../src-shared/api/result';
+import { fsyncDir } from './atomic-file';
+import { ioReason } from './io-reason';
 
 export function writeNewFile(path: string, body: Uint8Array): void {
   if (!isAbsolute(path)) throw new StationFailure('bad-request', `The file must be an absolute path (it was "${path}").`);
