@@ -15,6 +15,8 @@ import type { ClientDirectory } from './clients/client-directory';
 import type { ClientRegistry } from './clients/client-registry';
 import type { Keystore } from './clients/keystore';
 import type { EnrolmentBook } from './enrolment/book';
+import type { RegistrationStore } from './sync/registration-store';
+import type { SyncState } from './sync/sync-state';
 
 export interface Core {
   readonly config: StationConfig;
@@ -28,6 +30,9 @@ export interface Core {
   readonly keystore: Keystore;
   /** Every application for enrolment and the step it reached. */
   readonly enrolment: EnrolmentBook;
+  /** The link to the Security Server: the registration and exports as the ledger tells them, and the keys. */
+  readonly sync: SyncState;
+  readonly registration: RegistrationStore;
   /** Personal data (names), apart from the ledger. */
   readonly directory: ClientDirectory;
   readonly entropy: EntropyProvider;

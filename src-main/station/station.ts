@@ -28,6 +28,8 @@ import { ClientRegistry } from './clients/client-registry';
 import { ClientDirectory } from './clients/client-directory';
 import { Keystore } from './clients/keystore';
 import { EnrolmentBook } from './enrolment/book';
+import { RegistrationStore } from './sync/registration-store';
+import { SyncState } from './sync/sync-state';
 import { clientParts } from './clients/handlers';
 import { VERSION } from './version';
 
@@ -79,6 +81,8 @@ export function openStation(config: StationConfig): Station {
     ledger.restore(clients);
     const enrolment = new EnrolmentBook(allocations);
     ledger.restore(enrolment);
+    const sync = new SyncState();
+    ledger.restore(sync);
     const core: Core = {
       config,
       settings,
@@ -87,6 +91,8 @@ export function openStation(config: StationConfig): Station {
       allocations,
       clients,
       enrolment,
+      sync,
+      registration: new RegistrationStore(join(config.dataDir, 'sync'), master),
       keystore: new Keystore(join(config.dataDir, 'keystore'), master),
       directory: new ClientDirectory(join(config.dataDir, 'clients')),
       entropy: defaultEntropyProvider(ledger, now, settings.entropy),

@@ -167,6 +167,11 @@ export const catalogue = {
   'client.package-lost': entry(1, object({ client: clientId, package: packageId, reason: prose, report: positive, actor })),
   'client.initial-keys-exported': entry(1, object({ client: clientId, medium, actor })),
 
+  // The link to the Security Server (issue S8): the registration (no key material, a check value of the
+  // report key), and each batch of range reports exported to a file (its SHA-256).
+  'sync.registered': entry(1, object({ station: hex64, hub: word, createdAt: text({ maxLength: 40 }), keysCheck: text({ maxLength: 8, pattern: /^[0-9a-f]{8}$/ }), actor })),
+  'sync.exported': entry(1, object({ first: positive, last: positive, reports: positive, digest: hex64, path: spec, actor })),
+
   // Enrolment (issue S7, spec §11.1): every step names its operator; a person's name and document number
   // appear only as HMACs under the audit key (the name itself is in the client directory).
   'enrolment.applied': entry(1, object({ application: applicationId, medium: oneOf(['usb', 'hsm', 'qr', 'file']), nameHmac: hex64, actor })),

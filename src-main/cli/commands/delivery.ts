@@ -1,10 +1,9 @@
 // `dske-station deliver …`, `ledger reconcile`, `ledger export --csv`, `sync status`: PSRD to one client
 // on one medium, the allocation record checked whole, exported, and what waits for the Security Server.
 import type { DeliveryResult, DriveView, ReconcileResult } from '../../../src-shared/api/delivery';
-import type { SyncStatus } from '../../../src-shared/api/sync';
 import { formatBytes, parseSize } from '../../../src-shared/psrd/size';
 import { single, UsageError } from '../args';
-import { noArgs, type Command } from '../command';
+import type { Command } from '../command';
 
 function delivered(r: DeliveryResult): string {
   const m = r.medium;
@@ -21,13 +20,6 @@ function reconciled(r: ReconcileResult): string {
   return [head, `${r.problems.length} PROBLEM(S):`, ...r.problems.map((p) => `${p.kind.toUpperCase().padEnd(14)} ${p.detail}`)].join('\n');
 }
 
-function syncStatus(s: SyncStatus): string {
-  if (s.reportsWaiting === 0) return `Nothing waits for the Security Server (acknowledged up to #${s.acknowledgedUpTo}).`;
-  return [
-    `${s.reportsWaiting} range report(s), ${formatBytes(s.bytesWaiting)}, wait for the Security Server (acknowledged up to #${s.acknowledgedUpTo}):`,
-    ...s.waiting.map((w) => `  #${String(w.seq).padEnd(6)} ${w.kind.padEnd(12)} ${w.client.padEnd(10)} ${w.package ?? '—'}  ${formatBytes(w.bytes)}  ${w.queuedAt}`),
-  ].join('\n');
-}
 
 function driveList(list: DriveView[]): string {
   if (list.length === 0) return 'No drives found.';
@@ -118,5 +110,4 @@ export const deliveryCommands: readonly Command[] = [
     args: (_a, { operands }) => ({ package: operands[0] }),
     show: (r: { package: string; path: string; found: boolean }) => (r.found ? `Destroyed ${r.path}, the sheet of ${r.package}.` : `${r.path} was already gone; recorded the sheet of ${r.package} as destroyed.`),
   },
-  { words: 'sync status', usage: 'sync status', summary: 'what waits for the Security Server', call: 'sync.status', mode: 'read', args: noArgs, show: syncStatus },
 ];

@@ -8,6 +8,7 @@ import { sourcesCommands } from './sources';
 import { clientsCommands } from './clients';
 import { deliveryCommands } from './delivery';
 import { enrolmentCommands } from './enrolment';
+import { syncCommands } from './sync';
 
 export const commands: readonly Command[] = [
   ...operatorsCommands,
@@ -18,4 +19,5 @@ export const commands: readonly Command[] = [
   ...clientsCommands,
   ...deliveryCommands,
   ...enrolmentCommands,
+  ...syncCommands,
 ];

@@ -326,6 +326,11 @@ export class Pool {
     return result;
   }
 
+  /** Whether the station holds its master key (it was not opened to read only). */
+  get canRead(): boolean {
+    return this.masterKey !== undefined;
+  }
+
   private get master(): MasterKey {
     if (!this.masterKey) throw new StationFailure('read-only', 'The station was opened to read only; the pool cannot be changed or read.');
     return this.masterKey;

@@ -1,12 +1,49 @@
-// The `sync` namespace: what waits for the Security Server (the outbox of range reports).
+// The `sync` namespace: what waits for the Security Server (the outbox of range reports), the station's
+// registration with it (keys made here, carried on a medium, confirmed by a short code), and the export
+// of waiting reports to a file for an air-gapped server (issue S8, parts 2 and 4: station side).
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Handlers } from '../../../src-shared/api/dispatch';
-import type { OutboxReport, syncCalls } from '../../../src-shared/api/sync';
-import type { Core } from '../core';
+import { StationFailure } from '../../../src-shared/api/result';
+import type { OutboxReport, RegistrationView, syncCalls } from '../../../src-shared/api/sync';
+import { confirmationCode, encodeRegistration, type Registration } from '../../../src-shared/sync/registration-file';
+import { sealReportBatch, type RangeReport } from '../../../src-shared/sync/report-batch';
+import { writeNewFile } from '../../../src-node/new-file';
+import { actorOf, type Core } from '../core';
 import type { Operator } from '../operators/gate';
 
 const LISTED = 100;
 
+/** The station's identity towards its server: the chain hash of its ledger's first entry (as in checkpoints). */
+const stationId = (core: Core): string => core.ledger.checkpoint(core.now).station;
+
+const keysCheck = (reportKey: Uint8Array): string => createHmac('sha256', reportKey).update('dske-station report key check value').digest('hex').slice(0, 8);
+
+/** The reports waiting in the outbox, in order, as the Security Server reads them. */
+function waitingReports(core: Core): RangeReport[] {
+  const { allocations } = core;
+  return [...allocations.outbox.values()].sort((a, b) => a.seq - b.seq).map((r) => {
+    const a = r.allocation ? allocations.byId.get(r.allocation) : undefined;
+    const carriesRanges = r.kind !== 'package-lost' && r.kind !== 'revoked';
+    return {
+      seq: r.seq, kind: r.kind, client: r.client, ...(a?.package ? { package: a.package } : {}),
+      ranges: carriesRanges && a ? a.ranges.map((x) => ({ segment: x.segment, offset: x.offset, length: x.length })) : [],
+      bytes: carriesRanges && a ? a.bytes : 0, time: r.time,
+    };
+  });
+}
+
 export function syncHandlers(core: Core): Handlers<{ sync: typeof syncCalls }, Operator>['sync'] {
+  const store = core.registration;
+  const registration = (): RegistrationView | null => {
+    const r = core.sync.state.registered;
+    if (!r) return null;
+    const keys = store.read(r.station);
+    try {
+      return { station: r.station, hub: r.hub, createdAt: r.createdAt, confirmationCode: confirmationCode({ format: 1, hub: r.hub, station: r.station, createdAt: r.createdAt, keys }) };
+    } finally {
+      for (const k of Object.values(keys)) k.fill(0);
+    }
+  };
   return {
     status: async () => {
       const { allocations } = core;
@@ -18,7 +55,45 @@ export function syncHandlers(core: Core): Handlers<{ sync: typeof syncCalls }, O
         bytesWaiting += bytes;
         if (waiting.length < LISTED) waiting.push({ seq: r.seq, kind: r.kind, client: r.client, package: a?.package ?? null, bytes, ranges: a?.ranges.length ?? 0, queuedAt: r.time });
       }
-      return { reportsWaiting: allocations.outbox.size, bytesWaiting, waiting, acknowledgedUpTo: allocations.acknowledgedUpTo };
+      // A station opened to read only has no master key: it says that it is registered, without the code.
+      const reg = core.sync.state.registered ? (core.pool.canRead ? registration() : { ...core.sync.state.registered, confirmationCode: '' }) : null;
+      return { registration: reg, lastExport: core.sync.state.lastExport ?? null, reportsWaiting: allocations.outbox.size, bytesWaiting, waiting, acknowledgedUpTo: allocations.acknowledgedUpTo };
+    },
+    register: async ({ out }, ctx) => {
+      if (core.sync.state.registered || store.has()) throw new StationFailure('already-registered', 'This station is registered already; its keys are not replaced (key rotation comes with the Security Server).');
+      const station = stationId(core);
+      const r: Registration = { format: 1, hub: core.settings.hubId, station, createdAt: core.now().toISOString(), keys: { shipment: randomBytes(32), report: randomBytes(32), ack: randomBytes(32) } };
+      const file = encodeRegistration(r);
+      try {
+        // The keys are kept first: a registration file whose keys the station lost would be worthless.
+        store.write(station, r.keys);
+        writeNewFile(out, file);
+        core.ledger.append('sync.registered', { station, hub: r.hub, createdAt: r.createdAt, keysCheck: keysCheck(r.keys.report), actor: actorOf(ctx) }, core.now);
+        return { station, hub: r.hub, createdAt: r.createdAt, confirmationCode: confirmationCode(r), path: out };
+      } finally {
+        file.fill(0);
+        for (const k of Object.values(r.keys)) k.fill(0);
+      }
+    },
+    export: async ({ out }, ctx) => {
+      const reg = core.sync.state.registered;
+      if (!reg) throw new StationFailure('not-registered', 'Register the station with its Security Server first (dske-station sync register).');
+      const reports = waitingReports(core);
+      if (reports.length === 0) throw new StationFailure('bad-request', 'No range report waits for the Security Server; nothing was written.');
+      const keys = store.read(reg.station);
+      let sealed: Uint8Array;
+      try {
+        const header = { format: 1 as const, hub: reg.hub, station: reg.station, first: reports[0].seq, last: reports[reports.length - 1].seq, checkpoint: core.ledger.checkpoint(core.now) };
+        sealed = sealReportBatch(header, reports, keys.report, randomBytes(12));
+      } finally {
+        for (const k of Object.values(keys)) k.fill(0);
+      }
+      writeNewFile(out, sealed);
+      const digest = createHash('sha256').update(sealed).digest('hex');
+      const first = reports[0].seq;
+      const last = reports[reports.length - 1].seq;
+      core.ledger.append('sync.exported', { first, last, reports: reports.length, digest, path: out, actor: actorOf(ctx) }, core.now);
+      return { path: out, first, last, reports: reports.length };
     },
   };
 }
