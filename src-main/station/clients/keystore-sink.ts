@@ -25,7 +25,7 @@ export class KeystoreSink implements Sink {
   }
 
   async preflight(): Promise<void> {
-    if (this.keystore.has(this.client)) throw new StationFailure('internal', `The keystore already holds initial keys for ${this.client}.`);
+    if (this.keystore.has(this.client)) throw new StationFailure('keystore', `The keystore already holds a file for ${this.client} (${this.keystore.path(this.client)}) that the ledger does not record; nothing was done. Move that file out of the keystore folder.`);
   }
 
   async write(pkg: PackageStream): Promise<Written> {

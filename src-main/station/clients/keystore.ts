@@ -40,12 +40,12 @@ export class Keystore {
   write(client: string, keys: Uint8Array): void {
     if (keys.length !== INITIAL_KEY_BYTES) throw new RangeError('initial keys of the wrong size');
     const master = this.need();
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const path = this.path(client);
-    if (existsSync(path)) throw new StationFailure('internal', `The keystore already holds initial keys for ${client}.`);
+    if (existsSync(path)) throw new StationFailure('keystore', `The keystore already holds a file for ${client} (${path}) that the ledger does not record; nothing was written. Move that file out of the keystore folder.`);
     const body = Buffer.concat([MAGIC, master.wrap(keys.subarray(0, HALF), aad(client, 0)), master.wrap(keys.subarray(HALF), aad(client, 1))]);
     const tmp = `${path}.partial`;
     try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       const fd = openSync(tmp, 'w', 0o600);
       try {
         writeSync(fd, body);

@@ -29,10 +29,10 @@ export class RegistrationStore {
 
   write(station: string, keys: RegistrationKeys): void {
     const master = this.need();
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const body = Buffer.concat([MAGIC, ...PURPOSES.map((p) => master.wrap(keys[p], aad(station, p)))]);
     const tmp = `${this.path}.partial`;
     try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       const fd = openSync(tmp, 'w', 0o600);
       try {
         writeSync(fd, body);
