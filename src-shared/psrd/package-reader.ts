@@ -5,7 +5,7 @@ import {
   MAX_HEADER_BYTES, PACKAGE_MAGIC, PackageError, TAG_BYTES, checkHeader, chunkAad, chunkCount, chunkNonce, headerDigest, packageKey,
   type ChunkCipher, type PackageHeader,
 } from './package-format';
-import { decodeUtf8Strict } from './utf8';
+import { frameHeaderLength, NOT_JSON, parseUtf8Json } from './frame';
 
 export interface ParsedHeader {
   readonly header: PackageHeader;
@@ -16,19 +16,13 @@ export interface ParsedHeader {
 
 export function readPackageHeader(bytes: Uint8Array): ParsedHeader {
   const m = PACKAGE_MAGIC.length;
-  if (bytes.length < m + 4) throw new PackageError('truncated', 'The package is shorter than its header.');
-  for (let i = 0; i < m; i++) if (bytes[i] !== PACKAGE_MAGIC[i]) throw new PackageError('bad-magic', 'This is not a DSKE client package.');
-  const h = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(m, false);
-  if (h === 0 || h > MAX_HEADER_BYTES) throw new PackageError('bad-header', 'The package header has an impossible length.');
+  const h = frameHeaderLength(bytes, PACKAGE_MAGIC, MAX_HEADER_BYTES);
+  if (h === 'short') throw new PackageError('truncated', 'The package is shorter than its header.');
+  if (h === 'magic') throw new PackageError('bad-magic', 'This is not a DSKE client package.');
+  if (h === 'length') throw new PackageError('bad-header', 'The package header has an impossible length.');
   if (bytes.length < m + 4 + h) throw new PackageError('truncated', 'The package is cut inside its header.');
-  const text = decodeUtf8Strict(bytes.subarray(m + 4, m + 4 + h));
-  let parsed: unknown;
-  try {
-    if (text === null) throw new Error('not UTF-8');
-    parsed = JSON.parse(text);
-  } catch {
-    throw new PackageError('bad-header', 'The package header is not valid UTF-8 JSON.');
-  }
+  const parsed = parseUtf8Json(bytes.subarray(m + 4, m + 4 + h));
+  if (parsed === NOT_JSON) throw new PackageError('bad-header', 'The package header is not valid UTF-8 JSON.');
   const header = checkHeader(parsed);
   return { header, bodyOffset: m + 4 + h, digest: headerDigest(bytes.subarray(0, m + 4 + h)) };
 }

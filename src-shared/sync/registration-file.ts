@@ -12,7 +12,8 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { HUB_ID } from '../psrd/package-format';
-import { decodeUtf8Strict, utf8 } from '../psrd/utf8';
+import { utf8 } from '../psrd/utf8';
+import { frameHeaderLength, NOT_JSON, parseUtf8Json } from '../psrd/frame';
 import { SyncFormatError } from './errors';
 
 export const REGISTRATION_MAGIC = utf8('DSKEREG1');
@@ -80,10 +81,10 @@ export function encodeRegistration(r: Registration): Uint8Array {
  */
 export function decodeRegistration(bytes: Uint8Array): Registration {
   const m = REGISTRATION_MAGIC.length;
-  if (bytes.length < m + 4) throw new SyncFormatError('truncated', 'The registration file is shorter than its header.');
-  for (let i = 0; i < m; i++) if (bytes[i] !== REGISTRATION_MAGIC[i]) throw new SyncFormatError('bad-magic', 'This is not a DSKE registration file.');
-  const h = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(m, false);
-  if (h === 0 || h > MAX_REGISTRATION_HEADER_BYTES) throw new SyncFormatError('malformed', 'The registration file’s header has an impossible length.');
+  const h = frameHeaderLength(bytes, REGISTRATION_MAGIC, MAX_REGISTRATION_HEADER_BYTES);
+  if (h === 'short') throw new SyncFormatError('truncated', 'The registration file is shorter than its header.');
+  if (h === 'magic') throw new SyncFormatError('bad-magic', 'This is not a DSKE registration file.');
+  if (h === 'length') throw new SyncFormatError('malformed', 'The registration file’s header has an impossible length.');
   const body = m + 4 + h + 3 * REGISTRATION_KEY_BYTES;
   const expected = body + REGISTRATION_DIGEST_BYTES;
   if (bytes.length < expected) throw new SyncFormatError('truncated', `The registration file is cut short: ${bytes.length} of ${expected} bytes.`);
@@ -93,14 +94,8 @@ export function decodeRegistration(bytes: Uint8Array): Registration {
   for (let i = 0; i < REGISTRATION_DIGEST_BYTES; i++) diff |= digest[i] ^ bytes[body + i];
   if (diff !== 0) throw new SyncFormatError('malformed', 'The registration file is damaged: its SHA-256 does not match its content.');
 
-  const text = decodeUtf8Strict(bytes.subarray(m + 4, m + 4 + h));
-  let parsed: unknown;
-  try {
-    if (text === null) throw new Error('not UTF-8');
-    parsed = JSON.parse(text);
-  } catch {
-    throw new SyncFormatError('malformed', 'The registration file’s header is not valid UTF-8 JSON.');
-  }
+  const parsed = parseUtf8Json(bytes.subarray(m + 4, m + 4 + h));
+  if (parsed === NOT_JSON) throw new SyncFormatError('malformed', 'The registration file’s header is not valid UTF-8 JSON.');
   const bad = (why: string): never => {
     throw new SyncFormatError('malformed', `The registration file’s header is malformed: ${why}.`);
   };

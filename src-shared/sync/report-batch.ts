@@ -21,7 +21,8 @@ import { gcm } from '@noble/ciphers/aes.js';
 import { checkpointShape, type Checkpoint } from '../ledger/checkpoint';
 import { CLIENT_ID, HUB_ID, MAX_RANGES, PACKAGE_ID, SEGMENT_ID } from '../psrd/package-format';
 import type { PsrdRange } from '../psrd/range';
-import { decodeUtf8Strict, utf8 } from '../psrd/utf8';
+import { utf8 } from '../psrd/utf8';
+import { frameHeaderLength, NOT_JSON, parseUtf8Json } from '../psrd/frame';
 import { SyncFormatError } from './errors';
 import { STATION_ID, isIsoUtc } from './registration-file';
 
@@ -176,19 +177,13 @@ export function sealReportBatch(header: ReportBatchHeader, reports: readonly Ran
 
 function parseHeader(bytes: Uint8Array): { header: ReportBatchHeader; aadLength: number } {
   const m = REPORT_BATCH_MAGIC.length;
-  if (bytes.length < m + 4) throw new SyncFormatError('truncated', 'The report batch is shorter than its header.');
-  for (let i = 0; i < m; i++) if (bytes[i] !== REPORT_BATCH_MAGIC[i]) throw new SyncFormatError('bad-magic', 'This is not a DSKE report batch.');
-  const h = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(m, false);
-  if (h === 0 || h > MAX_REPORT_HEADER_BYTES) throw new SyncFormatError('malformed', 'The report batch’s header has an impossible length.');
+  const h = frameHeaderLength(bytes, REPORT_BATCH_MAGIC, MAX_REPORT_HEADER_BYTES);
+  if (h === 'short') throw new SyncFormatError('truncated', 'The report batch is shorter than its header.');
+  if (h === 'magic') throw new SyncFormatError('bad-magic', 'This is not a DSKE report batch.');
+  if (h === 'length') throw new SyncFormatError('malformed', 'The report batch’s header has an impossible length.');
   if (bytes.length < m + 4 + h) throw new SyncFormatError('truncated', 'The report batch is cut inside its header.');
-  const text = decodeUtf8Strict(bytes.subarray(m + 4, m + 4 + h));
-  let parsed: unknown;
-  try {
-    if (text === null) throw new Error('not UTF-8');
-    parsed = JSON.parse(text);
-  } catch {
-    throw new SyncFormatError('malformed', 'The report batch’s header is not valid UTF-8 JSON.');
-  }
+  const parsed = parseUtf8Json(bytes.subarray(m + 4, m + 4 + h));
+  if (parsed === NOT_JSON) throw new SyncFormatError('malformed', 'The report batch’s header is not valid UTF-8 JSON.');
   return { header: checkBatchHeader(parsed), aadLength: m + 4 + h + REPORT_NONCE_BYTES };
 }
 
@@ -213,14 +208,8 @@ export function openReportBatch(bytes: Uint8Array, reportKey: Uint8Array): { hea
   } catch {
     throw new SyncFormatError('authentication-failed', 'The report batch does not authenticate: it was altered, cut or extended, or this is not the report key of its registration.');
   }
-  const text = decodeUtf8Strict(plain);
-  let parsed: unknown;
-  try {
-    if (text === null) throw new Error('not UTF-8');
-    parsed = JSON.parse(text);
-  } catch {
-    throw new SyncFormatError('malformed', 'The report batch’s body is not valid UTF-8 JSON.');
-  }
+  const parsed = parseUtf8Json(plain);
+  if (parsed === NOT_JSON) throw new SyncFormatError('malformed', 'The report batch’s body is not valid UTF-8 JSON.');
   if (!isRecord(parsed) || Object.keys(parsed).join(',') !== 'reports' || !Array.isArray(parsed.reports)) return malformed('its body is not {"reports":[…]}');
   const list = parsed.reports as unknown[];
   const expected = header.last - header.first + 1;
