@@ -43,6 +43,8 @@ export class Keystore {
     const path = this.path(client);
     if (existsSync(path)) throw new StationFailure('keystore', `The keystore already holds a file for ${client} (${path}) that the ledger does not record; nothing was written. Move that file out of the keystore folder.`);
     const body = Buffer.concat([MAGIC, master.wrap(keys.subarray(0, HALF), aad(client, 0)), master.wrap(keys.subarray(HALF), aad(client, 1))]);
+    // Not replaceFile: its temporary name is random, and a voided creation's leftover (wrapped pool bytes)
+    // must be findable by name for recovery to remove it.
     const tmp = `${path}.partial`;
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });

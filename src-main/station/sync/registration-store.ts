@@ -2,11 +2,11 @@
 // carried to the server in the registration file, kept here wrapped by the station master key in
 // <data-dir>/sync/registration.key (the three 32-byte keys each wrapped with AES-256-GCM, bound to
 // the station's identity and their purpose).
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StationFailure } from '../../../src-shared/api/result';
 import type { RegistrationKeys } from '../../../src-shared/sync/registration-file';
-import { fsyncDir } from '../../../src-node/atomic-file';
+import { replaceFile } from '../../../src-node/atomic-file';
 import { ioReason } from '../../../src-node/io-reason';
 import { WRAPPED_KEY_BYTES, type MasterKey } from '../../../src-node/psrd-store/master-key';
 
@@ -30,18 +30,9 @@ export class RegistrationStore {
   write(station: string, keys: RegistrationKeys): void {
     const master = this.need();
     const body = Buffer.concat([MAGIC, ...PURPOSES.map((p) => master.wrap(keys[p], aad(station, p)))]);
-    const tmp = `${this.path}.partial`;
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      const fd = openSync(tmp, 'w', 0o600);
-      try {
-        writeSync(fd, body);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, this.path);
-      fsyncDir(this.dir);
+      replaceFile(this.path, body, 0o600);
     } catch (e) {
       throw new StationFailure((e as NodeJS.ErrnoException).code === 'ENOSPC' ? 'disk-full' : 'io', `The registration keys could not be written (${ioReason(e)}).`);
     }
