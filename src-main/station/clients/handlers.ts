@@ -3,7 +3,7 @@
 import type { Handlers } from '../../../src-shared/api/dispatch';
 import type { ClientDetail, ClientInventory, ClientView, clientsCalls, PackageView } from '../../../src-shared/api/clients';
 import { StationFailure } from '../../../src-shared/api/result';
-import { actorOf, type Core } from '../core';
+import { actorOf, type Core, type Ctx } from '../core';
 import type { Operator } from '../operators/gate';
 import type { ClientRecord } from './client-registry';
 import { createClient, type ClientParts } from './create-client';
@@ -34,6 +34,19 @@ export function clientOf(core: Core, id: string): ClientRecord {
   const c = core.clients.byId.get(id);
   if (!c) throw new StationFailure('unknown-client', `There is no client ${id} at this hub.`);
   return c;
+}
+
+/** Writes a client's initial keys to a file of their own (docs/formats.md) and records it. */
+export function exportInitialKeys(core: Core, c: ClientRecord, path: string, ctx: Ctx): { readonly kind: 'file'; readonly target: string } {
+  const keys = core.keystore.read(c.client);
+  try {
+    writeInitialKeysFile(path, encodeInitialKeysFile(core.settings.hubId, c.client, c.checkValue, keys));
+  } finally {
+    keys.fill(0);
+  }
+  const medium = { kind: 'file' as const, target: path };
+  core.ledger.append('client.initial-keys-exported', { client: c.client, medium, actor: actorOf(ctx) }, core.now);
+  return medium;
 }
 
 export function clientsHandlers(core: Core): Handlers<{ clients: typeof clientsCalls }, Operator>['clients'] {
@@ -105,13 +118,7 @@ export function clientsHandlers(core: Core): Handlers<{ clients: typeof clientsC
       const c = clientOf(core, client);
       if (c.state !== 'active') throw new StationFailure('client-suspended', `${client} is suspended; nothing is handed out until it is resumed.`);
       const path = to.slice('file:'.length);
-      const keys = core.keystore.read(client);
-      try {
-        writeInitialKeysFile(path, encodeInitialKeysFile(core.settings.hubId, client, c.checkValue, keys));
-      } finally {
-        keys.fill(0);
-      }
-      core.ledger.append('client.initial-keys-exported', { client, medium: { kind: 'file', target: path }, actor: actorOf(ctx) }, core.now);
+      exportInitialKeys(core, c, path, ctx);
       return { client, path, checkValue: c.checkValue };
     },
   };

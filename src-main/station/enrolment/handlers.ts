@@ -10,9 +10,8 @@ import { presenceCode, sameCode } from '../../../src-shared/enrolment/presence-c
 import { ioReason } from '../../../src-node/io-reason';
 import { actorOf, type Core, type Ctx } from '../core';
 import type { Operator } from '../operators/gate';
-import { clientParts } from '../clients/handlers';
+import { clientParts, exportInitialKeys } from '../clients/handlers';
 import { createClient } from '../clients/create-client';
-import { encodeInitialKeysFile, writeInitialKeysFile } from '../clients/initial-keys-file';
 import type { ApplicationRecord } from './book';
 import { receiptCanonical, receiptMatchesFile, renderReceipt, type ReceiptBody } from './receipt';
 import { writeNewFile } from '../../../src-node/new-file';
@@ -148,15 +147,7 @@ export function enrolmentHandlers(core: Core): Handlers<{ enrolment: typeof enro
       const a = applicationOf(core, application);
       atStep(a, 'registered');
       const c = core.clients.byId.get(a.client!)!;
-      const path = to.slice('file:'.length);
-      const keys = core.keystore.read(c.client);
-      try {
-        writeInitialKeysFile(path, encodeInitialKeysFile(core.settings.hubId, c.client, c.checkValue, keys));
-      } finally {
-        keys.fill(0);
-      }
-      const medium = { kind: 'file' as const, target: path };
-      core.ledger.append('client.initial-keys-exported', { client: c.client, medium, actor: actorOf(ctx) }, core.now);
+      const medium = exportInitialKeys(core, c, to.slice('file:'.length), ctx);
       core.ledger.append('enrolment.keys-handed-over', { application: a.id, client: c.client, medium, actor: actorOf(ctx) }, core.now);
       return view(core, a.id);
     },
