@@ -1,7 +1,7 @@
 // The station's side of the link to its Security Server (issue S8, parts 2 and 4): registration without
 // public-key cryptography (keys made here, written to a file for a medium, a code confirmed on both
 // sides), and the waiting range reports exported, sealed under the report key, for an air-gapped server.
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { confirmationCode, decodeRegistration } from '../../src-shared/sync/registration-file';
@@ -57,4 +57,18 @@ describe('registration and report export', () => {
   it('refuses a registration file named by a relative path', async () => {
     expect((await refusal(h().sync.register({ out: 'relative.dskereg' }, two))).code).toBe('bad-request');
   });
+
+  it('a registration file that cannot be written registers nothing and locks nothing; a lost key file is said, not crashed on', async () => {
+    writeFileSync(join(out, 'taken.dskereg'), 'someone else\'s');
+    expect((await refusal(h().sync.register({ out: join(out, 'taken.dskereg') }, two))).message).toMatch(/already exists/);
+    expect((await h().sync.status({}, OP)).registration).toBeNull();
+    const reg = await h().sync.register({ out: join(out, 'station.dskereg') }, two);
+    expect(decodeRegistration(readFileSync(reg.path)).station).toBe(reg.station);
+    // Someone deletes the station's registration keys: the status still answers; the export says what is wrong.
+    rmSync(join(ts.dataDir, 'sync', 'registration.key'));
+    expect((await h().sync.status({}, OP)).registration).toEqual({ station: reg.station, hub: 'hub', createdAt: reg.createdAt, confirmationCode: '' });
+    await enrolClient(ts.station, OP, { keysDir: join(out, 'keys') }); // a report waits
+    expect((await refusal(h().sync.export({ out: join(out, 'batch.dskereports') }, OP))).code).toBe('not-registered');
+  });
 });
+

@@ -34,10 +34,17 @@ function waitingReports(core: Core): RangeReport[] {
 
 export function syncHandlers(core: Core): Handlers<{ sync: typeof syncCalls }, Operator>['sync'] {
   const store = core.registration;
+  /** The registration as recorded; its code only where the keys can be read (read-only station, or keys lost: empty). */
   const registration = (): RegistrationView | null => {
     const r = core.sync.state.registered;
     if (!r) return null;
-    const keys = store.read(r.station);
+    if (!core.pool.canRead) return { station: r.station, hub: r.hub, createdAt: r.createdAt, confirmationCode: '' };
+    let keys: ReturnType<typeof store.read>;
+    try {
+      keys = store.read(r.station);
+    } catch {
+      return { station: r.station, hub: r.hub, createdAt: r.createdAt, confirmationCode: '' };
+    }
     try {
       return { station: r.station, hub: r.hub, createdAt: r.createdAt, confirmationCode: confirmationCode({ format: 1, hub: r.hub, station: r.station, createdAt: r.createdAt, keys }) };
     } finally {
@@ -55,12 +62,13 @@ export function syncHandlers(core: Core): Handlers<{ sync: typeof syncCalls }, O
         bytesWaiting += bytes;
         if (waiting.length < LISTED) waiting.push({ seq: r.seq, kind: r.kind, client: r.client, package: a?.package ?? null, bytes, ranges: a?.ranges.length ?? 0, queuedAt: r.time });
       }
-      // A station opened to read only has no master key: it says that it is registered, without the code.
-      const reg = core.sync.state.registered ? (core.pool.canRead ? registration() : { ...core.sync.state.registered, confirmationCode: '' }) : null;
+      const reg = registration();
       return { registration: reg, lastExport: core.sync.state.lastExport ?? null, reportsWaiting: allocations.outbox.size, bytesWaiting, waiting, acknowledgedUpTo: allocations.acknowledgedUpTo };
     },
     register: async ({ out }, ctx) => {
-      if (core.sync.state.registered || store.has()) throw new StationFailure('already-registered', 'This station is registered already; its keys are not replaced (key rotation comes with the Security Server).');
+      // The ledger says whether the station is registered; a key file it does not record (a registration
+      // cut short, or whose file could not be written) is replaced.
+      if (core.sync.state.registered) throw new StationFailure('already-registered', 'This station is registered already; its keys are not replaced (key rotation comes with the Security Server).');
       const station = stationId(core);
       const r: Registration = { format: 1, hub: core.settings.hubId, station, createdAt: core.now().toISOString(), keys: { shipment: randomBytes(32), report: randomBytes(32), ack: randomBytes(32) } };
       const file = encodeRegistration(r);
