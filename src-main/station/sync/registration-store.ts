@@ -2,7 +2,7 @@
 // carried to the server in the registration file, kept here wrapped by the station master key in
 // <data-dir>/sync/registration.key (the three 32-byte keys each wrapped with AES-256-GCM, bound to
 // the station's identity and their purpose).
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StationFailure } from '../../../src-shared/api/result';
 import type { RegistrationKeys } from '../../../src-shared/sync/registration-file';
@@ -21,10 +21,6 @@ export class RegistrationStore {
     private readonly master: MasterKey | undefined,
   ) {
     this.path = join(dir, 'registration.key');
-  }
-
-  has(): boolean {
-    return existsSync(this.path);
   }
 
   write(station: string, keys: RegistrationKeys): void {
