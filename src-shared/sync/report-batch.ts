@@ -4,10 +4,16 @@
 //
 //   "DSKERPT1" | u32 BE header length H | header (UTF-8 JSON, H bytes) | 12-byte nonce | AES-256-GCM
 //
-// The header ({format, hub, station, first, last, checkpoint}) is in clear, so that a server can route
-// a batch and see what it covers before it opens it; the body is the UTF-8 JSON {"reports":[…]} sealed
-// with AES-256-GCM under the registration's report key, AAD = everything before the ciphertext (magic,
-// length, header, nonce), so the header cannot be swapped under another body.
+// The header ({format, hub, station, first, last, checkpoint, witness}) is in clear, so that a server
+// can route a batch and see what it covers before it opens it; the body is the UTF-8 JSON
+// {"reports":[…]} sealed with AES-256-GCM under the registration's report key, AAD = everything before
+// the ciphertext (magic, length, header, nonce), so the header cannot be swapped under another body.
+//
+// `witness` (issue S8; DSKE draft §10.1) ties the new checkpoint to the last one the Security Server
+// witnessed, as the station knows it from the server's acknowledgements: an RFC 9162 consistency proof
+// (ledger/merkle.ts) from the tree of size `from` to checkpoint.treeSize. The server checks it with
+// verifyWitness before it applies the batch, so a ledger rewritten below a witnessed checkpoint cannot
+// go on reporting. It is null only while the station knows of no witnessed checkpoint.
 //
 // Why an AEAD and not a polynomial MAC keyed by PSRD: the reports carry no PSRD, only client and
 // package ids and ranges (which bytes of the pool, never the bytes). What matters about them is their
@@ -18,7 +24,9 @@
 // server, destroyed, reported), which is the very thing the reports are for. The confidentiality the
 // AEAD gives to client ids and ranges is a bonus, not the reason.
 import { gcm } from '@noble/ciphers/aes.js';
+import { hexToBytes } from '@noble/hashes/utils.js';
 import { checkpointShape, type Checkpoint } from '../ledger/checkpoint';
+import { verifyConsistency } from '../ledger/merkle';
 import { CLIENT_ID, HUB_ID, MAX_RANGES, PACKAGE_ID, SEGMENT_ID } from '../psrd/package-format';
 import type { PsrdRange } from '../psrd/range';
 import { utf8 } from '../psrd/utf8';
@@ -34,6 +42,9 @@ export const REPORT_KEY_BYTES = 32;
 /** A header is ids, two numbers and a checkpoint; anything larger is malformed. */
 export const MAX_REPORT_HEADER_BYTES = 1 << 14;
 export const MAX_BATCH_REPORTS = 100_000;
+/** A consistency proof has at most ~2·log2(n) hashes; 64 covers every safe tree size. */
+export const MAX_WITNESS_PROOF = 64;
+const HEX64 = /^[0-9a-f]{64}$/;
 
 export const REPORT_KINDS = ['delivered', 'voided', 'initial-keys', 'package-lost', 'revoked'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
@@ -57,7 +68,25 @@ export interface ReportBatchHeader {
   readonly first: number;
   readonly last: number;
   readonly checkpoint: Checkpoint;
+  /** How `checkpoint` extends the checkpoint the Security Server last witnessed; null if none is known. */
+  readonly witness: BatchWitness | null;
 }
+
+/** An RFC 9162 §2.1.4 consistency proof from the tree of size `from` to the checkpoint's tree. */
+export interface BatchWitness {
+  /** The tree size of the checkpoint the server last witnessed (1 ≤ from ≤ checkpoint.treeSize). */
+  readonly from: number;
+  /** The proof's hashes, hex, in RFC 9162 order (empty when from = checkpoint.treeSize). */
+  readonly proof: readonly string[];
+}
+
+/** What the Security Server has witnessed of a station: the latest checkpoint it accepted. */
+export interface WitnessedTree {
+  readonly treeSize: number;
+  readonly rootHash: string;
+}
+
+export type WitnessVerdict = { readonly ok: true } | { readonly ok: false; readonly code: 'stale-witness' | 'not-extending'; readonly reason: string };
 
 const malformed = (why: string): never => {
   throw new SyncFormatError('malformed', `The report batch is malformed: ${why}.`);
@@ -70,7 +99,7 @@ function checkBatchHeader(x: unknown): ReportBatchHeader {
   if (x.format !== REPORT_BATCH_FORMAT) {
     throw new SyncFormatError('unsupported-version', `This report batch is format ${String(x.format)}; this reader knows format ${REPORT_BATCH_FORMAT}.`);
   }
-  if (Object.keys(x).sort().join(',') !== 'checkpoint,first,format,hub,last,station') return malformed('unexpected or missing header fields');
+  if (Object.keys(x).sort().join(',') !== 'checkpoint,first,format,hub,last,station,witness') return malformed('unexpected or missing header fields');
   if (typeof x.hub !== 'string' || !HUB_ID.test(x.hub)) return malformed('hub ID');
   if (typeof x.station !== 'string' || !STATION_ID.test(x.station)) return malformed('station ID');
   const { first, last } = x;
@@ -80,7 +109,17 @@ function checkBatchHeader(x: unknown): ReportBatchHeader {
   const cp = checkpointShape(x.checkpoint, 'checkpoint');
   if (!cp.ok) return malformed(cp.reason);
   if (cp.value.station !== x.station) return malformed('the checkpoint is of another station');
-  return { format: REPORT_BATCH_FORMAT, hub: x.hub, station: x.station, first, last, checkpoint: cp.value };
+  return { format: REPORT_BATCH_FORMAT, hub: x.hub, station: x.station, first, last, checkpoint: cp.value, witness: checkWitness(x.witness, cp.value.treeSize) };
+}
+
+function checkWitness(x: unknown, treeSize: number): BatchWitness | null {
+  if (x === null) return null;
+  if (!isRecord(x) || Object.keys(x).sort().join(',') !== 'from,proof') return malformed('witness: not {from, proof}');
+  const { from, proof } = x;
+  if (typeof from !== 'number' || !Number.isSafeInteger(from) || from < 1 || from > treeSize) return malformed('witness: from is not a tree size between 1 and the checkpoint’s');
+  if (!Array.isArray(proof) || proof.length > MAX_WITNESS_PROOF) return malformed(`witness: the proof is not a list of at most ${MAX_WITNESS_PROOF} hashes`);
+  for (const p of proof as unknown[]) if (typeof p !== 'string' || !HEX64.test(p)) return malformed('witness: a proof hash is not 64 lowercase hex');
+  return { from, proof: [...(proof as string[])] };
 }
 
 function checkRanges(x: unknown, mayBeEmpty: boolean, at: string): { ranges: PsrdRange[]; sum: number } {
@@ -125,6 +164,7 @@ function headerJson(h: ReportBatchHeader): string {
   return JSON.stringify({
     format: h.format, hub: h.hub, station: h.station, first: h.first, last: h.last,
     checkpoint: { format: c.format, version: c.version, station: c.station, treeSize: c.treeSize, rootHash: c.rootHash, chainHead: c.chainHead, time: c.time, mac: c.mac },
+    witness: h.witness === null ? null : { from: h.witness.from, proof: [...h.witness.proof] },
   });
 }
 
@@ -215,4 +255,33 @@ export function openReportBatch(bytes: Uint8Array, reportKey: Uint8Array): { hea
   const expected = header.last - header.first + 1;
   if (list.length !== expected) return malformed(`${list.length} reports where the header says ${header.first} to ${header.last}`);
   return { header, reports: list.map((r, i) => checkReport(r, header.first + i)) };
+}
+
+/**
+ * The Security Server's check of a batch's witness against the checkpoint it last witnessed of that
+ * station (null: none yet, and anything goes). The proof must start at exactly the witnessed tree size
+ * ('stale-witness': the station must seal again from the server's latest acknowledgement) and show
+ * that checkpoint.rootHash extends the witnessed root ('not-extending': the station's ledger was
+ * rewritten after that checkpoint was witnessed). Equal sizes need equal roots and an empty proof.
+ * Throws RangeError only for a `witnessed` that is not a tree size and a 64-hex root (the caller's).
+ */
+export function verifyWitness(header: Pick<ReportBatchHeader, 'checkpoint' | 'witness'>, witnessed: WitnessedTree | null): WitnessVerdict {
+  if (witnessed === null) return { ok: true };
+  if (!Number.isSafeInteger(witnessed.treeSize) || witnessed.treeSize < 1 || !HEX64.test(witnessed.rootHash)) {
+    throw new RangeError('verifyWitness: the witnessed checkpoint is a tree size ≥ 1 and a 64-hex root');
+  }
+  const w = header.witness;
+  const cp = header.checkpoint;
+  if (w === null) {
+    return { ok: false, code: 'stale-witness', reason: `The batch carries no witness; the Security Server witnessed the tree of size ${witnessed.treeSize}.` };
+  }
+  if (w.from !== witnessed.treeSize) {
+    return { ok: false, code: 'stale-witness', reason: `The batch’s witness starts at the tree of size ${w.from}; the Security Server last witnessed size ${witnessed.treeSize}.` };
+  }
+  const ok = w.from <= cp.treeSize && w.proof.every((p) => HEX64.test(p)) && HEX64.test(cp.rootHash)
+    && verifyConsistency(w.from, cp.treeSize, hexToBytes(witnessed.rootHash), hexToBytes(cp.rootHash), w.proof.map((p) => hexToBytes(p)));
+  if (!ok) {
+    return { ok: false, code: 'not-extending', reason: `The checkpoint of size ${cp.treeSize} does not extend the witnessed one of size ${witnessed.treeSize}: the station’s ledger was rewritten after it was witnessed.` };
+  }
+  return { ok: true };
 }

@@ -1,14 +1,16 @@
 // The sync file formats (src-shared/sync, issue S8): the registration file and the range-report batch.
-// Round trips, the confirmation code, every alteration refused with a typed error, and both decoders
-// fuzzed on random and mutated input (SyncFormatError only).
+// Round trips, the confirmation code, every alteration refused with a typed error, both decoders
+// fuzzed on random and mutated input (SyncFormatError only), and the batch's witness: a consistency
+// proof from the checkpoint the Security Server last witnessed.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { gcm } from '@noble/ciphers/aes.js';
 import { SyncFormatError } from '../../src-shared/sync/errors';
 import { confirmationCode, decodeRegistration, encodeRegistration, type Registration } from '../../src-shared/sync/registration-file';
-import { openReportBatch, readReportBatchHeader, sealReportBatch, type RangeReport, type ReportBatchHeader } from '../../src-shared/sync/report-batch';
+import { openReportBatch, readReportBatchHeader, sealReportBatch, verifyWitness, type RangeReport, type ReportBatchHeader } from '../../src-shared/sync/report-batch';
 import type { Checkpoint } from '../../src-shared/ledger/checkpoint';
+import { consistencyProof, leafHash, rootHash } from '../../src-shared/ledger/merkle';
 
 function code(f: () => unknown): string {
   try {
@@ -127,7 +129,7 @@ const reports = (first: number): RangeReport[] => [
   { seq: first + 4, kind: 'revoked', client: 'c-000043', ranges: [{ segment: seg('3'), offset: 5, length: 7 }], bytes: 0, time: '2026-11-29T19:04:00.000Z' },
 ];
 
-const batchHeader = (first: number, count: number): ReportBatchHeader => ({ format: 1, hub: 'hub-1', station: STATION, first, last: first + count - 1, checkpoint: checkpoint() });
+const batchHeader = (first: number, count: number): ReportBatchHeader => ({ format: 1, hub: 'hub-1', station: STATION, first, last: first + count - 1, checkpoint: checkpoint(), witness: null });
 
 /** Seals any header and body text the way the format does, for inputs the writer refuses. */
 function rawBatch(headerText: string, bodyText: string, key: Uint8Array): Uint8Array {
@@ -247,6 +249,25 @@ describe('range-report batch', () => {
     expect(withHeader({ ...h, extra: 1 })).toBe('malformed');
     expect(withHeader({ ...h, hub: 'HUB' })).toBe('malformed');
     expect(withHeader({ ...h, first: 0, last: 4 })).toBe('malformed');
+    const { witness: _w, ...noWitness } = h;
+    expect(withHeader(noWitness)).toBe('malformed');
+    const w = (witness: unknown): string => withHeader({ ...h, witness });
+    expect(w({ from: 1, proof: [] })).toBe('no error');
+    expect(w({ from: 1234, proof: [] })).toBe('no error');
+    expect(w({ from: 1000, proof: Array.from({ length: 64 }, () => 'ee'.repeat(32)) })).toBe('no error');
+    expect(w({ from: 0, proof: [] })).toBe('malformed');
+    expect(w({ from: 1235, proof: [] })).toBe('malformed');
+    expect(w({ from: 1.5, proof: [] })).toBe('malformed');
+    expect(w({ from: '1', proof: [] })).toBe('malformed');
+    expect(w({ from: 1000, proof: Array.from({ length: 65 }, () => 'ee'.repeat(32)) })).toBe('malformed');
+    expect(w({ from: 1000, proof: ['EE'.repeat(32)] })).toBe('malformed');
+    expect(w({ from: 1000, proof: ['ee'.repeat(31)] })).toBe('malformed');
+    expect(w({ from: 1000, proof: [1] })).toBe('malformed');
+    expect(w({ from: 1000, proof: 'ee' })).toBe('malformed');
+    expect(w({ from: 1000 })).toBe('malformed');
+    expect(w({ from: 1000, proof: [], extra: 1 })).toBe('malformed');
+    expect(w([])).toBe('malformed');
+    expect(w(1000)).toBe('malformed');
     expect(code(() => openReportBatch(rawBatch(JSON.stringify(h), '{"reports":[],"x":1}', key), key))).toBe('malformed');
     expect(code(() => openReportBatch(rawBatch(JSON.stringify(h), '\u00ff\u00fe', key), key))).toBe('malformed');
   });
@@ -258,10 +279,97 @@ describe('range-report batch', () => {
   });
 });
 
+describe('the batch’s witness (an RFC 9162 consistency proof from the checkpoint last witnessed)', () => {
+  const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+  const ledger = Array.from({ length: 300 }, () => leafHash(u8(randomBytes(32))));
+  const at = (leaves: Uint8Array[], n: number): Checkpoint => ({ ...checkpoint(), treeSize: n, rootHash: hex(rootHash(leaves, n)), chainHead: '02'.repeat(32) });
+  const witnessed = (leaves: Uint8Array[], n: number) => ({ treeSize: n, rootHash: hex(rootHash(leaves, n)) });
+  /** The header a station with `leaves` seals at size n, proving from size m. */
+  const sealed = (leaves: Uint8Array[], m: number, n = leaves.length): ReportBatchHeader => ({
+    ...batchHeader(1, 5), checkpoint: at(leaves, n), witness: { from: m, proof: consistencyProof(leaves, m, n).map(hex) },
+  });
+  const key = u8(randomBytes(32));
+
+  it('travels in the clear header and comes back as it went', () => {
+    const h = sealed(ledger, 123);
+    const b = sealReportBatch(h, reports(1), key, u8(randomBytes(12)));
+    expect(readReportBatchHeader(b)).toEqual(h);
+    expect(openReportBatch(b, key).header).toEqual(h);
+    expect(h.witness?.proof.length).toBeGreaterThan(0);
+  });
+
+  it('verifies from every earlier size of a ledger that only grew, and from the same size', () => {
+    for (let m = 1; m <= ledger.length; m++) {
+      expect(verifyWitness(sealed(ledger, m), witnessed(ledger, m))).toEqual({ ok: true });
+    }
+    for (const n of [1, 2, 64, 65, 127, 128, 200]) {
+      for (const m of [1, Math.max(1, n >> 1), n]) expect(verifyWitness(sealed(ledger, m, n), witnessed(ledger, m))).toEqual({ ok: true });
+    }
+  });
+
+  it('lets anything through while the server has witnessed nothing', () => {
+    expect(verifyWitness(batchHeader(1, 5), null)).toEqual({ ok: true });
+    expect(verifyWitness({ ...sealed(ledger, 10), witness: { from: 10, proof: [] } }, null)).toEqual({ ok: true });
+  });
+
+  it('says not-extending when the ledger was rewritten below the witnessed checkpoint', () => {
+    for (const changed of [0, 49, 99]) {
+      const rewritten = ledger.slice();
+      rewritten[changed] = leafHash(u8(randomBytes(32)));
+      const v = verifyWitness(sealed(rewritten, 100), witnessed(ledger, 100));
+      expect(v.ok).toBe(false);
+      if (!v.ok) {
+        expect(v.code).toBe('not-extending');
+        expect(v.reason).toContain('rewritten');
+      }
+    }
+    // A change above the witnessed size is growth, not a rewrite.
+    const grown = ledger.slice();
+    grown[150] = leafHash(u8(randomBytes(32)));
+    expect(verifyWitness(sealed(grown, 100), witnessed(ledger, 100))).toEqual({ ok: true });
+    // Equal sizes need equal roots.
+    expect(verifyWitness(sealed(grown, 300), witnessed(ledger, 300))).toMatchObject({ ok: false, code: 'not-extending' });
+  });
+
+  it('says not-extending for a proof that is altered, cut, extended or for another size', () => {
+    const h = sealed(ledger, 100);
+    const w = witnessed(ledger, 100);
+    const proof = h.witness?.proof ?? [];
+    const withProof = (p: string[]): ReportBatchHeader => ({ ...h, witness: { from: 100, proof: p } });
+    for (let i = 0; i < proof.length; i++) {
+      const p = [...proof];
+      p[i] = (p[i][0] === '0' ? '1' : '0') + p[i].slice(1);
+      expect(verifyWitness(withProof(p), w)).toMatchObject({ ok: false, code: 'not-extending' });
+    }
+    expect(verifyWitness(withProof(proof.slice(1)), w)).toMatchObject({ ok: false, code: 'not-extending' });
+    expect(verifyWitness(withProof(proof.slice(0, -1)), w)).toMatchObject({ ok: false, code: 'not-extending' });
+    expect(verifyWitness(withProof([...proof, 'ee'.repeat(32)]), w)).toMatchObject({ ok: false, code: 'not-extending' });
+    expect(verifyWitness(withProof([]), w)).toMatchObject({ ok: false, code: 'not-extending' });
+    expect(verifyWitness({ ...h, checkpoint: at(ledger, 299) }, w)).toMatchObject({ ok: false, code: 'not-extending' });
+    expect(verifyWitness({ ...h, checkpoint: { ...h.checkpoint, rootHash: w.rootHash } }, w)).toMatchObject({ ok: false, code: 'not-extending' });
+    expect(verifyWitness(h, { ...w, rootHash: hex(rootHash(ledger, 101)) })).toMatchObject({ ok: false, code: 'not-extending' });
+  });
+
+  it('says stale-witness when the proof starts anywhere but the witnessed size, or is missing', () => {
+    for (const from of [1, 99, 101, 200, 300]) {
+      const v = verifyWitness(sealed(ledger, from), witnessed(ledger, 100));
+      expect(v).toMatchObject({ ok: false, code: 'stale-witness' });
+    }
+    expect(verifyWitness(batchHeader(1, 5), witnessed(ledger, 100))).toMatchObject({ ok: false, code: 'stale-witness' });
+  });
+
+  it('refuses a witnessed checkpoint that is not one as the caller’s error', () => {
+    const h = sealed(ledger, 100);
+    expect(() => verifyWitness(h, { treeSize: 0, rootHash: '00'.repeat(32) })).toThrow(RangeError);
+    expect(() => verifyWitness(h, { treeSize: 100, rootHash: 'xyz' })).toThrow(RangeError);
+  });
+});
+
 describe('fuzzing the sync decoders', () => {
   const key = u8(randomBytes(32));
   const reg = encodeRegistration(registration());
   const batch = sealReportBatch(batchHeader(7, 5), reports(7), key, u8(randomBytes(12)));
+  const witnessed = sealReportBatch({ ...batchHeader(7, 5), witness: { from: 1000, proof: ['0f'.repeat(32), 'f0'.repeat(32)] } }, reports(7), key, u8(randomBytes(12)));
   const decoders: ((b: Uint8Array) => unknown)[] = [decodeRegistration, readReportBatchHeader, (b) => openReportBatch(b, key)];
   const onlyTyped = (b: Uint8Array): void => {
     for (const d of decoders) {
@@ -286,7 +394,7 @@ describe('fuzzing the sync decoders', () => {
       extra: fc.uint8Array({ maxLength: 40 }),
     });
     fc.assert(
-      fc.property(fc.constantFrom(reg, batch), mutation, (file, m) => {
+      fc.property(fc.constantFrom(reg, batch, witnessed), mutation, (file, m) => {
         const b = file.slice();
         for (const [at, x] of m.flips) b[at % b.length] ^= x;
         const cut = m.cut === null ? b : b.subarray(0, m.cut % (b.length + 1));

@@ -91,7 +91,7 @@ export function syncHandlers(core: Core): Handlers<{ sync: typeof syncCalls }, O
       const keys = store.read(reg.station);
       let sealed: Uint8Array;
       try {
-        const header = { format: 1 as const, hub: reg.hub, station: reg.station, first: reports[0].seq, last: reports[reports.length - 1].seq, checkpoint: core.ledger.checkpoint(core.now) };
+        const header = { format: 1 as const, hub: reg.hub, station: reg.station, first: reports[0].seq, last: reports[reports.length - 1].seq, checkpoint: core.ledger.checkpoint(core.now), witness: null };
         sealed = sealReportBatch(header, reports, keys.report, randomBytes(12));
       } finally {
         for (const k of Object.values(keys)) k.fill(0);
