@@ -67,6 +67,8 @@ const settingsShape = object({
     /** Deliveries larger than this need a second person's approval (never the clerk who checked identity). */
     twoPersonAboveBytes: optional(integer({ min: 0, max: 2 ** 40 })),
   })),
+  /** The Security Server this station reports to online (`sync push`); absent: files only (air gap). */
+  sync: optional(object({ serverUrl: optional(text({ maxLength: 2048, pattern: /^https?:\/\/[^\s]+$/ })) })),
   /** Keep the master key in a PKCS#11 token; its PIN comes from the environment (DSKE_TOKEN_PIN), never from this file. */
   masterKey: optional(object({
     pkcs11: object({ module: text({ maxLength: 400, pattern: /^\// }), tokenLabel: text({ maxLength: 32 }), keyLabel: optional(text({ maxLength: 64 })), auditKeyLabel: optional(text({ maxLength: 64 })) }),
@@ -98,11 +100,13 @@ export interface ResolvedSettings {
   /** Where the ledger's audit key lives, when not in <data-dir>/keys (put it outside the data directory to keep it from whoever can write there). */
   readonly auditKeyFile?: string;
   readonly ledgerRollBytes?: number;
+  /** station.json sync.serverUrl: the Security Server for `sync push`. */
+  readonly serverUrl?: string;
 }
 
 export function resolveSettings(config: StationConfig): ResolvedSettings {
   const path = join(config.dataDir, SETTINGS_FILE);
-  let file: { pool?: Partial<PoolPolicy>; sources?: string[]; masterKey?: MasterKeySettings; entropy?: Partial<EntropySettings>; operators?: Partial<OperatorSettings>; audit?: { keyFile: string }; ledger?: { rollBytes: number }; hub?: { id: string }; delivery?: Partial<DeliverySettings> } = {};
+  let file: { pool?: Partial<PoolPolicy>; sources?: string[]; masterKey?: MasterKeySettings; entropy?: Partial<EntropySettings>; operators?: Partial<OperatorSettings>; audit?: { keyFile: string }; ledger?: { rollBytes: number }; hub?: { id: string }; delivery?: Partial<DeliverySettings>; sync?: { serverUrl?: string } } = {};
   if (existsSync(path)) {
     let text: string;
     try {
@@ -125,5 +129,5 @@ export function resolveSettings(config: StationConfig): ResolvedSettings {
   const entropy: EntropySettings = { ...defaultEntropySettings, ...file.entropy, ...config.entropy };
   const operators: OperatorSettings = { ...defaultOperatorSettings, ...file.operators };
   const delivery: DeliverySettings = { ...defaultDeliverySettings, ...file.delivery };
-  return { hubId: file.hub?.id ?? DEFAULT_HUB_ID, delivery, policy, sources: config.defaultSources ?? file.sources ?? ['os'], masterKey: file.masterKey ?? {}, entropy, operators, ...(file.audit ? { auditKeyFile: file.audit.keyFile } : {}), ...(file.ledger ? { ledgerRollBytes: file.ledger.rollBytes } : {}) };
+  return { hubId: file.hub?.id ?? DEFAULT_HUB_ID, delivery, policy, sources: config.defaultSources ?? file.sources ?? ['os'], masterKey: file.masterKey ?? {}, entropy, operators, ...(file.audit ? { auditKeyFile: file.audit.keyFile } : {}), ...(file.ledger ? { ledgerRollBytes: file.ledger.rollBytes } : {}), ...(file.sync?.serverUrl ? { serverUrl: file.sync.serverUrl } : {}) };
 }

@@ -374,7 +374,33 @@ export class Ledger {
   /** A checkpoint of the ledger as it stands, authenticated with the audit key, for an auditor to keep. */
   checkpoint(now: () => Date = () => new Date()): Checkpoint {
     if (this.at.count === 0) throw new StationFailure('bad-request', 'The ledger is empty; there is nothing to checkpoint yet.');
+    return this.checkpointOf(this.hashes(), now);
+  }
+
+  /**
+   * A checkpoint for the Security Server, with the RFC 9162 consistency proof from the `from` entries it
+   * witnessed before (issue S8, part 5), both from one read of the ledger; null proof when from is null.
+   * Refuses a `from` beyond today's ledger: the server witnessed entries this ledger no longer holds.
+   */
+  witnessCheckpoint(from: number | null, now: () => Date = () => new Date()): { checkpoint: Checkpoint; proof: string[] | null } {
+    if (this.at.count === 0) throw new StationFailure('bad-request', 'The ledger is empty; there is nothing to checkpoint yet.');
     const hashes = this.hashes();
+    if (from !== null && (from < 1 || from > hashes.length)) throw new StationFailure('ledger-corrupt', `The Security Server witnessed ${from} entries of this ledger, which holds only ${hashes.length}: entries were removed.`);
+    const checkpoint = this.checkpointOf(hashes, now);
+    if (from === null) return { checkpoint, proof: null };
+    const leaves = hashes.map((h) => leafHash(unhex(h)));
+    return { checkpoint, proof: consistencyProof(leaves, from, leaves.length).map(hex) };
+  }
+
+  /** The RFC 9162 root and chain head of the first treeSize entries (null: the ledger holds fewer), to check what a server says it witnessed. */
+  rootOf(treeSize: number): { rootHash: string; chainHead: string } | null {
+    const hashes = this.hashes();
+    if (treeSize < 1 || treeSize > hashes.length) return null;
+    const first = hashes.slice(0, treeSize);
+    return { rootHash: hex(rootHash(first.map((h) => leafHash(unhex(h))))), chainHead: first[treeSize - 1] };
+  }
+
+  private checkpointOf(hashes: readonly string[], now: () => Date): Checkpoint {
     const body = {
       format: CHECKPOINT_FORMAT as typeof CHECKPOINT_FORMAT,
       version: 1 as const,

@@ -68,6 +68,7 @@ const hex64 = text({ maxLength: 64, pattern: /^[0-9a-f]{64}$/ });
 const hex4 = text({ maxLength: 4, pattern: /^[0-9a-f]{4}$/ });
 const jobId = text({ maxLength: 20, pattern: /^job-[0-9a-f]{16}$/ });
 const segmentId = text({ maxLength: 28, pattern: /^seg-[0-9a-f]{24}$/ });
+const shipmentId = text({ maxLength: 36, pattern: /^shp-[0-9a-f]{32}$/ });
 const applicationId = text({ maxLength: 20, pattern: /^app-[0-9a-f]{16}$/ });
 const allocationId = text({ maxLength: 20, pattern: /^alc-[0-9a-f]{16}$/ });
 const clientId = text({ maxLength: 24, pattern: /^c-[0-9]{6,20}$/ });
@@ -171,6 +172,19 @@ export const catalogue = {
   // report key), and each batch of range reports exported to a file (its SHA-256).
   'sync.registered': entry(1, object({ station: hex64, hub: word, createdAt: text({ maxLength: 40 }), keysCheck: text({ maxLength: 8, pattern: /^[0-9a-f]{8}$/ }), actor })),
   'sync.exported': entry(1, object({ first: positive, last: positive, reports: positive, digest: hex64, path: spec, actor })),
+  // Bulk shipments of the pool (§10.1): chosen and begun (its segments can no longer be chosen for
+  // another), written (the file's SHA-256), acknowledged by the server (from then on its segments may be
+  // allocated). `via`: an acknowledgement imported from a file, or fetched online.
+  'sync.shipment-started': entry(1, object({ shipment: shipmentId, segments: list(segmentId, { minItems: 1, maxItems: 10_000 }), bytes: positive, chunkBytes: positive, createdAt: text({ maxLength: 40 }), path: spec, job: optional(jobId), actor })),
+  'sync.shipment-written': entry(1, object({ shipment: shipmentId, fileBytes: positive, digest: hex64, path: spec })),
+  'sync.shipment-acknowledged': entry(1, object({ shipment: shipmentId, segments: positive, bytes: positive, serverTime: text({ maxLength: 40 }), via: oneOf(['file', 'online']), actor: optional(actor) })),
+  /** The server's acknowledgement of range reports: how far it applied them, the checkpoint it witnessed, a refusal with its reason. */
+  'sync.acknowledged': entry(1, object({
+    appliedUpTo: count, witnessedTreeSize: optional(positive), witnessedRoot: optional(hex64), refusedSeq: optional(positive), refusedCode: optional(word), refusedReason: optional(prose),
+    serverTime: text({ maxLength: 40 }), via: oneOf(['file', 'online']), actor: optional(actor),
+  })),
+  /** An acknowledgement that authenticated but contradicts this station's own record (see the reason): nothing was drained. */
+  'sync.acknowledgement-refused': entry(1, object({ kind: word, reason: prose, via: oneOf(['file', 'online']), actor: optional(actor) })),
 
   // Enrolment (issue S7, spec §11.1): every step names its operator; a person's name and document number
   // appear only as HMACs under the audit key (the name itself is in the client directory).

@@ -11,6 +11,7 @@ import { openStation } from '../../src-main/station/station';
 import { openPackage } from '../../src-shared/psrd/package-reader';
 import { nobleCipher } from '../../src-shared/psrd/package-cipher';
 import { enrolPeople, OP, passphraseFiles, PEOPLE, tempDir } from '../support/station';
+import { shipWholePool } from '../support/server';
 
 let dir: string;
 let out: string;
@@ -24,6 +25,7 @@ beforeAll(async () => {
   const station = openStation({ dataDir: dir, host: 'test', mode: 'create', policy: { segmentBytes: 1 << 20, chunkBytes: 64 * 1024 } });
   await enrolPeople(station);
   await station.handlers.pool.generate({ bytes: 4 << 20, sources: ['os'] }, OP);
+  await shipWholePool(station);
   await station.close();
 });
 afterAll(() => {

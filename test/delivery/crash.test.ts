@@ -14,6 +14,7 @@ import { openPackage } from '../../src-shared/psrd/package-reader';
 import { nobleCipher } from '../../src-shared/psrd/package-cipher';
 import { overlapping } from '../../src-shared/psrd/range';
 import { OP, tempDir } from '../support/station';
+import { shipWholePool } from '../support/server';
 
 const RUNS = Number(process.env.DSKE_CRASH_RUNS ?? 16);
 const dir = tempDir('dske-deliver-crash-');
@@ -25,6 +26,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'station.json'), JSON.stringify({ pool: { segmentBytes: 1 << 20, chunkBytes: 64 * 1024 } }));
   const station = openStation({ dataDir: dir, host: 'test' });
   await station.handlers.pool.generate({ bytes: POOL, sources: ['os'] }, OP);
+  await shipWholePool(station);
   await station.close();
 });
 afterAll(() => {

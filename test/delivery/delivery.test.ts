@@ -13,6 +13,7 @@ import { clientParts } from '../../src-main/station/clients/handlers';
 import { OP, openTestStation, tempDir, type TestStation } from '../support/station';
 import { enrolClient, keysIn } from '../support/enrol';
 import { refusal as failure } from '../support/refusal';
+import { shipWholePool } from '../support/server';
 
 let ts: TestStation;
 let out: string;
@@ -22,6 +23,7 @@ beforeEach(async () => {
   ts = openTestStation();
   out = tempDir('dske-deliver-out-');
   await h().pool.generate({ bytes: 1 << 20, sources: ['os'] }, OP);
+  await shipWholePool(ts.station);
 });
 afterEach(async () => ts.cleanup());
 

@@ -37,6 +37,7 @@ import {
 } from '../support/media';
 import { refusal as failure } from '../support/refusal';
 import { enrolClient } from '../support/enrol';
+import { shipWholePool } from '../support/server';
 
 // Letters and digits: a PIN that cannot turn up by chance in a timestamp or a byte count of the ledger.
 const PIN = 'Pin7f3kQ9zxW';
@@ -177,6 +178,7 @@ beforeAll(async () => {
   writeSettings(true);
   ts = openTestStation({ dataDir, policy: { segmentBytes: MiB, chunkBytes: 64 * 1024, lowWaterBytes: MiB } });
   await h().pool.generate({ bytes: 48 * MiB, sources: ['os'] }, OP);
+  await shipWholePool(ts.station);
   const enrolled = await enrolClient(ts.station, OP, { keysDir: join(out, 'keys') });
   client = enrolled.client;
   const ik = readInitialKeysFile(enrolled.keysFile);

@@ -15,6 +15,7 @@ import { openPackage } from '../../src-shared/psrd/package-reader';
 import { nobleCipher } from '../../src-shared/psrd/package-cipher';
 import { enrolPeople, OP, openTestStation, passphraseFiles, PEOPLE, tempDir, type TestStation } from '../support/station';
 import { enrolClient, keysIn } from '../support/enrol';
+import { shipWholePool } from '../support/server';
 
 const ROWS = Number(process.env.DSKE_BULK_ROWS ?? 200);
 let dir: string;
@@ -27,6 +28,7 @@ beforeAll(async () => {
   const station = openStation({ dataDir: dir, host: 'test', mode: 'create', policy: { segmentBytes: 4 << 20, chunkBytes: 64 * 1024 } });
   await enrolPeople(station);
   await station.handlers.pool.generate({ bytes: 24 << 20, sources: ['os'] }, OP);
+  await shipWholePool(station);
   await station.close();
 });
 afterAll(() => {
@@ -171,6 +173,7 @@ describe('bulk enrolment: everything known wrong is found before anything is don
     ts = openTestStation({ dataDir });
     await enrolPeople(ts.station);
     await ts.station.handlers.pool.generate({ bytes: 4 << 20, sources: ['os'] }, OP);
+    await shipWholePool(ts.station);
     work = tempDir('dske-bulk-core-out-');
   });
   afterAll(async () => {
@@ -308,6 +311,7 @@ describe('the enrolment book: an application is done when every package has its 
   beforeAll(async () => {
     ts = openTestStation();
     await ts.station.handlers.pool.generate({ bytes: 1 << 20, sources: ['os'] }, OP);
+    await shipWholePool(ts.station);
     work = tempDir('dske-bulk-book-');
   });
   afterAll(async () => {

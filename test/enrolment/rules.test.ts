@@ -11,6 +11,7 @@ import { nobleCipher } from '../../src-shared/psrd/package-cipher';
 import { OP, openTestStation, tempDir, type TestStation } from '../support/station';
 import { enrolClient, keysIn, PASSPORT_CHECKS } from '../support/enrol';
 import { refusal } from '../support/refusal';
+import { shipWholePool } from '../support/server';
 
 let ts: TestStation;
 let out: string;
@@ -25,6 +26,7 @@ beforeEach(async () => {
   writeFileSync(join(dataDir, 'station.json'), JSON.stringify({ delivery: { twoPersonAboveBytes: 100_000 } }));
   ts = openTestStation({ dataDir });
   await h().pool.generate({ bytes: 2 << 20, sources: ['os'] }, OP);
+  await shipWholePool(ts.station);
 });
 afterEach(async () => ts.cleanup());
 

@@ -10,9 +10,12 @@ import type { Ctx } from '../../src-main/station/core';
 import { OP, openTestStation, tempDir, type TestStation } from '../support/station';
 import { enrolClient } from '../support/enrol';
 import { refusal } from '../support/refusal';
+import { shipTo, startTestServer, type TestServer } from '../support/server';
+import { registerStation } from '../../src-server/registration';
 
 let ts: TestStation;
 let out: string;
+let server: TestServer | undefined;
 const h = (): TestStation['station']['handlers'] => ts.station.handlers;
 const two: Ctx = { ...OP, approver: { name: 'Sam Second', roles: ['operator'] } };
 
@@ -21,7 +24,18 @@ beforeEach(async () => {
   out = tempDir('dske-sync-out-');
   await h().pool.generate({ bytes: 1 << 20, sources: ['os'] }, OP);
 });
-afterEach(async () => ts.cleanup());
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  await ts.cleanup();
+});
+
+/** The registration file carried to a real Security Server, and the pool shipped there. */
+async function serverFor(path: string, code: string): Promise<void> {
+  server = await startTestServer();
+  await registerStation(server.core, readFileSync(path), code);
+  await shipTo(ts.station, server, out);
+}
 
 describe('registration and report export', () => {
   it('registers once, with a code both sides can read; exports the outbox sealed, checkpoint included', async () => {
@@ -37,6 +51,7 @@ describe('registration and report export', () => {
     for (const k of [file.keys.shipment, file.keys.report, file.keys.ack]) expect(JSON.stringify(entry.data)).not.toContain(Buffer.from(k).toString('hex'));
     await ts.reopen();
     expect((await h().sync.status({}, OP)).registration).toEqual({ station: reg.station, hub: 'hub', createdAt: reg.createdAt, confirmationCode: reg.confirmationCode });
+    await serverFor(reg.path, reg.confirmationCode);
 
     const { client } = await enrolClient(ts.station, OP, { keysDir: join(out, 'keys') });
     const d = await h().delivery.deliver({ client, bytes: 10_000, to: `file:${join(tempDir('dske-sync-pkg-'), 'p.pkg')}` }, OP);
@@ -64,6 +79,7 @@ describe('registration and report export', () => {
     expect((await h().sync.status({}, OP)).registration).toBeNull();
     const reg = await h().sync.register({ out: join(out, 'station.dskereg') }, two);
     expect(decodeRegistration(readFileSync(reg.path)).station).toBe(reg.station);
+    await serverFor(reg.path, reg.confirmationCode);
     // Someone deletes the station's registration keys: the status still answers; the export says what is wrong.
     rmSync(join(ts.dataDir, 'sync', 'registration.key'));
     expect((await h().sync.status({}, OP)).registration).toEqual({ station: reg.station, hub: 'hub', createdAt: reg.createdAt, confirmationCode: '' });

@@ -5,16 +5,15 @@
 import type { PsrdRange } from '../../../src-shared/psrd/range';
 import { INITIAL_KEY_BYTES } from '../../../src-shared/psrd/package-format';
 import type { Actor } from '../operators/accounts';
-import { allocate } from '../delivery/allocate';
+import { allocate, type AllocateParts } from '../delivery/allocate';
 import { rawRangeStream } from '../delivery/package-stream';
 import type { AllocationRecord } from '../delivery/allocations';
-import type { SettleParts } from '../delivery/settle';
 import type { ClientDirectory } from './client-directory';
 import type { ClientRecord, ClientRegistry } from './client-registry';
 import { checkValue, type Keystore } from './keystore';
 import { KeystoreSink } from './keystore-sink';
 
-export interface ClientParts extends SettleParts {
+export interface ClientParts extends AllocateParts {
   readonly hubId: string;
   readonly clients: ClientRegistry;
   readonly keystore: Keystore;

@@ -11,7 +11,7 @@ import { encodeInitialKeysFile, writeInitialKeysFile } from './initial-keys-file
 import type { MediumRecordView } from '../../../src-shared/api/delivery';
 
 export function clientParts(core: Core): ClientParts {
-  return { ledger: core.ledger, pool: core.pool, allocations: core.allocations, now: core.now, hubId: core.settings.hubId, clients: core.clients, keystore: core.keystore, directory: core.directory };
+  return { ledger: core.ledger, pool: core.pool, allocations: core.allocations, shipped: core.sync.acknowledged, now: core.now, hubId: core.settings.hubId, clients: core.clients, keystore: core.keystore, directory: core.directory };
 }
 
 /** A client's name as given: under its own ID (`clients create --name`), or its enrolment application's. */

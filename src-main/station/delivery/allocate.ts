@@ -47,13 +47,18 @@ export interface AllocationOutcome {
 export const newPackageId = (): string => `pkg-${randomBytes(16).toString('hex')}`;
 const newAllocationId = (): string => `alc-${randomBytes(8).toString('hex')}`;
 
-export async function allocate(p: SettleParts, req: AllocationRequest): Promise<AllocationOutcome> {
+export interface AllocateParts extends SettleParts {
+  /** The segments whose shipment the Security Server acknowledged: the only ones allocated (issue S8, part 3). */
+  readonly shipped: ReadonlySet<string>;
+}
+
+export async function allocate(p: AllocateParts, req: AllocationRequest): Promise<AllocationOutcome> {
   const { sink, signal } = req;
   const cancelled = (): void => {
     if (signal.aborted) throw new StationFailure('cancelled', 'The delivery was cancelled.');
   };
   // Nothing is recorded until the medium has agreed to take the package.
-  const ranges = chooseRanges(p.pool.state, p.allocations, req.bytes);
+  const ranges = chooseRanges(p.pool.state, p.allocations, p.shipped, req.bytes);
   const packageId = newPackageId();
   const stream = req.stream(ranges, packageId);
   await sink.preflight(stream.length);

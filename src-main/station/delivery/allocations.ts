@@ -81,6 +81,15 @@ export class Allocations implements Fold {
       this.queue({ seq: Number(d.report), kind: e.type === 'client.revoked' ? 'revoked' : 'package-lost', client: String(d.client), ...(lost ? { allocation: lost.id } : {}), time: e.time }, true);
       return;
     }
+    if (e.type === 'sync.acknowledged') {
+      // The Security Server applied every report up to here (issue S8, part 4): they leave the outbox.
+      const upTo = Number(d.appliedUpTo);
+      if (upTo > this.acknowledgedUpTo) {
+        this.acknowledgedUpTo = upTo;
+        for (const seq of [...this.outbox.keys()]) if (seq <= upTo) this.outbox.delete(seq);
+      }
+      return;
+    }
     if (!e.type.startsWith('allocation.')) return;
     if (e.type === 'allocation.reserved') {
       this.add({

@@ -9,11 +9,20 @@ import { MAX_RANGES } from '../../../src-shared/psrd/package-format';
 import type { PoolState } from '../pool/pool-state';
 import type { Allocations } from './allocations';
 
-export function chooseRanges(pool: PoolState, allocations: Allocations, bytes: number): PsrdRange[] {
+/**
+ * `acknowledged`: the segments whose shipment the Security Server has acknowledged (issue S8, part 3):
+ * a byte the server does not hold must never reach a client, or the client's keys would be useless.
+ */
+export function chooseRanges(pool: PoolState, allocations: Allocations, acknowledged: ReadonlySet<string>, bytes: number): PsrdRange[] {
   const out: PsrdRange[] = [];
   let want = bytes;
+  let unshipped = 0;
   for (const s of pool.segments.values()) {
     if (s.state !== 'unallocated') continue;
+    if (!acknowledged.has(s.id)) {
+      unshipped += s.bytes;
+      continue;
+    }
     const taken = allocations.reservedIn(s.id);
     const free = gaps(0, s.bytes, taken.length ? [...s.erased, ...taken] : s.erased);
     for (const g of free) {
@@ -26,5 +35,6 @@ export function chooseRanges(pool: PoolState, allocations: Allocations, bytes: n
       }
     }
   }
-  throw new StationFailure('pool-insufficient', `The pool holds ${formatBytes(bytes - want)} of unallocated PSRD; ${formatBytes(bytes)} were asked for. Generate more first.`);
+  const waiting = unshipped > 0 ? ` ${formatBytes(unshipped)} more wait to be shipped to the Security Server and acknowledged (dske-station sync ship, then sync import or sync push).` : ' Generate more first.';
+  throw new StationFailure('pool-insufficient', `The pool holds ${formatBytes(bytes - want)} of unallocated PSRD that the Security Server holds too; ${formatBytes(bytes)} were asked for.${waiting}`);
 }

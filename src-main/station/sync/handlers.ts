@@ -2,13 +2,22 @@
 // registration with it (keys made here, carried on a medium, confirmed by a short code), and the export
 // of waiting reports to a file for an air-gapped server (issue S8, parts 2 and 4: station side).
 import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { abortSignalOf, DEFAULT_LINK } from './server-link';
 import type { Handlers } from '../../../src-shared/api/dispatch';
 import { StationFailure } from '../../../src-shared/api/result';
 import type { OutboxReport, RegistrationView, syncCalls } from '../../../src-shared/api/sync';
 import { confirmationCode, encodeRegistration, type Registration } from '../../../src-shared/sync/registration-file';
-import { sealReportBatch, type RangeReport } from '../../../src-shared/sync/report-batch';
 import { writeNewFile } from '../../../src-node/new-file';
 import { actorOf, type Core } from '../core';
+import { readFileSync } from 'node:fs';
+import { formatBytes } from '../../../src-shared/psrd/size';
+import { ioReason } from '../../../src-node/io-reason';
+import { acceptAcknowledgement, openAck } from './acknowledgements';
+import { push } from './push';
+import { sealBatch, waitingReports } from './report-batches';
+import { writeShipment } from './shipment-writer';
+import { reconcileWithServer } from './sync-reconcile';
+import type { ShipmentView } from '../../../src-shared/api/sync';
 import type { Operator } from '../operators/gate';
 
 const LISTED = 100;
@@ -17,20 +26,6 @@ const LISTED = 100;
 const stationId = (core: Core): string => core.ledger.checkpoint(core.now).station;
 
 const keysCheck = (reportKey: Uint8Array): string => createHmac('sha256', reportKey).update('dske-station report key check value').digest('hex').slice(0, 8);
-
-/** The reports waiting in the outbox, in order, as the Security Server reads them. */
-function waitingReports(core: Core): RangeReport[] {
-  const { allocations } = core;
-  return [...allocations.outbox.values()].sort((a, b) => a.seq - b.seq).map((r) => {
-    const a = r.allocation ? allocations.byId.get(r.allocation) : undefined;
-    const carriesRanges = r.kind !== 'package-lost' && r.kind !== 'revoked';
-    return {
-      seq: r.seq, kind: r.kind, client: r.client, ...(a?.package ? { package: a.package } : {}),
-      ranges: carriesRanges && a ? a.ranges.map((x) => ({ segment: x.segment, offset: x.offset, length: x.length })) : [],
-      bytes: carriesRanges && a ? a.bytes : 0, time: r.time,
-    };
-  });
-}
 
 export function syncHandlers(core: Core): Handlers<{ sync: typeof syncCalls }, Operator>['sync'] {
   const store = core.registration;
@@ -63,7 +58,24 @@ export function syncHandlers(core: Core): Handlers<{ sync: typeof syncCalls }, O
         if (waiting.length < LISTED) waiting.push({ seq: r.seq, kind: r.kind, client: r.client, package: a?.package ?? null, bytes, ranges: a?.ranges.length ?? 0, queuedAt: r.time });
       }
       const reg = registration();
-      return { registration: reg, lastExport: core.sync.state.lastExport ?? null, reportsWaiting: allocations.outbox.size, bytesWaiting, waiting, acknowledgedUpTo: allocations.acknowledgedUpTo };
+      const s = core.sync.state;
+      const shipments: ShipmentView[] = Object.values(s.shipments).map((sh) => ({
+        shipment: sh.shipment, segments: sh.segments.length, bytes: sh.bytes, path: sh.path,
+        state: sh.acknowledged ? 'acknowledged' : sh.written ? 'written' : 'writing', time: sh.acknowledged?.time ?? sh.written?.time ?? sh.startedAt,
+      }));
+      let shippedBytes = 0;
+      let unshippedBytes = 0;
+      for (const seg of core.pool.state.segments.values()) {
+        if (seg.state !== 'unallocated') continue;
+        const live = seg.bytes - seg.erased.reduce((a, r) => a + r.length, 0);
+        if (core.sync.acknowledged.has(seg.id)) shippedBytes += live;
+        else unshippedBytes += live;
+      }
+      return {
+        registration: reg, serverUrl: core.settings.serverUrl ?? null, shipments, shippedBytes, unshippedBytes,
+        witnessedTreeSize: s.witnessed?.treeSize ?? null, lastAcknowledgement: s.lastAcknowledgement ?? null, lastRefusal: s.lastRefusal ?? null, lastRejected: s.lastRejected ?? null,
+        lastExport: s.lastExport ?? null, reportsWaiting: allocations.outbox.size, bytesWaiting, waiting, acknowledgedUpTo: allocations.acknowledgedUpTo,
+      };
     },
     register: async ({ out }, ctx) => {
       // The ledger says whether the station is registered; a key file it does not record (a registration
@@ -91,8 +103,7 @@ export function syncHandlers(core: Core): Handlers<{ sync: typeof syncCalls }, O
       const keys = store.read(reg.station);
       let sealed: Uint8Array;
       try {
-        const header = { format: 1 as const, hub: reg.hub, station: reg.station, first: reports[0].seq, last: reports[reports.length - 1].seq, checkpoint: core.ledger.checkpoint(core.now), witness: null };
-        sealed = sealReportBatch(header, reports, keys.report, randomBytes(12));
+        sealed = sealBatch(core, reports, keys.report);
       } finally {
         for (const k of Object.values(keys)) k.fill(0);
       }
@@ -103,5 +114,24 @@ export function syncHandlers(core: Core): Handlers<{ sync: typeof syncCalls }, O
       core.ledger.append('sync.exported', { first, last, reports: reports.length, digest, path: out, actor: actorOf(ctx) }, core.now);
       return { path: out, first, last, reports: reports.length };
     },
+    ship: async (args, ctx) => {
+      const actor = actorOf(ctx);
+      const total = args.bytes ?? core.pool.state.segments.size;
+      return core.jobs.run(
+        { kind: 'shipment', title: `Shipping ${args.bytes ? formatBytes(args.bytes) : 'the pool'} to the Security Server`, resources: ['pool:segments', `file:${args.out}`], total, unit: 'bytes', actor, signal: ctx.signal },
+        async (job) => ({ job: job.id, ...(await writeShipment(core, args, job, actor)) }),
+      );
+    },
+    import: async ({ file }, ctx) => {
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(file);
+      } catch (e) {
+        throw new StationFailure('io', `${file} cannot be read (${ioReason(e)}).`);
+      }
+      return acceptAcknowledgement(core, openAck(core, bytes), 'file', actorOf(ctx));
+    },
+    push: async ({ server }, ctx) => push(core, server, actorOf(ctx), { ...DEFAULT_LINK, signal: abortSignalOf(ctx.signal) }),
+    reconcile: async ({ server }, ctx) => reconcileWithServer(core, server, { ...DEFAULT_LINK, signal: abortSignalOf(ctx.signal) }),
   };
 }

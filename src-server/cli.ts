@@ -1,0 +1,150 @@
+// `dske-server`: the reference Security Server's command line (issue S8). Every refusal prints its reason
+// in plain words and exits 1; a usage error exits 2.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { writeNewFile } from '../src-node/new-file';
+import { verifyAudit } from './audit-log';
+import { loadConfig, type ServerConfig } from './config';
+import { initServer, openServer, type ServerCore } from './core';
+import { ServerFailure } from './errors';
+import { clientList, serverStatus } from './holdings';
+import { buildApp } from './http/app';
+import { registerStation } from './registration';
+import { applyReportBatch } from './reports';
+import { importShipment } from './shipments';
+
+const USAGE = `dske-server: the reference DSKE Security Server
+
+  dske-server init --hub HUB [--database-url postgres://…] [--port N]   make a new server in the data directory
+  dske-server serve [--port N] [--host ADDR]        run the HTTP service (loopback by default)
+  dske-server status [--json]                       stations, shipments, clients, sync positions
+  dske-server register FILE --code NNNNNNNN         accept a station's registration file (code read aloud at the station)
+  dske-server import-shipment FILE --ack-out FILE   import a bulk shipment; write its acknowledgement for the station
+  dske-server import-reports FILE --ack-out FILE    apply a report batch from an air-gapped station; write the acknowledgement
+  dske-server clients [--json]                      the clients and the PSRD held for each
+  dske-server verify                                check the audit log's hash chain end to end
+
+Global: --data DIR (or DSKE_SERVER_DATA; default ./dske-server-data). PostgreSQL: DSKE_SERVER_DATABASE_URL.
+`;
+
+class UsageError extends Error {}
+
+function need(value: string | undefined, what: string): string {
+  if (!value) throw new UsageError(`${what} is missing.`);
+  return value;
+}
+
+async function withCore<T>(config: ServerConfig, work: (core: ServerCore) => Promise<T>): Promise<T> {
+  const core = await openServer(config);
+  try {
+    return await work(core);
+  } finally {
+    await core.close();
+  }
+}
+
+const mib = (n: number): string => `${(n / 2 ** 20).toFixed(2)} MiB`;
+
+export async function runServerCli(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        data: { type: 'string' }, hub: { type: 'string' }, 'database-url': { type: 'string' }, port: { type: 'string' }, host: { type: 'string' },
+        code: { type: 'string' }, 'ack-out': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values: o, positionals } = parsed;
+  const [command, arg] = positionals;
+  if (o.help || !command) {
+    out(USAGE);
+    return command || o.help ? 0 : 2;
+  }
+  try {
+    const port = o.port === undefined ? undefined : Number(o.port);
+    const config = loadConfig(process.env, { dataDir: o.data, hub: o.hub, databaseUrl: o['database-url'], port, host: o.host });
+    switch (command) {
+      case 'init': {
+        await initServer(config);
+        out(`A Security Server for hub ${config.hub} is ready in ${config.dataDir} (${config.database.kind === 'postgres' ? 'PostgreSQL' : 'SQLite'}). Keep ${config.masterKeyPath} safe: without it, none of the PSRD held here can be read.\n`);
+        return 0;
+      }
+      case 'serve': {
+        const core = await openServer(config);
+        const app = buildApp(core);
+        const address = await app.listen({ host: config.host, port: config.port });
+        out(`Security Server for hub ${config.hub} listening on ${address}\n`);
+        const stop = (): void => {
+          void app.close().then(() => core.close()).then(() => process.exit(0));
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        return await new Promise<number>(() => undefined);
+      }
+      case 'status':
+        return await withCore(config, async (core) => {
+          const s = await serverStatus(core);
+          if (o.json) out(JSON.stringify(s, null, 2) + '\n');
+          else {
+            out(`Hub ${s.hub} (${s.database}); ${s.stations.length} station(s); clients ${s.clients.active} active, ${s.clients.revoked} revoked; ${mib(s.clientBytes)} in clients' tables; audit log ${s.auditEntries} entries.\n`);
+            for (const st of s.stations) out(`  station ${st.station.slice(0, 16)}…  in sync up to #${st.appliedUpTo}; ${st.shipmentsHeld} shipment(s) held; pool ${mib(st.poolBytes)}; ledger witnessed at ${st.witnessedTreeSize ?? 'none yet'}\n`);
+          }
+          return 0;
+        });
+      case 'register':
+        return await withCore(config, async (core) => {
+          const r = await registerStation(core, readFileSync(need(arg, 'The registration file')), need(o.code, '--code (the 8 digits read aloud at the station)'));
+          out(r.added ? `Station ${r.station} registered for hub ${r.hub}; confirmation code ${r.confirmationCode} matches.\n` : `Station ${r.station} was registered already with these keys; nothing changed.\n`);
+          return 0;
+        });
+      case 'import-shipment':
+        return await withCore(config, async (core) => {
+          const ackOut = need(o['ack-out'], '--ack-out (where to write the acknowledgement for the station)');
+          const r = await importShipment(core, need(arg, 'The shipment file'), (p) => process.stderr.write(`\rimporting ${mib(p.bytes)} of ${mib(p.total)}`));
+          process.stderr.write('\n');
+          writeNewFile(ackOut, r.ack);
+          out(`${r.added ? 'Imported' : 'Already held:'} shipment ${r.shipment}: ${r.segments} segment(s), ${mib(r.bytes)}. Acknowledgement written to ${ackOut}: take it to the station (dske-station sync import).\n`);
+          return 0;
+        });
+      case 'import-reports':
+        return await withCore(config, async (core) => {
+          const ackOut = need(o['ack-out'], '--ack-out (where to write the acknowledgement for the station)');
+          const r = await applyReportBatch(core, readFileSync(need(arg, 'The report batch file')));
+          writeNewFile(ackOut, r.ack);
+          out(`Applied ${r.applied} report(s); station in sync up to #${r.appliedUpTo}.${r.refused ? ` Refused: ${r.refused.reason} (${r.refused.code}).` : ''} Acknowledgement written to ${ackOut}.\n`);
+          return r.refused && r.refused.code !== 'replay' ? 1 : 0;
+        });
+      case 'clients':
+        return await withCore(config, async (core) => {
+          const list = await clientList(core);
+          if (o.json) out(JSON.stringify(list, null, 2) + '\n');
+          else for (const c of list) out(`${c.client}  ${c.state}  ${c.bytes} bytes of PSRD, ${c.initialKeyBytes} bytes of initial keys, ${c.reports} report(s)\n`);
+          return 0;
+        });
+      case 'verify':
+        return await withCore(config, async (core) => {
+          const v = await verifyAudit(core.sdb.db);
+          out(v.ok ? `The audit log verifies: ${v.entries} entries, head ${v.head}.\n` : `The audit log does NOT verify: ${v.problem}.\n`);
+          return v.ok ? 0 : 1;
+        });
+      default:
+        throw new UsageError(`Unknown command: ${command}.`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof ServerFailure) {
+      process.stderr.write(`${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}

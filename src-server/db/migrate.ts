@@ -1,0 +1,95 @@
+// Creates the server's tables where they do not exist yet (both dialects). Constraints carry the rules
+// that must hold across server processes: one row per report (station, seq), one per client, one per
+// segment, PSRD pieces that never share a start, an audit log without two entries at one seq.
+import { sql, type Kysely } from 'kysely';
+import type { ServerDatabase } from './schema';
+
+export async function migrate(db: Kysely<ServerDatabase>, dialect: 'sqlite' | 'postgres'): Promise<void> {
+  if (dialect === 'sqlite') return createTables(db, dialect);
+  // Several server processes may start at once: one creates the tables, the others wait for it.
+  await db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(4242424242)`.execute(trx);
+    await createTables(trx, dialect);
+  });
+}
+
+async function createTables(db: Kysely<ServerDatabase>, dialect: 'sqlite' | 'postgres'): Promise<void> {
+  const bytes = dialect === 'sqlite' ? 'blob' : 'bytea';
+  const big = dialect === 'sqlite' ? 'integer' : 'bigint';
+  const serial = dialect === 'sqlite' ? 'integer' : 'bigserial';
+  await db.schema.createTable('stations').ifNotExists()
+    .addColumn('station', 'text', (c) => c.primaryKey())
+    .addColumn('hub', 'text', (c) => c.notNull())
+    .addColumn('registered_at', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('keys', sql.raw(bytes), (c) => c.notNull())
+    .addColumn('applied_up_to', sql.raw(big), (c) => c.notNull().defaultTo(0).check(sql`applied_up_to >= 0`))
+    .addColumn('witnessed_tree_size', sql.raw(big))
+    .addColumn('witnessed_root', 'text')
+    .addColumn('witnessed_chain_head', 'text')
+    .addColumn('witnessed_time', 'text')
+    .execute();
+  await db.schema.createTable('shipments').ifNotExists()
+    .addColumn('shipment', 'text', (c) => c.primaryKey())
+    .addColumn('station', 'text', (c) => c.notNull().references('stations.station'))
+    .addColumn('segments', 'integer', (c) => c.notNull())
+    .addColumn('bytes', sql.raw(big), (c) => c.notNull())
+    .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('importing', 'held')`))
+    .addColumn('imported_at', 'text')
+    .execute();
+  await db.schema.createTable('segments').ifNotExists()
+    .addColumn('station', 'text', (c) => c.notNull().references('stations.station'))
+    .addColumn('segment', 'text', (c) => c.notNull())
+    .addColumn('shipment', 'text', (c) => c.notNull().references('shipments.shipment'))
+    .addColumn('bytes', sql.raw(big), (c) => c.notNull().check(sql`bytes > 0`))
+    .addPrimaryKeyConstraint('segments_pk', ['station', 'segment'])
+    .execute();
+  await db.schema.createTable('psrd').ifNotExists()
+    .addColumn('id', sql.raw(serial), (c) => c.primaryKey())
+    .addColumn('station', 'text', (c) => c.notNull())
+    .addColumn('segment', 'text', (c) => c.notNull())
+    .addColumn('offset', sql.raw(big), (c) => c.notNull().check(sql`"offset" >= 0`))
+    .addColumn('length', 'integer', (c) => c.notNull().check(sql`length > 0`))
+    .addColumn('purpose', 'text', (c) => c.notNull().check(sql`purpose in ('pool', 'psrd', 'initial-keys')`))
+    .addColumn('owner', 'text')
+    .addColumn('package', 'text')
+    .addColumn('report_seq', sql.raw(big))
+    .addColumn('position', 'integer')
+    .addColumn('wrapped_key', sql.raw(bytes), (c) => c.notNull())
+    .addColumn('sealed', sql.raw(bytes), (c) => c.notNull())
+    .addForeignKeyConstraint('psrd_segment_fk', ['station', 'segment'], 'segments', ['station', 'segment'])
+    .addUniqueConstraint('psrd_piece_start', ['station', 'segment', 'offset'])
+    .addCheckConstraint('psrd_owner', sql`(purpose = 'pool') = (owner is null)`)
+    .execute();
+  await db.schema.createIndex('psrd_owner_idx').ifNotExists().on('psrd').columns(['owner', 'report_seq', 'position', 'offset']).execute();
+  await db.schema.createTable('reports').ifNotExists()
+    .addColumn('station', 'text', (c) => c.notNull().references('stations.station'))
+    .addColumn('seq', sql.raw(big), (c) => c.notNull().check(sql`seq >= 1`))
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('client', 'text', (c) => c.notNull())
+    .addColumn('package', 'text')
+    .addColumn('bytes', sql.raw(big), (c) => c.notNull())
+    .addColumn('applied_at', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('reports_pk', ['station', 'seq'])
+    .execute();
+  await db.schema.createTable('clients').ifNotExists()
+    .addColumn('client', 'text', (c) => c.primaryKey())
+    .addColumn('station', 'text', (c) => c.notNull().references('stations.station'))
+    .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('active', 'revoked')`))
+    .addColumn('first_report', sql.raw(big), (c) => c.notNull())
+    .execute();
+  await db.schema.createTable('audit').ifNotExists()
+    .addColumn('seq', sql.raw(big), (c) => c.primaryKey().check(sql`seq >= 0`))
+    .addColumn('time', 'text', (c) => c.notNull())
+    .addColumn('type', 'text', (c) => c.notNull())
+    .addColumn('data', 'text', (c) => c.notNull())
+    .addColumn('prev', 'text', (c) => c.notNull())
+    .addColumn('hash', 'text', (c) => c.notNull().unique())
+    .execute();
+  await db.schema.createTable('audit_head').ifNotExists()
+    .addColumn('id', 'integer', (c) => c.primaryKey().check(sql`id = 1`))
+    .addColumn('seq', sql.raw(big), (c) => c.notNull())
+    .addColumn('hash', 'text', (c) => c.notNull())
+    .execute();
+  await db.insertInto('audit_head').values({ id: 1, seq: -1, hash: '0'.repeat(64) }).onConflict((oc) => oc.column('id').doNothing()).execute();
+}

@@ -1,0 +1,109 @@
+// The Security Server's tables (issue S8; docs/server.md), one shape for SQLite and PostgreSQL. Every
+// rule that keeps a report applied exactly once is a constraint or a row lock inside one transaction
+// (src-server/reports.ts), never a lock held in one process, so several server processes may share one
+// PostgreSQL database.
+import type { Generated } from 'kysely';
+
+export interface StationsTable {
+  /** The station's ledger identity (64 hex). */
+  station: string;
+  hub: string;
+  registered_at: string;
+  created_at: string;
+  /** The three registration keys (shipment, report, ack), each wrapped by the server's master key. */
+  keys: Uint8Array;
+  /** The last report applied (0: none yet); reports are applied in sequence, each exactly once. */
+  applied_up_to: number;
+  /** The latest ledger checkpoint of this station that the server witnessed (null: none yet). */
+  witnessed_tree_size: number | null;
+  witnessed_root: string | null;
+  witnessed_chain_head: string | null;
+  witnessed_time: string | null;
+}
+
+export interface ShipmentsTable {
+  shipment: string;
+  station: string;
+  segments: number;
+  bytes: number;
+  /** 'importing' until every chunk authenticated through the last; then 'held'. */
+  state: 'importing' | 'held';
+  imported_at: string | null;
+}
+
+export interface SegmentsTable {
+  station: string;
+  segment: string;
+  shipment: string;
+  bytes: number;
+}
+
+/**
+ * The PSRD the server holds, at rest under per-row data keys wrapped by the master key (crypto-erase:
+ * deleting a row deletes its key). A row is a piece of one segment; the pieces of a segment never
+ * overlap (unique on station, segment, offset, and the application logic splits rather than copies).
+ * owner null: the shipped pool, not yet allocated; otherwise the client it went to.
+ */
+export interface PsrdTable {
+  id: Generated<number>;
+  station: string;
+  segment: string;
+  offset: number;
+  length: number;
+  purpose: 'pool' | 'psrd' | 'initial-keys';
+  owner: string | null;
+  package: string | null;
+  report_seq: number | null;
+  /** The range's place in its report (package order). */
+  position: number | null;
+  wrapped_key: Uint8Array;
+  /** 12-byte nonce | AES-256-GCM ciphertext | 16-byte tag. */
+  sealed: Uint8Array;
+}
+
+export interface ReportsTable {
+  station: string;
+  seq: number;
+  kind: string;
+  client: string;
+  package: string | null;
+  bytes: number;
+  applied_at: string;
+}
+
+/** A client ID is unique within the hub, whichever station enrolled it. */
+export interface ClientsTable {
+  client: string;
+  /** The station whose report first named it. */
+  station: string;
+  state: 'active' | 'revoked';
+  first_report: number;
+}
+
+/** The server's own hash-chained audit log: seq without gap (primary key), each entry naming its predecessor's hash. */
+export interface AuditTable {
+  seq: number;
+  time: string;
+  type: string;
+  data: string;
+  prev: string;
+  hash: string;
+}
+
+/** One row: the audit log's last seq and hash, locked (FOR UPDATE) by whoever appends, so appends from several processes queue. */
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+export interface ServerDatabase {
+  audit_head: AuditHeadTable;
+  stations: StationsTable;
+  shipments: ShipmentsTable;
+  segments: SegmentsTable;
+  psrd: PsrdTable;
+  reports: ReportsTable;
+  clients: ClientsTable;
+  audit: AuditTable;
+}
