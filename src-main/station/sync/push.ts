@@ -55,7 +55,7 @@ export async function push(core: Core, given: string | undefined, actor: Actor, 
   let reportsSent = 0;
   let staleRounds = 0;
   for (;;) {
-    const reports = waitingReports(core, BATCH_REPORTS);
+    const reports = waitingReports(core, link.batchReports ?? BATCH_REPORTS);
     if (reports.length === 0) break;
     const keys = core.registration.read(reg.station);
     let sealed: Uint8Array;

@@ -9,6 +9,8 @@ export interface LinkOptions {
   readonly maxDelayMs: number;
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
+  /** Reports per batch (default BATCH_REPORTS). */
+  readonly batchReports?: number;
 }
 
 export const DEFAULT_LINK: LinkOptions = { attempts: 6, firstDelayMs: 200, maxDelayMs: 5000, timeoutMs: 30_000 };
