@@ -29,6 +29,8 @@ Global: --data DIR (or DSKE_SERVER_DATA; default ./dske-server-data). PostgreSQL
 
 class UsageError extends Error {}
 
+const COMMANDS = ['init', 'serve', 'status', 'register', 'import-shipment', 'import-reports', 'clients', 'verify'];
+
 function need(value: string | undefined, what: string): string {
   if (!value) throw new UsageError(`${what} is missing.`);
   return value;
@@ -45,7 +47,15 @@ async function withCore<T>(config: ServerConfig, work: (core: ServerCore) => Pro
 
 const mib = (n: number): string => `${(n / 2 ** 20).toFixed(2)} MiB`;
 
-export async function runServerCli(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+export interface ServerCliIo {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+const processIo: ServerCliIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+export async function runServerCli(argv: readonly string[], io: ServerCliIo = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const out = io.out;
   let parsed;
   try {
     parsed = parseArgs({
@@ -57,7 +67,7 @@ export async function runServerCli(argv: readonly string[], out: (s: string) => 
       },
     });
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n\n${USAGE}`);
+    io.err(`${(e as Error).message}\n\n${USAGE}`);
     return 2;
   }
   const { values: o, positionals } = parsed;
@@ -66,9 +76,13 @@ export async function runServerCli(argv: readonly string[], out: (s: string) => 
     out(USAGE);
     return command || o.help ? 0 : 2;
   }
+  if (!COMMANDS.includes(command)) {
+    io.err(`Unknown command: ${command}.\n\n${USAGE}`);
+    return 2;
+  }
   try {
     const port = o.port === undefined ? undefined : Number(o.port);
-    const config = loadConfig(process.env, { dataDir: o.data, hub: o.hub, databaseUrl: o['database-url'], port, host: o.host });
+    const config = loadConfig(env, { dataDir: o.data, hub: o.hub, databaseUrl: o['database-url'], port, host: o.host });
     switch (command) {
       case 'init': {
         await initServer(config);
@@ -106,8 +120,8 @@ export async function runServerCli(argv: readonly string[], out: (s: string) => 
       case 'import-shipment':
         return await withCore(config, async (core) => {
           const ackOut = need(o['ack-out'], '--ack-out (where to write the acknowledgement for the station)');
-          const r = await importShipment(core, need(arg, 'The shipment file'), (p) => process.stderr.write(`\rimporting ${mib(p.bytes)} of ${mib(p.total)}`));
-          process.stderr.write('\n');
+          const r = await importShipment(core, need(arg, 'The shipment file'), (p) => io.err(`\rimporting ${mib(p.bytes)} of ${mib(p.total)}`));
+          io.err('\n');
           writeNewFile(ackOut, r.ack);
           out(`${r.added ? 'Imported' : 'Already held:'} shipment ${r.shipment}: ${r.segments} segment(s), ${mib(r.bytes)}. Acknowledgement written to ${ackOut}: take it to the station (dske-station sync import).\n`);
           return 0;
@@ -138,11 +152,11 @@ export async function runServerCli(argv: readonly string[], out: (s: string) => 
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`${e.message}\n\n${USAGE}`);
+      io.err(`${e.message}\n\n${USAGE}`);
       return 2;
     }
     if (e instanceof ServerFailure) {
-      process.stderr.write(`${e.message}\n`);
+      io.err(`${e.message}\n`);
       return 1;
     }
     throw e;

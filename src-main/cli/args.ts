@@ -1,5 +1,6 @@
 // Command-line parsing for `dske-station`: global options, a command path, and per-command options.
 // Pure, so that every usage error is testable without running anything.
+import { resolve } from 'node:path';
 export interface ParsedArgs {
   readonly command: string[];
   readonly options: Readonly<Record<string, string[]>>;
@@ -11,7 +12,7 @@ export class UsageError extends Error {
 }
 
 /** Options that take a value; everything else starting with -- is a flag. */
-const VALUED = new Set(['--data-dir', '--bytes', '--source', '--limit', '--port', '--operator', '--passphrase-file', '--approver', '--approver-passphrase-file', '--admin', '--role', '--new-passphrase-file', '--out', '--against', '--client', '--who', '--type', '--segment', '--since', '--until', '--name', '--reason', '--to', '--pin-file', '--profile', '--csv', '--medium', '--document', '--check', '--outcome', '--number-file', '--code', '--package', '--keys-dir']);
+const VALUED = new Set(['--data-dir', '--bytes', '--source', '--limit', '--port', '--operator', '--passphrase-file', '--approver', '--approver-passphrase-file', '--admin', '--role', '--new-passphrase-file', '--out', '--against', '--client', '--who', '--type', '--segment', '--since', '--until', '--name', '--reason', '--to', '--pin-file', '--profile', '--csv', '--medium', '--document', '--check', '--outcome', '--number-file', '--code', '--package', '--keys-dir', '--server']);
 const FLAGS = new Set(['--json', '--help', '-h', '--version', '--resume', '--yes', '--deep', '--open']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -49,4 +50,9 @@ export function required(args: ParsedArgs, name: string, command: string): strin
   const v = single(args, name);
   if (!v) throw new UsageError(`${command} needs ${name}.`);
   return v;
+}
+
+/** A file the command writes or reads, as an absolute path (the station's API takes no relative path). */
+export function requiredPath(args: ParsedArgs, name: string, command: string): string {
+  return resolve(required(args, name, command));
 }

@@ -22,6 +22,15 @@ afterEach(() => {
   delete process.env.DSKE_TEST_BUILD;
 });
 
+describe('what the station package holds', () => {
+  it('leaves the Security Server out: its build, its command and its database drivers (better-sqlite3 cannot load in Electron)', () => {
+    const files = load(false).files as string[];
+    expect(files).toEqual(expect.arrayContaining(['out/**', '!out/server/**', '!bin/dske-server.js']));
+    const excluded = files.find((f) => f.startsWith('!node_modules/'))!;
+    for (const dep of ['better-sqlite3', 'pg', 'fastify', 'kysely']) expect(excluded).toContain(dep);
+  });
+});
+
 describe('packaging fuses', () => {
   it('turn off every way to run the binary as something else in a release', () => {
     expect(load(false).electronFuses).toEqual({
