@@ -143,7 +143,7 @@ export async function runServerCli(argv: readonly string[], io: ServerCliIo = pr
         });
       case 'verify':
         return await withCore(config, async (core) => {
-          const v = await verifyAudit(core.sdb.db);
+          const v = await verifyAudit(core);
           out(v.ok ? `The audit log verifies: ${v.entries} entries, head ${v.head}.\n` : `The audit log does NOT verify: ${v.problem}.\n`);
           return v.ok ? 0 : 1;
         });

@@ -8,6 +8,7 @@ import { migrate } from './db/migrate';
 import { openDatabase, type ServerDb } from './db/open';
 import { lockRows } from './db/transaction';
 import { ServerFailure } from './errors';
+import { loadAuditKey, type AuditKey } from './audit-log';
 
 export interface ServerCore {
   readonly config: ServerConfig;
@@ -15,6 +16,8 @@ export interface ServerCore {
   readonly master: MasterKey;
   /** Whether transactions take row locks (PostgreSQL); SQLite transactions are serial already. */
   readonly lock: boolean;
+  /** Authenticates the audit log's head (audit-log.ts). */
+  readonly auditKey: AuditKey;
   now(): Date;
   close(): Promise<void>;
 }
@@ -45,11 +48,14 @@ export async function openServer(config: ServerConfig, opts: { create?: boolean;
   }
   const master = openMasterKey(config.masterKeyPath, opts.create === true);
   const sdb = openDatabase(config.database);
+  let auditKey: AuditKey;
   try {
     await migrate(sdb.db, sdb.dialect);
+    auditKey = await loadAuditKey(sdb.db, master);
   } catch (e) {
     master.close();
     await sdb.close();
+    if (e instanceof ServerFailure) throw e;
     throw new ServerFailure('io', `The server's database cannot be opened (${(e as Error).message}).`);
   }
   return {
@@ -57,6 +63,7 @@ export async function openServer(config: ServerConfig, opts: { create?: boolean;
     sdb,
     master,
     lock: lockRows(sdb),
+    auditKey,
     now: opts.now ?? (() => new Date()),
     close: async () => {
       master.close();

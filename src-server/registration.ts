@@ -50,7 +50,7 @@ export async function registerStation(core: ServerCore, file: Uint8Array, code: 
       }
       const now = core.now().toISOString();
       await trx.insertInto('stations').values({ station: r.station, hub: r.hub, registered_at: now, created_at: r.createdAt, keys: wrapStationKeys(core.master, r.station, r.keys), applied_up_to: 0, witnessed_tree_size: null, witnessed_root: null, witnessed_chain_head: null, witnessed_time: null }).execute();
-      await appendAudit(trx, core.lock, 'station.registered', { station: r.station, hub: r.hub, createdAt: r.createdAt, keysCheck: keysCheck(r.keys.report) }, core.now());
+      await appendAudit(trx, core, 'station.registered', { station: r.station, hub: r.hub, createdAt: r.createdAt, keysCheck: keysCheck(r.keys.report) }, core.now());
       return { station: r.station, hub: r.hub, createdAt: r.createdAt, confirmationCode: expected, added: true };
     });
   } finally {

@@ -89,7 +89,7 @@ async function decide(core: ServerCore, trx: Trx, header: ReportBatchHeader, rep
   const state = await lockStation(core, trx, station);
   const now = core.now();
   const refuse = async (refused: Refusal): Promise<{ state: StationState; applied: number; refused: Refusal }> => {
-    await appendAudit(trx, core.lock, 'reports.refused', { station, first: header.first, last: header.last, ...refused }, now);
+    await appendAudit(trx, core, 'reports.refused', { station, first: header.first, last: header.last, ...refused }, now);
     return { state, applied: 0, refused };
   };
   if (header.last <= state.appliedUpTo) {
@@ -119,8 +119,8 @@ async function decide(core: ServerCore, trx: Trx, header: ReportBatchHeader, rep
     .where('station', '=', station).where('applied_up_to', '=', state.appliedUpTo)
     .executeTakeFirst();
   if (Number(res.numUpdatedRows) !== 1) throw Object.assign(new Error('the station row moved under this transaction'), { code: '40001' });
-  if (applied > 0) await appendAudit(trx, core.lock, 'reports.applied', { station, first: state.appliedUpTo + 1, last: upTo, bytes, treeSize: cp.treeSize, rootHash: cp.rootHash }, now);
-  if (refused) await appendAudit(trx, core.lock, 'reports.refused', { station, first: header.first, last: header.last, ...refused }, now);
+  if (applied > 0) await appendAudit(trx, core, 'reports.applied', { station, first: state.appliedUpTo + 1, last: upTo, bytes, treeSize: cp.treeSize, rootHash: cp.rootHash }, now);
+  if (refused) await appendAudit(trx, core, 'reports.refused', { station, first: header.first, last: header.last, ...refused }, now);
   return { state: { appliedUpTo: upTo, witnessed: newer ? { treeSize: cp.treeSize, rootHash: cp.rootHash, chainHead: cp.chainHead } : state.witnessed }, applied, refused };
 }
 
@@ -142,7 +142,7 @@ export async function applyReportBatch(core: ServerCore, bytes: Uint8Array): Pro
     } catch (e) {
       if (!(e instanceof SyncFormatError)) throw e;
       const code = e.code === 'authentication-failed' ? 'forged' : 'malformed';
-      await inTransaction(core.sdb, (trx) => appendAudit(trx, core.lock, 'reports.refused', { station: header.station, first: header.first, last: header.last, seq: header.first, code, reason: e.message }, core.now()));
+      await inTransaction(core.sdb, (trx) => appendAudit(trx, core, 'reports.refused', { station: header.station, first: header.first, last: header.last, seq: header.first, code, reason: e.message }, core.now()));
       throw new ServerFailure(code, e.message);
     }
     const out = await inTransaction(core.sdb, (trx) => decide(core, trx, header, reports));

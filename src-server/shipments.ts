@@ -72,7 +72,7 @@ async function begin(core: ServerCore, h: ShipmentHeader): Promise<'held' | 'imp
     if (clash) throw new ServerFailure('duplicate-segment', `Segment ${clash.segment} came in shipment ${clash.shipment} already; a segment is shipped once.`);
     await trx.insertInto('shipments').values({ shipment: h.shipment, station: h.station, segments: h.segments.length, bytes: h.bytes, state: 'importing', imported_at: null }).execute();
     for (const s of h.segments) await trx.insertInto('segments').values({ station: h.station, segment: s.segment, shipment: h.shipment, bytes: s.bytes }).execute();
-    await appendAudit(trx, core.lock, 'shipment.started', { station: h.station, shipment: h.shipment, segments: h.segments.length, bytes: h.bytes }, core.now());
+    await appendAudit(trx, core, 'shipment.started', { station: h.station, shipment: h.shipment, segments: h.segments.length, bytes: h.bytes }, core.now());
     return 'importing';
   });
 }
@@ -117,7 +117,7 @@ export async function importShipment(core: ServerCore, path: string, onProgress?
     } catch (e) {
       await store(core, h.station, pending);
       const reason = e instanceof SyncFormatError ? e.message : `the file could not be read (${ioReason(e)})`;
-      await inTransaction(core.sdb, (trx) => appendAudit(trx, core.lock, 'shipment.refused', { ...summary, reason }, core.now()));
+      await inTransaction(core.sdb, (trx) => appendAudit(trx, core, 'shipment.refused', { ...summary, reason }, core.now()));
       throw new ServerFailure(e instanceof SyncFormatError ? (e.code === 'authentication-failed' ? 'forged' : 'malformed') : 'io', `Shipment ${h.shipment} was not imported: ${reason} The pieces before the fault are kept; import a good copy to finish.`);
     }
     await store(core, h.station, pending);
@@ -126,7 +126,7 @@ export async function importShipment(core: ServerCore, path: string, onProgress?
       const held = await trx.selectFrom('psrd').select((eb) => eb.fn.sum<number>('length').as('bytes')).where('station', '=', h.station).where('segment', 'in', h.segments.map((s) => s.segment)).executeTakeFirst();
       if (Number(held?.bytes ?? 0) !== h.bytes) throw new ServerFailure('io', `Shipment ${h.shipment}: ${Number(held?.bytes ?? 0)} of its ${h.bytes} bytes are stored; import it again.`);
       await trx.updateTable('shipments').set({ state: 'held', imported_at: core.now().toISOString() }).where('shipment', '=', h.shipment).execute();
-      await appendAudit(trx, core.lock, 'shipment.held', summary, core.now());
+      await appendAudit(trx, core, 'shipment.held', summary, core.now());
     });
     return { ...summary, added: true, ack: shipmentAck(core, summary, keys.ack) };
   } finally {

@@ -90,6 +90,10 @@ async function createTables(db: Kysely<ServerDatabase>, dialect: 'sqlite' | 'pos
     .addColumn('id', 'integer', (c) => c.primaryKey().check(sql`id = 1`))
     .addColumn('seq', sql.raw(big), (c) => c.notNull())
     .addColumn('hash', 'text', (c) => c.notNull())
+    .addColumn('mac', 'text', (c) => c.notNull())
     .execute();
-  await db.insertInto('audit_head').values({ id: 1, seq: -1, hash: '0'.repeat(64) }).onConflict((oc) => oc.column('id').doNothing()).execute();
+  await db.schema.createTable('secrets').ifNotExists()
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('wrapped', sql.raw(bytes), (c) => c.notNull())
+    .execute();
 }

@@ -95,10 +95,19 @@ export interface AuditHeadTable {
   id: number;
   seq: number;
   hash: string;
+  /** HMAC-SHA-256 under the server's audit key over "<seq>|<hash>": a cut or rewritten log cannot produce it. */
+  mac: string;
+}
+
+/** Keys the server processes share, each wrapped by the master key (today: the audit key). */
+export interface SecretsTable {
+  name: string;
+  wrapped: Uint8Array;
 }
 
 export interface ServerDatabase {
   audit_head: AuditHeadTable;
+  secrets: SecretsTable;
   stations: StationsTable;
   shipments: ShipmentsTable;
   segments: SegmentsTable;
