@@ -348,7 +348,8 @@ export class ShipmentReader {
     private readonly cipher: ChunkCipher,
   ) {
     if (registrationShipmentKey.length !== SHIPMENT_KEY_BYTES) throw new RangeError('ShipmentReader: the shipment key is 32 bytes');
-    this.regKey = registrationShipmentKey.slice();
+    // A copy (not .slice(): on a Node Buffer that is a view, and wiping it would wipe the caller's key).
+    this.regKey = new Uint8Array(registrationShipmentKey);
   }
 
   /** The header, once it has arrived whole and checked; null before. */

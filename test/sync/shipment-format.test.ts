@@ -167,6 +167,20 @@ function rawHeader(text: string): Uint8Array {
   return u8(Buffer.concat([Buffer.from('DSKESHP1'), len, json]));
 }
 
+describe('bulk shipment: the caller’s key', () => {
+  it('is never wiped by the reader or the writer, even as a Node Buffer (whose slice() is a view)', async () => {
+    const key = randomBytes(32);
+    const kept = Buffer.from(key);
+    const h = header([10_000, 5000]);
+    const file = await encode(h, key, poolOf(h));
+    const r = read(file, key);
+    expect(r.code).toBe('no error');
+    expect(key.equals(kept)).toBe(true);
+    // A second reader with the same key still reads it: the first did not wipe it through a view.
+    expect(read(file, key).code).toBe('no error');
+  });
+});
+
 describe('bulk shipment: the header’s fields', () => {
   const ok = header([5000, 300]);
   const withHeader = (x: unknown): string => code(() => readShipmentHeader(rawHeader(JSON.stringify(x))));

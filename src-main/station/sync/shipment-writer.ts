@@ -7,12 +7,11 @@
 // deterministic per chunk, so the result is the file an uninterrupted run writes). Only then is the file
 // renamed to its name and its SHA-256 recorded.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, fsyncSync, openSync, renameSync, ftruncateSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, fsyncSync, openSync, renameSync, ftruncateSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StationFailure } from '../../../src-shared/api/result';
 import { formatBytes } from '../../../src-shared/psrd/size';
-import { chunkPlace, encodeShipment, encodeShipmentHeader, ShipmentReader, type ShipmentHeader } from '../../../src-shared/sync/shipment';
-import { TAG_BYTES } from '../../../src-shared/psrd/package-format';
+import { encodeShipment, encodeShipmentHeader, ShipmentReader, type ShipmentHeader } from '../../../src-shared/sync/shipment';
 import { nodeCipher } from '../../../src-node/psrd-store/package-cipher-node';
 import { ioReason } from '../../../src-node/io-reason';
 import type { Core } from '../core';
@@ -53,26 +52,18 @@ function headerOf(core: Core, sh: ShipmentRecord, station: string, hub: string):
   return { format: 1, hub, station, shipment: sh.shipment, createdAt: sh.createdAt, chunkBytes: sh.chunkBytes, segments, bytes: sh.bytes };
 }
 
-/** How much of a partial file is good: whole chunks that authenticate, and the SHA-256 of those bytes. */
+/** How much of a partial file is good: whole chunks that authenticate under this shipment's header, and the SHA-256 of those bytes. */
 async function goodPrefix(path: string, h: ShipmentHeader, key: Uint8Array): Promise<{ chunks: number; length: number; hash: ReturnType<typeof createHash> }> {
-  const headerBytes = encodeShipmentHeader(h);
   const reader = new ShipmentReader(key, nodeCipher);
-  let chunks = 0;
   try {
-    for await (const slice of createReadStream(path, { highWaterMark: 1 << 20 })) {
-      for (const p of reader.push(slice as Buffer)) {
-        p.bytes.fill(0);
-        chunks++;
-      }
-    }
+    for await (const slice of createReadStream(path, { highWaterMark: 1 << 20 })) for (const p of reader.push(slice as Buffer)) p.bytes.fill(0);
   } catch {
     // The first fault ends the good prefix: a torn last write, or anything after it.
   }
-  if (reader.header === null || encodeShipmentHeader(reader.header).length !== headerBytes.length || Buffer.compare(Buffer.from(encodeShipmentHeader(reader.header)), Buffer.from(headerBytes)) !== 0) {
-    chunks = 0;
-  }
-  let length = chunks === 0 ? 0 : headerBytes.length;
-  for (let i = 0; i < chunks; i++) length += chunkPlace(h, i).length + TAG_BYTES;
+  const ours = reader.header !== null && Buffer.from(encodeShipmentHeader(reader.header)).equals(Buffer.from(encodeShipmentHeader(h)));
+  const chunks = ours ? reader.chunks : 0;
+  const length = ours ? reader.validLength : 0;
+  reader.close();
   const hash = createHash('sha256');
   if (length > 0) for await (const slice of createReadStream(path, { start: 0, end: length - 1, highWaterMark: 1 << 20 })) hash.update(slice as Buffer);
   return { chunks, length, hash };
@@ -87,6 +78,14 @@ export async function writeShipment(
   const reg = core.sync.state.registered;
   if (!reg) throw new StationFailure('not-registered', 'Register the station with its Security Server first (dske-station sync register).');
   if (existsSync(args.out)) throw new StationFailure('bad-request', `${args.out} exists already; a shipment is never written over a file.`);
+  // A mistyped folder must not leave segments promised to a shipment that can never be written.
+  let folder: ReturnType<typeof statSync> | undefined;
+  try {
+    folder = statSync(dirname(args.out));
+  } catch (e) {
+    throw new StationFailure('io', `The folder ${dirname(args.out)} cannot be used (${ioReason(e)}); nothing was chosen or written.`);
+  }
+  if (!folder.isDirectory()) throw new StationFailure('io', `${dirname(args.out)} is not a folder; nothing was chosen or written.`);
   let sh = Object.values(core.sync.state.shipments).find((s) => s.path === args.out && !s.written);
   const resumed = sh !== undefined;
   if (!sh) {
