@@ -41,7 +41,11 @@ export interface BatchOutcome {
 /** Applies one report, or says why not (then nothing of it changed). */
 async function applyReport(core: ServerCore, trx: Trx, station: string, r: RangeReport, now: string): Promise<Refusal | null> {
   const refuse = (code: string, reason: string): Refusal => ({ seq: r.seq, code, reason: `report ${r.seq}: ${reason}` });
-  const client = await trx.selectFrom('clients').select(['state']).where('client', '=', r.client).executeTakeFirst();
+  const client = await trx.selectFrom('clients').select(['state', 'station']).where('client', '=', r.client).executeTakeFirst();
+  // A client ID is the hub's (§11.1): two stations must never feed, or revoke, one table under one name.
+  if (client && client.station !== station) {
+    return refuse('client-of-another-station', `client ${r.client} was enrolled through another station of this hub; give each station its own client number range, and report this person under a client ID of this station`);
+  }
   if (client?.state === 'revoked' && r.kind !== 'voided' && r.kind !== 'revoked') return refuse('client-revoked', `client ${r.client} was revoked; nothing more goes to it`);
   if (r.kind === 'delivered' || r.kind === 'initial-keys' || r.kind === 'voided') {
     if (overlapping(r.ranges).length > 0) return refuse('overlap', 'its ranges overlap one another');
@@ -130,8 +134,10 @@ export async function applyReportBatch(core: ServerCore, bytes: Uint8Array): Pro
   try {
     header = readReportBatchHeader(bytes);
   } catch (e) {
-    if (e instanceof SyncFormatError) throw new ServerFailure('malformed', e.message);
-    throw e;
+    if (!(e instanceof SyncFormatError)) throw e;
+    // Logged like any refusal, with what little is known: not whose it is.
+    await inTransaction(core.sdb, (trx) => appendAudit(trx, core, 'reports.refused', { code: 'malformed', reason: e.message, bytes: bytes.length }, core.now()));
+    throw new ServerFailure('malformed', e.message);
   }
   if (header.hub !== core.config.hub) throw new ServerFailure('wrong-hub', `This report batch is for hub ${header.hub}; this Security Server serves hub ${core.config.hub}.`);
   const keys = await stationKeys(core, header.station);

@@ -495,17 +495,12 @@ describe('sync with the Security Server through faults (SQLite)', () => {
   });
 });
 
-// Defects found while writing the cases above. These tests state what should hold and FAIL until the
-// code is fixed; they are kept apart so that the cases above stay green.
-//  1. src-server/reports.ts, applyReportBatch (lines 130-134): a batch whose clear header does not parse
-//     (bad magic, bad length, not JSON, a bad field) is refused 'malformed' with no 'reports.refused'
-//     entry, although the function's comment says a malformed batch "is logged with its reason".
-//  2. src-server/reports.ts, applyReport (line 44 on): the client is looked up by ID alone, hub-wide,
-//     without comparing clients.station; the station numbers its clients c-000001, c-000002, …
-//     (src-main/station/clients/client-registry.ts, nextId), so the first client of a second station of
-//     the same hub is given the first station's client's row: its PSRD and initial keys are added to that
-//     client's table, and a 'revoked' report from either station (line 65) destroys both people's PSRD.
-describe('KNOWN DEFECTS in src-server (these tests fail until fixed)', () => {
+// Two refusals that attacking the server showed missing: a batch whose clear header does not parse is
+// refused and logged like any other; and a client ID that another station of the hub enrolled is refused
+// (each station numbers its clients from c-000001, so two stations of one hub collide unless each is given
+// its own range: the server must never merge two people's PSRD under one name, nor let one station revoke
+// the other's client).
+describe('refusals found by attacking the server', () => {
   it('a report batch whose clear header no longer parses is refused as malformed and, like any refusal, logged in the audit log with its reason', async () => {
     const env = await openEnv();
     const proxy = await proxyTo(env, 7);
@@ -548,6 +543,8 @@ describe('KNOWN DEFECTS in src-server (these tests fail until fixed)', () => {
     for (const r of rows) stationsOf.set(r.owner!, (stationsOf.get(r.owner!) ?? new Set()).add(r.station));
     expect([...stationsOf].filter(([, s]) => s.size > 1).map(([owner]) => owner)).toEqual([]);
     expect((await clientPsrd(env.server.core, da.client)).length).toBe(da.bytes);
-    expect(db.client === da.client ? 'same client ID' : 'distinct').toBe('distinct');
+    // Both stations numbered their first client c-000001; the server refused the second's, and said why.
+    expect(db.client).toBe(da.client);
+    expect((await second.station.handlers.sync.status({}, OP)).lastRefusal).toMatchObject({ code: 'client-of-another-station' });
   });
 });
