@@ -33,6 +33,7 @@ import { chunkAad, chunkNonce } from '../src-shared/psrd/package-format';
 import type { ChunkCipherInto } from '../src-shared/psrd/package-writer';
 import type { PsrdRange } from '../src-shared/psrd/range';
 import { formatBytes, parseSize } from '../src-shared/psrd/size';
+import { shipWholePool } from '../test/support/server';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -81,6 +82,8 @@ async function main(): Promise<void> {
     const poolBytes = rounds * size + 2 * small + MiB + (stages ? size + (128 << 20) : 0);
     console.log(`generating a pool of ${formatBytes(poolBytes)} …${canDrop ? '' : ' (not root: the cold-cache variants are skipped)'}`);
     await h.pool.generate({ bytes: poolBytes, sources: ['os'] }, ctx);
+    // Only what the Security Server holds may be allocated: the pool is shipped to a throwaway server first.
+    await shipWholePool(station, ctx);
     // A client enrolled as at the desk: identity checked, registered, initial keys handed over apart.
     const app = await h.enrolment.apply({ name: 'Bench Client', medium: 'file' }, ctx);
     await h.enrolment.checkIdentity({ application: app.application, document: 'passport', number: 'B0000001', checks: ['photo-matches', 'not-expired', 'mrz-consistent', 'name-matches'], outcome: 'accepted' }, ctx);

@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { passphraseFiles, PEOPLE } from '../support/station';
 
 const PROJECT = fileURLToPath(new URL('../..', import.meta.url));
-const COPIED = ['src-shared', 'src-node', 'src-main', 'hardware', 'test/support', 'tsconfig.base.json', 'tsconfig.node.json', 'package.json'];
+const COPIED = ['src-shared', 'src-node', 'src-main', 'src-server', 'hardware', 'test/support', 'tsconfig.base.json', 'tsconfig.node.json', 'package.json'];
 
 // The namespace's own files: all new, none of them a registry. (Inline rather than under
 // test/fixtures/, where the project's own type-check and lint would read them out of place.)
