@@ -10,6 +10,7 @@
 //   npm run bench:sync
 //   DSKE_BENCH_STATIONS=100 DSKE_BENCH_REPORTS=1000 DSKE_BENCH_BATCH=10 DSKE_BENCH_INFLIGHT=16 \
 //   DSKE_BENCH_BACKENDS=sqlite,postgres DSKE_BENCH_CHUNK=4096 DSKE_BENCH_DIR=/var/tmp npm run bench:sync
+//   (DSKE_BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the server process)
 //
 // The server is a child process (`node --import tsx src-server/main.ts serve`), as a hub runs it, so
 // that the stations' sealing and HTTP here do not share its event loop; the machine's two cores are then
@@ -164,7 +165,8 @@ async function benchBackend(kind: 'sqlite' | 'postgres', z: Sizes, base: string)
     // The stations: registered, whole pool shipped and imported, shipment acknowledged (not timed).
     const rangeBytes = [16, 512] as const;
     const segments = 4;
-    const segmentBytes = Math.ceil((z.reports * rangeBytes[1]) / segments / 4096) * 4096 + 4096;
+    // Enough for every report at its largest; a segment at least one chunk, so that a piece is a whole chunk as at a real station.
+    const segmentBytes = Math.max(z.chunk, Math.ceil((z.reports * rangeBytes[1]) / segments / 4096) * 4096 + 4096);
     const t0 = now();
     const sims = Array.from({ length: z.stations }, (_, i) => new SimulatedStation({ hub: HUB, seed: 1000 + i, segments, segmentBytes, chunkBytes: z.chunk, rangeBytes }));
     const core = await openServer(config);
@@ -217,11 +219,14 @@ async function benchBackend(kind: 'sqlite' | 'postgres', z: Sizes, base: string)
     })();
 
     // The server, in a child process, on loopback.
-    server = await spawnListening(['--import', 'tsx', 'src-server/main.ts', 'serve', '--data', config.dataDir, '--port', '0', '--host', '127.0.0.1']);
+    const nodeArgs = (process.env.DSKE_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    server = await spawnListening([...nodeArgs, '--import', 'tsx', 'src-server/main.ts', 'serve', '--data', config.dataDir, '--port', '0', '--host', '127.0.0.1']);
     const url = server.url;
     const counters = { retries: 0, refusals: 0, replays: 0, bodyBytes: 0 };
     const pending = new Map<SimulatedStation, SimulatedBatch | null>();
     const latencies: number[] = [];
+    /** When each batch was answered: the rate over an early and the last tenth shows whether a batch costs more as the tables fill. */
+    const answered: number[] = [];
     let batches = 0;
     const start = now();
     await inFlight(sims, z.inflight, async (sim) => {
@@ -230,6 +235,7 @@ async function benchBackend(kind: 'sqlite' | 'postgres', z: Sizes, base: string)
       const t = now();
       const res = await post(url, batch.bytes, counters);
       latencies.push(now() - t);
+      answered.push(now());
       batches++;
       counters.bodyBytes += batch.bytes.length;
       if (res.status !== 200) throw new Error(`the server answered ${res.status}: ${res.body.toString()}`);
@@ -298,7 +304,13 @@ async function benchBackend(kind: 'sqlite' | 'postgres', z: Sizes, base: string)
       await sdb.close();
     }
 
+    // The second tenth, not the first: the first holds the server's warm-up (tsx, the JIT, the caches).
+    const tenth = Math.max(1, Math.floor(answered.length / 10));
+    const rate = (from: number, to: number): number => (to - from) / ((answered[to - 1] - answered[from - 1]) / 1000);
+    const firstTenth = rate(tenth, 2 * tenth);
+    const lastTenth = rate(answered.length - tenth, answered.length);
     console.log(line(run, `; peak RSS ${(serverRss / MiB).toFixed(0)} MiB; ${counters.retries} retries, ${counters.refusals} refusals, ${counters.replays} replays`));
+    console.log(`    batches/s over the second tenth of the run ${firstTenth.toFixed(0)}, over the last tenth ${lastTenth.toFixed(0)} (last / second ${(lastTenth / firstTenth).toFixed(2)})`);
     console.log(line(floor));
     console.log(`  ${echoRun.name.padEnd(34)} ${String(echoRun.batches).padStart(7)} POSTs   in ${echoRun.seconds.toFixed(1).padStart(6)} s: ${(echoRun.batches / echoRun.seconds).toFixed(0).padStart(6)} POSTs/s (${meanBody} B each), p50 ${ms(pct(echoRun.latencies, 0.5))}, p99 ${ms(pct(echoRun.latencies, 0.99))}`);
     const vsFloor = run.reports / run.seconds / (floor.reports / floor.seconds);
@@ -309,7 +321,7 @@ async function benchBackend(kind: 'sqlite' | 'postgres', z: Sizes, base: string)
       ok: lost === 0 && duplicated === 0 && wrong === 0 && behind === 0,
       summary: {
         backend: kind, reportsPerSecond: Math.round(run.reports / run.seconds), batchesPerSecond: Math.round(run.batches / run.seconds), p50ms: +pct(run.latencies, 0.5).toFixed(1), p99ms: +pct(run.latencies, 0.99).toFixed(1),
-        peakRssMiB: Math.round(serverRss / MiB), floorReportsPerSecond: Math.round(floor.reports / floor.seconds), httpFloorPostsPerSecond: Math.round(echoRun.batches / echoRun.seconds),
+        peakRssMiB: Math.round(serverRss / MiB), lastTenthVsSecond: +(lastTenth / firstTenth).toFixed(2), floorReportsPerSecond: Math.round(floor.reports / floor.seconds), httpFloorPostsPerSecond: Math.round(echoRun.batches / echoRun.seconds),
         vsInsertFloor: +vsFloor.toFixed(3), vsHttpFloor: +vsHttp.toFixed(4), lost, duplicated, wrong, behind,
       },
     };
