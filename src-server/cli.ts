@@ -12,6 +12,7 @@ import { buildApp } from './http/app';
 import { registerStation } from './registration';
 import { applyReportBatch } from './reports';
 import { importShipment } from './shipments';
+import { tokenSource } from './shipment-sources';
 
 const USAGE = `dske-server: the reference DSKE Security Server
 
@@ -20,6 +21,8 @@ const USAGE = `dske-server: the reference DSKE Security Server
   dske-server status [--json]                       stations, shipments, clients, sync positions
   dske-server register FILE --code NNNNNNNN         accept a station's registration file (code read aloud at the station)
   dske-server import-shipment FILE --ack-out FILE   import a bulk shipment; write its acknowledgement for the station
+  dske-server import-shipment hsm:LABEL --shipment ID --pin-file F --ack-out FILE [--module LIB]
+                                                    the same, from the HSM token the station wrote it to
   dske-server import-reports FILE --ack-out FILE    apply a report batch from an air-gapped station; write the acknowledgement
   dske-server clients [--json]                      the clients and the PSRD held for each
   dske-server verify                                check the audit log's hash chain end to end
@@ -45,6 +48,15 @@ async function withCore<T>(config: ServerConfig, work: (core: ServerCore) => Pro
   }
 }
 
+/** The PIN from its file (its first line), never from the command line where ps would show it. */
+function readPin(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n')[0];
+  } catch {
+    throw new ServerFailure('bad-config', `The PIN file ${file} cannot be read.`);
+  }
+}
+
 const mib = (n: number): string => `${(n / 2 ** 20).toFixed(2)} MiB`;
 
 export interface ServerCliIo {
@@ -64,6 +76,7 @@ export async function runServerCli(argv: readonly string[], io: ServerCliIo = pr
       options: {
         data: { type: 'string' }, hub: { type: 'string' }, 'database-url': { type: 'string' }, port: { type: 'string' }, host: { type: 'string' },
         code: { type: 'string' }, 'ack-out': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        shipment: { type: 'string' }, 'pin-file': { type: 'string' }, module: { type: 'string' },
       },
     });
   } catch (e) {
@@ -120,7 +133,11 @@ export async function runServerCli(argv: readonly string[], io: ServerCliIo = pr
       case 'import-shipment':
         return await withCore(config, async (core) => {
           const ackOut = need(o['ack-out'], '--ack-out (where to write the acknowledgement for the station)');
-          const r = await importShipment(core, need(arg, 'The shipment file'), (p) => io.err(`\rimporting ${mib(p.bytes)} of ${mib(p.total)}`));
+          const from = need(arg, 'The shipment (a file, or hsm:LABEL)');
+          const source = from.startsWith('hsm:')
+            ? tokenSource({ token: from.slice(4), shipment: need(o.shipment, '--shipment (the ID the station printed)'), pin: readPin(need(o['pin-file'], '--pin-file (a file holding the token\'s user PIN)')), ...(o.module ? { module: o.module } : {}) })
+            : from;
+          const r = await importShipment(core, source, (p) => io.err(`\rimporting ${mib(p.bytes)} of ${mib(p.total)}`));
           io.err('\n');
           writeNewFile(ackOut, r.ack);
           out(`${r.added ? 'Imported' : 'Already held:'} shipment ${r.shipment}: ${r.segments} segment(s), ${mib(r.bytes)}. Acknowledgement written to ${ackOut}: take it to the station (dske-station sync import).\n`);

@@ -4,7 +4,7 @@
 // file (or another copy of it): pieces already stored are kept, the rest are added. Only when every chunk
 // through the last has authenticated is the shipment held, and only then is its acknowledgement made:
 // the station allocates none of a segment before it holds that acknowledgement.
-import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import type { Transaction } from 'kysely';
 import { nodeCipher } from '../src-node/psrd-store/package-cipher-node';
 import { SyncFormatError } from '../src-shared/sync/errors';
@@ -39,25 +39,40 @@ export interface ImportProgress {
   readonly total: number;
 }
 
-function headerOf(path: string): ShipmentHeader {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw new ServerFailure('io', `The shipment ${path} cannot be read (${ioReason(e)}).`);
+/** Where a shipment is read from: a file, or the objects of an HSM token (shipment-sources.ts). */
+export interface ShipmentSource {
+  /** For messages: the file's path, or the token's label. */
+  readonly name: string;
+  read(): AsyncIterable<Uint8Array>;
+}
+
+/** Reads until the header is whole; returns it, and the bytes read so far (the reader is given them first). */
+async function headerOf(source: ShipmentSource, it: AsyncIterator<Uint8Array>): Promise<{ header: ShipmentHeader; head: Buffer }> {
+  let head = Buffer.alloc(0);
+  for (;;) {
+    let next: IteratorResult<Uint8Array>;
+    try {
+      next = await it.next();
+    } catch (e) {
+      if (e instanceof ServerFailure) throw e;
+      throw new ServerFailure('io', `The shipment on ${source.name} cannot be read (${ioReason(e)}).`);
+    }
+    if (next.done) throw new ServerFailure('malformed', `The shipment on ${source.name} is cut inside its header.`);
+    head = Buffer.concat([head, next.value]);
+    try {
+      const h = readShipmentHeader(head);
+      if (h !== 'need-more') return { header: h.header, head };
+    } catch (e) {
+      if (e instanceof SyncFormatError) throw new ServerFailure('malformed', e.message);
+      throw e;
+    }
+    if (head.length > HEADER_PROBE) throw new ServerFailure('malformed', `The shipment on ${source.name} has no readable header in its first MiB.`);
   }
-  try {
-    const probe = Buffer.alloc(HEADER_PROBE);
-    const n = readSync(fd, probe, 0, HEADER_PROBE, 0);
-    const h = readShipmentHeader(probe.subarray(0, n));
-    if (h === 'need-more') throw new ServerFailure('malformed', 'The shipment is cut inside its header.');
-    return h.header;
-  } catch (e) {
-    if (e instanceof SyncFormatError) throw new ServerFailure('malformed', e.message);
-    throw e;
-  } finally {
-    closeSync(fd);
-  }
+}
+
+/** A shipment file. */
+export function fileSource(path: string): ShipmentSource {
+  return { name: path, read: () => createReadStream(path, { highWaterMark: 1 << 20 }) };
 }
 
 async function begin(core: ServerCore, h: ShipmentHeader): Promise<'held' | 'importing'> {
@@ -90,9 +105,19 @@ export function shipmentAck(core: ServerCore, h: Pick<ShipmentHeader, 'station' 
   return sealAcknowledgement({ format: 1, kind: 'shipment', hub: core.config.hub, station: h.station, shipment: h.shipment, segments: h.segments, bytes: h.bytes, time: core.now().toISOString() }, ackKey);
 }
 
-/** Imports the shipment file at path (see the file comment). Throws ServerFailure with the reason; pieces authenticated before a fault stay stored for a resumed import. */
-export async function importShipment(core: ServerCore, path: string, onProgress?: (p: ImportProgress) => void): Promise<ShipmentImport> {
-  const h = headerOf(path);
+/** Imports a shipment (see the file comment). Throws ServerFailure with the reason; pieces authenticated before a fault stay stored for a resumed import. */
+export async function importShipment(core: ServerCore, from: string | ShipmentSource, onProgress?: (p: ImportProgress) => void): Promise<ShipmentImport> {
+  const source = typeof from === 'string' ? fileSource(from) : from;
+  const it = source.read()[Symbol.asyncIterator]();
+  try {
+    return await importFrom(core, source, it, onProgress);
+  } finally {
+    await it.return?.();
+  }
+}
+
+async function importFrom(core: ServerCore, source: ShipmentSource, it: AsyncIterator<Uint8Array>, onProgress?: (p: ImportProgress) => void): Promise<ShipmentImport> {
+  const { header: h, head } = await headerOf(source, it);
   if (h.hub !== core.config.hub) throw new ServerFailure('wrong-hub', `This shipment is for hub ${h.hub}; this Security Server serves hub ${core.config.hub}.`);
   const keys = await stationKeys(core, h.station);
   try {
@@ -102,21 +127,23 @@ export async function importShipment(core: ServerCore, path: string, onProgress?
     const reader = new ShipmentReader(keys.shipment, nodeCipher);
     const pending: ShipmentPiece[] = [];
     let done = 0;
-    try {
-      for await (const slice of createReadStream(path, { highWaterMark: 1 << 20 })) {
-        for (const p of reader.push(slice as Buffer)) {
-          pending.push(p);
-          done += p.bytes.length;
-          if (pending.length >= PIECES_PER_COMMIT) {
-            await store(core, h.station, pending);
-            onProgress?.({ bytes: done, total: h.bytes });
-          }
+    const take = async (slice: Uint8Array): Promise<void> => {
+      for (const p of reader.push(slice)) {
+        pending.push(p);
+        done += p.bytes.length;
+        if (pending.length >= PIECES_PER_COMMIT) {
+          await store(core, h.station, pending);
+          onProgress?.({ bytes: done, total: h.bytes });
         }
       }
+    };
+    try {
+      await take(head);
+      for (let next = await it.next(); !next.done; next = await it.next()) await take(next.value);
       reader.end();
     } catch (e) {
       await store(core, h.station, pending);
-      const reason = e instanceof SyncFormatError ? e.message : `the file could not be read (${ioReason(e)})`;
+      const reason = e instanceof SyncFormatError || e instanceof ServerFailure ? e.message : `${source.name} could not be read (${ioReason(e)}).`;
       await inTransaction(core.sdb, (trx) => appendAudit(trx, core, 'shipment.refused', { ...summary, reason }, core.now()));
       throw new ServerFailure(e instanceof SyncFormatError ? (e.code === 'authentication-failed' ? 'forged' : 'malformed') : 'io', `Shipment ${h.shipment} was not imported: ${reason} The pieces before the fault are kept; import a good copy to finish.`);
     }

@@ -531,6 +531,45 @@ export class HsmTokenCarrier implements Carrier {
     if (!checked) throw failed(`the token offers no way to check ${what} (no check value, no HMAC)`);
   }
 
+  /**
+   * The bytes of a package (or any stream written through this carrier, such as a bulk shipment) read
+   * back from the token in order, object by object: only the 'data' profile can be read. Throws a media
+   * fault when an object is missing, doubled or of the other profile; the caller authenticates the bytes.
+   */
+  async *readBack(packageId: string): AsyncGenerator<Buffer> {
+    const session = this.ready();
+    const p = pk();
+    let found: { handle: Buffer; label: string; profile: HsmObjectProfile }[];
+    try {
+      found = this.objectsOf(session, packageId);
+    } catch (e) {
+      throw this.fault(e, 'looking for the objects on the token');
+    }
+    if (found.length === 0) throw new StationFailure('medium-not-allowed', `The token "${this.target}" holds nothing of ${packageId}.`);
+    const parsed = found.map((o) => {
+      const m = /:(\d+)\/(\d+)@(\d+)$/.exec(o.label);
+      return { ...o, index: m ? Number(m[1]) : 0, count: m ? Number(m[2]) : 0, offset: m ? Number(m[3]) : -1 };
+    }).sort((a, b) => a.index - b.index);
+    const count = parsed[0].count;
+    if (parsed.some((o) => o.profile !== 'data')) throw new StationFailure('medium-not-allowed', `${packageId} is on the token "${this.target}" as unextractable secrets: it cannot be read out, only used in place.`);
+    if (parsed.length !== count || parsed.some((o, i) => o.index !== i + 1 || o.count !== count)) {
+      throw new StationFailure('verify-failed', `The token "${this.target}" holds ${parsed.length} object(s) of ${packageId} where its labels say ${count}: some are missing or doubled.`);
+    }
+    let at = 0;
+    for (const o of parsed) {
+      if (o.offset !== at) throw new StationFailure('verify-failed', `Object ${o.index} of ${packageId} on the token starts at byte ${o.offset}, not ${at}: the objects do not join up.`);
+      let value: Buffer | undefined;
+      try {
+        value = this.lib.C_GetAttributeValue(this.ready(), o.handle, [{ type: p.CKA_VALUE }])[0].value as Buffer | undefined;
+      } catch (e) {
+        throw this.fault(e, `reading object ${o.index} of ${count}`);
+      }
+      if (!value) throw new StationFailure('verify-failed', `Object ${o.index} of ${packageId} on the token has no value.`);
+      at += value.length;
+      yield value;
+    }
+  }
+
   async discard(pkg: Pick<PackageStream, 'packageId'>): Promise<void> {
     if (this.failure || this.released || !this.session) return;
     try {

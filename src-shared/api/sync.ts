@@ -119,7 +119,17 @@ export const syncCalls = {
    * (all when absent), sealed under the shipment key to a file; a job with progress, resumed by asking
    * for the same file again. Two operators. Its segments are allocated only once the server acknowledges it.
    */
-  ship: call({ args: object({ out: outFile, bytes: optional(integer({ min: 1, max: Number.MAX_SAFE_INTEGER })) }), result: returns<ShipmentResult>(), access: ['operator'], approval: ['operator', 'admin'] }),
+  ship: call({
+    args: object({
+      /** A file (resumable): on a mounted volume, or anywhere the carrier will take it from. */
+      out: optional(outFile),
+      /** Or a medium checked as a delivery's: usb:/dev/sdX (the drive-safety policy applies) or hsm:LABEL. */
+      to: optional(text({ maxLength: 4096, pattern: /^(usb:\/|hsm:)[^\x00-\x1f]+$/ })),
+      token: optional(object({ pin: text({ maxLength: 256 }) })),
+      bytes: optional(integer({ min: 1, max: Number.MAX_SAFE_INTEGER })),
+    }),
+    result: returns<ShipmentResult>(), access: ['operator'], approval: ['operator', 'admin'],
+  }),
   /** An acknowledgement file from the server (of a shipment, or of range reports), checked and recorded. */
   import: call({ args: object({ file: inFile }), result: returns<ImportResult>(), access: ['operator'] }),
   /** Sends the waiting reports to the server online, with retry and backoff, and fetches shipment acknowledgements. */

@@ -53,15 +53,21 @@ export const syncCommands: readonly Command[] = [
   },
   {
     words: 'sync ship',
-    usage: 'sync ship --out FILE [--bytes SIZE] --approver NAME',
-    summary: 'a bulk shipment of unshipped pool segments (all, or up to SIZE), sealed for the Security Server, to a file on its medium (two operators; run again to resume)',
+    usage: 'sync ship (--out FILE | --to usb:/dev/sdX | --to hsm:LABEL --pin-file F) [--bytes SIZE] --approver NAME',
+    summary: 'a bulk shipment of unshipped pool segments (all, or up to SIZE), sealed for the Security Server, to a file, a USB stick or an HSM token (two operators; run again to resume)',
     call: 'sync.ship',
     mode: 'write',
-    args: (a) => {
+    args: async (a, { secrets }) => {
       const size = single(a, '--bytes');
       const bytes = size === undefined ? undefined : parseSize(size);
       if (bytes === null) throw new UsageError(`--bytes ${size} is not a size (write e.g. 64MiB or 1GiB).`);
-      return { out: requiredPath(a, '--out', 'sync ship'), ...(bytes !== undefined ? { bytes } : {}) };
+      const to = single(a, '--to');
+      const sized = bytes !== undefined ? { bytes } : {};
+      if (to === undefined) return { out: requiredPath(a, '--out', 'sync ship'), ...sized };
+      if (single(a, '--out') !== undefined) throw new UsageError('sync ship takes --out FILE or --to MEDIUM, not both.');
+      if (to.startsWith('hsm:')) return { to, token: { pin: await secrets.read(single(a, '--pin-file'), `The user PIN of token ${to.slice(4)}`) }, ...sized };
+      if (!to.startsWith('usb:/')) throw new UsageError('--to is usb:/dev/sdX or hsm:LABEL (for a file, use --out FILE).');
+      return { to, ...sized };
     },
     show: (r: ShipmentResult) => `${r.resumed ? 'Finished' : 'Wrote'} shipment ${r.shipment}: ${r.segments} segment(s), ${formatBytes(r.bytes)} of PSRD, ${formatBytes(r.fileBytes)} in ${r.path}.\nCarry it to the Security Server (dske-server import-shipment), and bring back its acknowledgement (dske-station sync import); until then, none of these segments is allocated.`,
   },

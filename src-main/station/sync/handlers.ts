@@ -118,8 +118,8 @@ export function syncHandlers(core: Core): Handlers<{ sync: typeof syncCalls }, O
       const actor = actorOf(ctx);
       const total = args.bytes ?? core.pool.state.segments.size;
       return core.jobs.run(
-        { kind: 'shipment', title: `Shipping ${args.bytes ? formatBytes(args.bytes) : 'the pool'} to the Security Server`, resources: ['pool:segments', `file:${args.out}`], total, unit: 'bytes', actor, signal: ctx.signal },
-        async (job) => ({ job: job.id, ...(await writeShipment(core, args, job, actor)) }),
+        { kind: 'shipment', title: `Shipping ${args.bytes ? formatBytes(args.bytes) : 'the pool'} to the Security Server`, resources: ['pool:segments', `medium:${args.out ?? args.to ?? ''}`], total, unit: 'bytes', actor, signal: ctx.signal },
+        async (job) => ({ job: job.id, ...(await writeShipment(core, { ...(args.out ? { out: args.out } : {}), ...(args.to ? { to: args.to } : {}), ...(args.token ? { pin: args.token.pin } : {}), ...(args.bytes ? { bytes: args.bytes } : {}) }, job, actor)) }),
       );
     },
     import: async ({ file }, ctx) => {

@@ -1,6 +1,7 @@
 // A bulk shipment of the pool to the Security Server (issue S8, part 3; §10.1): unallocated whole
 // segments that no shipment holds yet, the oldest first, written as one sealed stream
-// (src-shared/sync/shipment.ts) to a file on a removable volume or elsewhere, with bounded memory (one
+// (src-shared/sync/shipment.ts) to a file, or through a delivery carrier to a USB stick (with the
+// drive-safety policy) or an HSM token (as 'data' objects the server reads back), with bounded memory (one
 // chunk in flight) and resumable: the ledger records the shipment's choice before a byte is written, the
 // bytes go to <out>.partial, and a run interrupted anywhere is resumed by asking for the same file again:
 // the chunks already written are authenticated, kept, and the rest appended (the encryption is
@@ -11,7 +12,9 @@ import { closeSync, createReadStream, existsSync, fsyncSync, openSync, renameSyn
 import { dirname } from 'node:path';
 import { StationFailure } from '../../../src-shared/api/result';
 import { formatBytes } from '../../../src-shared/psrd/size';
-import { encodeShipment, encodeShipmentHeader, ShipmentReader, type ShipmentHeader } from '../../../src-shared/sync/shipment';
+import { encodeShipment, encodeShipmentHeader, ShipmentReader, shipmentLength, type ShipmentHeader } from '../../../src-shared/sync/shipment';
+import type { Carrier, CarrierProgress, PackageStream } from '../../../hardware/carriers/carrier';
+import { openCarrier } from '../delivery/carriers';
 import { nodeCipher } from '../../../src-node/psrd-store/package-cipher-node';
 import { ioReason } from '../../../src-node/io-reason';
 import type { Core } from '../core';
@@ -69,23 +72,90 @@ async function goodPrefix(path: string, h: ShipmentHeader, key: Uint8Array): Pro
   return { chunks, length, hash };
 }
 
-export async function writeShipment(
-  core: Core,
-  args: { readonly out: string; readonly bytes?: number },
-  job: { readonly id: string; progress(done: number, phase?: string): void; checkCancelled(): void },
-  actor: Actor,
-): Promise<ShipmentWritten> {
-  const reg = core.sync.state.registered;
-  if (!reg) throw new StationFailure('not-registered', 'Register the station with its Security Server first (dske-station sync register).');
-  if (existsSync(args.out)) throw new StationFailure('bad-request', `${args.out} exists already; a shipment is never written over a file.`);
-  // A mistyped folder must not leave segments promised to a shipment that can never be written.
+export interface ShipmentJob {
+  readonly id: string;
+  readonly signal?: AbortSignal;
+  progress(done: number, phase?: string): void;
+  checkCancelled(): void;
+}
+
+/** Where a shipment goes: a file (resumable), or a medium opened as a delivery's (usb:, hsm:). */
+export interface ShipmentTarget {
+  readonly out?: string;
+  readonly to?: string;
+  readonly pin?: string;
+  readonly bytes?: number;
+}
+
+/** Checks a file target before anything is chosen: a mistyped folder must not promise segments to a shipment that can never be written. */
+function checkFileTarget(out: string): void {
+  if (existsSync(out)) throw new StationFailure('bad-request', `${out} exists already; a shipment is never written over a file.`);
   let folder: ReturnType<typeof statSync> | undefined;
   try {
-    folder = statSync(dirname(args.out));
+    folder = statSync(dirname(out));
   } catch (e) {
-    throw new StationFailure('io', `The folder ${dirname(args.out)} cannot be used (${ioReason(e)}); nothing was chosen or written.`);
+    throw new StationFailure('io', `The folder ${dirname(out)} cannot be used (${ioReason(e)}); nothing was chosen or written.`);
   }
-  if (!folder.isDirectory()) throw new StationFailure('io', `${dirname(args.out)} is not a folder; nothing was chosen or written.`);
+  if (!folder.isDirectory()) throw new StationFailure('io', `${dirname(out)} is not a folder; nothing was chosen or written.`);
+}
+
+async function* hashing(source: AsyncIterable<Uint8Array>, hash: ReturnType<typeof createHash>): AsyncGenerator<Uint8Array> {
+  for await (const piece of source) {
+    hash.update(piece);
+    yield piece;
+  }
+}
+
+/** Opens the medium of a usb: or hsm: target and runs its preflight (drive safety, the token and its PIN). */
+async function openMedium(core: Core, target: ShipmentTarget & { to: string }, h: ShipmentHeader): Promise<Carrier> {
+  const carrier = openCarrier(target.to, { settings: core.settings.delivery, dataDir: core.config.dataDir, ...(target.pin !== undefined ? { pin: target.pin } : {}), profile: 'data' });
+  try {
+    await carrier.preflight(shipmentLength(h));
+    return carrier;
+  } catch (e) {
+    await carrier.release();
+    throw e;
+  }
+}
+
+/**
+ * Through a carrier (usb:, hsm:): write, read back and compare. Run again after a failure, it removes
+ * what the failed run left and writes the whole shipment again (a carrier write is not resumed midway).
+ */
+async function writeThroughCarrier(core: Core, carrier: Carrier, h: ShipmentHeader, key: Uint8Array, resumed: boolean, job: ShipmentJob): Promise<{ fileBytes: number; digest: string }> {
+  const signal = job.signal ?? new AbortController().signal;
+  const length = shipmentLength(h);
+  const data = (s: { segment: string; bytes: number }): AsyncIterable<Uint8Array> => core.pool.readAhead(s.segment, 0, s.bytes);
+  const hash = createHash('sha256');
+  let first = true;
+  const stream: PackageStream = {
+    hubId: h.hub, clientId: 'shipment', packageId: h.shipment, ranges: [], length,
+    pieces: () => {
+      const pieces = encodeShipment(h, key, data, nodeCipher);
+      if (!first) return pieces;
+      first = false;
+      return hashing(pieces, hash);
+    },
+  };
+  if (resumed) await carrier.discard({ packageId: h.shipment });
+  const progress = (p: CarrierProgress): void => {
+    job.checkCancelled();
+    job.progress(p.phase === 'write' ? p.bytesDone / 2 : (length + p.bytesDone) / 2, p.phase);
+  };
+  const written = await carrier.write(stream, progress, signal);
+  await carrier.verify(stream, written, progress, signal);
+  return { fileBytes: length, digest: hash.digest('hex') };
+}
+
+export async function writeShipment(core: Core, target: ShipmentTarget, job: ShipmentJob, actor: Actor): Promise<ShipmentWritten> {
+  const reg = core.sync.state.registered;
+  if (!reg) throw new StationFailure('not-registered', 'Register the station with its Security Server first (dske-station sync register).');
+  if ((target.out === undefined) === (target.to === undefined)) throw new StationFailure('bad-request', 'Name one place for the shipment: a file (--out) or a medium (--to usb:/dev/sdX or hsm:LABEL).');
+  const dest = (target.out ?? target.to) as string;
+  if (target.out !== undefined) checkFileTarget(target.out);
+  const args = { out: dest, bytes: target.bytes };
+  const medium = target.to !== undefined ? { ...target, to: target.to } : undefined;
+  let carrier: Carrier | undefined;
   let sh = Object.values(core.sync.state.shipments).find((s) => s.path === args.out && !s.written);
   const resumed = sh !== undefined;
   if (!sh) {
@@ -93,13 +163,23 @@ export async function writeShipment(
     if (segments.length === 0) throw new StationFailure('bad-request', args.bytes !== undefined ? `No whole unshipped segment fits in ${formatBytes(args.bytes)}; nothing was written.` : 'Every segment of the pool is shipped already (or partly allocated); nothing was written.');
     const shipment = `shp-${randomBytes(16).toString('hex')}`;
     const bytes = segments.reduce((a, s) => a + s.bytes, 0);
-    core.ledger.append('sync.shipment-started', { shipment, segments: segments.map((s) => s.segment), bytes, chunkBytes: SHIPMENT_CHUNK_BYTES, createdAt: core.now().toISOString(), path: args.out, job: job.id, actor }, core.now);
+    const createdAt = core.now().toISOString();
+    // A medium that refuses (not removable, too small, the token absent, its PIN wrong) promises no segment.
+    if (medium) carrier = await openMedium(core, medium, { format: 1, hub: reg.hub, station: reg.station, shipment, createdAt, chunkBytes: SHIPMENT_CHUNK_BYTES, segments, bytes });
+    core.ledger.append('sync.shipment-started', { shipment, segments: segments.map((s) => s.segment), bytes, chunkBytes: SHIPMENT_CHUNK_BYTES, createdAt, path: args.out, job: job.id, actor }, core.now);
     sh = core.sync.state.shipments[shipment];
   }
-  const h = headerOf(core, sh, reg.station, reg.hub);
-  const keys = core.registration.read(reg.station);
   const partial = `${args.out}.partial`;
+  let keys: ReturnType<Core['registration']['read']> | undefined;
   try {
+    const h = headerOf(core, sh, reg.station, reg.hub);
+    keys = core.registration.read(reg.station);
+    if (medium) {
+      carrier ??= await openMedium(core, medium, h);
+      const w = await writeThroughCarrier(core, carrier, h, keys.shipment, resumed, job);
+      core.ledger.append('sync.shipment-written', { shipment: sh.shipment, fileBytes: w.fileBytes, digest: w.digest, path: dest }, core.now);
+      return { shipment: sh.shipment, path: dest, segments: h.segments.length, bytes: h.bytes, fileBytes: w.fileBytes, resumed };
+    }
     const prefix = resumed && existsSync(partial) ? await goodPrefix(partial, h, keys.shipment) : { chunks: 0, length: 0, hash: createHash('sha256') };
     let fd: number;
     try {
@@ -137,6 +217,7 @@ export async function writeShipment(
     core.ledger.append('sync.shipment-written', { shipment: sh.shipment, fileBytes: at, digest, path: args.out }, core.now);
     return { shipment: sh.shipment, path: args.out, segments: h.segments.length, bytes: h.bytes, fileBytes: at, resumed };
   } finally {
-    for (const k of Object.values(keys)) k.fill(0);
+    for (const k of Object.values(keys ?? {})) k.fill(0);
+    await carrier?.release();
   }
 }
