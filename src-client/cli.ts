@@ -1,0 +1,146 @@
+// `dske-client`: the reference DSKE client's command line (issue S10, part 2: its store and importers;
+// key establishment comes later). Every refusal prints its reason in plain words and exits 1; a usage
+// error exits 2. A PIN is read from a file, never from arguments or the environment.
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ioReason } from '../src-node/io-reason';
+import { ClientFailure } from './errors';
+import { DEFAULT_PKCS11_MODULE, readPackageFromToken } from './import/hsm-token';
+import { readPackageFile } from './import/package-file';
+import { readQrSheetImages } from './import/qr-images';
+import { ClientStore } from './store/client-store';
+
+const USAGE = `dske-client: the reference DSKE client (its PSRD store)
+
+  dske-client init                                  make a new client store in the data directory
+  dske-client register-keys FILE                    register with a hub: its initial keys file, from the desk (spec §11.1)
+  dske-client import FILE                           import a client package file (dske-pkg-….pkg)
+  dske-client import --qr IMAGE [IMAGE…]            import a printed QR sheet from PNG scans of its pages (any order)
+  dske-client import --hsm LABEL --pin-file F [--package ID] [--module PATH]
+                                                    import a package from a PKCS#11 token ("data" profile)
+  dske-client status [--json]                       per hub: the client ID, packages, PSRD held, used and available
+
+Global: --data DIR (or DSKE_CLIENT_DATA; default ~/.local/share/dske-client).
+`;
+
+class UsageError extends Error {}
+
+const COMMANDS = ['init', 'register-keys', 'import', 'status'];
+
+export interface ClientCliIo {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+const processIo: ClientCliIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+function readInput(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new ClientFailure('io', `${what} ${path} cannot be read (${ioReason(e)}).`);
+  }
+}
+
+function withStore<T>(dir: string, work: (s: ClientStore) => T, readOnly = false): T {
+  const store = ClientStore.open(dir, { readOnly });
+  try {
+    return work(store);
+  } finally {
+    store.close();
+  }
+}
+
+export async function runClientCli(argv: readonly string[], io: ClientCliIo = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const out = io.out;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        data: { type: 'string' }, qr: { type: 'boolean' }, hsm: { type: 'string' }, 'pin-file': { type: 'string' }, package: { type: 'string' },
+        module: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    io.err(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values: o, positionals } = parsed;
+  const [command, ...args] = positionals;
+  if (o.help || !command) {
+    out(USAGE);
+    return command || o.help ? 0 : 2;
+  }
+  if (!COMMANDS.includes(command)) {
+    io.err(`Unknown command: ${command}.\n\n${USAGE}`);
+    return 2;
+  }
+  const dir = o.data ?? env.DSKE_CLIENT_DATA ?? join(homedir(), '.local', 'share', 'dske-client');
+  try {
+    const one = (what: string): string => {
+      if (args.length !== 1) throw new UsageError(args.length === 0 ? `${what} is missing.` : `${command} takes one ${what.toLowerCase()}; ${args.length} were given.`);
+      return args[0]!;
+    };
+    switch (command) {
+      case 'init': {
+        if (args.length > 0) throw new UsageError('init takes no arguments.');
+        ClientStore.init(dir);
+        out(`A DSKE client is ready in ${dir}. Keep ${join(dir, 'keys', 'master.key')} safe: without it, nothing held here can be read.\n`);
+        return 0;
+      }
+      case 'register-keys': {
+        const bytes = readInput(one('The initial keys file'), 'The initial keys file');
+        const r = withStore(dir, (s) => s.registerKeys(bytes));
+        bytes.fill(0);
+        out(r.added
+          ? `Registered with hub ${r.hub} as client ${r.client}; check value ${r.checkValue}: it must match the one printed beside your client ID.\n`
+          : `Already registered with hub ${r.hub} as client ${r.client} (check value ${r.checkValue}); nothing changed.\n`);
+        return 0;
+      }
+      case 'import': {
+        const modes = [o.qr, o.hsm !== undefined].filter(Boolean).length;
+        if (modes > 1) throw new UsageError('Import from one source at a time: a FILE, --qr IMAGE…, or --hsm LABEL.');
+        let bytes: Uint8Array;
+        if (o.qr) {
+          if (args.length === 0) throw new UsageError('--qr needs at least one image of the sheet.');
+          bytes = readQrSheetImages(args);
+        } else if (o.hsm !== undefined) {
+          if (args.length > 0) throw new UsageError('--hsm LABEL takes no file.');
+          if (!o['pin-file']) throw new UsageError('--pin-file F is missing (the PIN is never taken from the command line).');
+          const pin = readInput(o['pin-file'], 'The PIN file').toString('utf8').replace(/\r?\n$/, '');
+          bytes = readPackageFromToken({ module: o.module ?? DEFAULT_PKCS11_MODULE, token: o.hsm, pin, ...(o.package ? { packageId: o.package } : {}) });
+        } else {
+          if (o['pin-file'] || o.package || o.module) throw new UsageError('--pin-file, --package and --module go with --hsm.');
+          bytes = readPackageFile(one('The package file'));
+        }
+        const r = withStore(dir, (s) => s.importPackage(bytes));
+        out(`Imported package ${r.package} from hub ${r.hub} (client ${r.client}): ${r.bytes} bytes of PSRD; ${r.available} bytes available for hub ${r.hub}.\n`);
+        return 0;
+      }
+      case 'status': {
+        if (args.length > 0) throw new UsageError('status takes no arguments.');
+        const hubs = withStore(dir, (s) => s.status(), true);
+        if (o.json) out(JSON.stringify(hubs, null, 2) + '\n');
+        else if (hubs.length === 0) out(`No hub registered in ${dir} yet: \`dske-client register-keys FILE\`.\n`);
+        else for (const h of hubs) out(`hub ${h.hub}  client ${h.client}  check value ${h.checkValue}  ${h.packages.length} package(s)  PSRD held ${h.heldBytes}, used ${h.usedBytes}, available ${h.availableBytes} bytes  (${h.chunks} chunk(s) at rest, ${h.erasedChunks} erased)\n`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`Unknown command: ${command}.`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof ClientFailure) {
+      io.err(`${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
