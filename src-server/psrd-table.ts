@@ -58,12 +58,21 @@ export interface Target {
   readonly position: number;
 }
 
-/** Inserts a shipped piece into the pool; a piece already there (a resumed import) is left as it is. */
+/**
+ * Pool rows hold at most this many bytes: a report cuts at most two rows at its edges and re-seals what
+ * is left of them, so a small report costs a few KiB of work, not a shipment chunk's MiB.
+ */
+export const POOL_PIECE_BYTES = 16 << 10;
+
+/** Inserts a shipped chunk into the pool, in pieces; a piece already there (a resumed import) is left as it is. */
 export async function insertPoolPiece(trx: Trx, master: MasterKey, station: string, segment: string, offset: number, bytes: Uint8Array): Promise<void> {
-  await trx.insertInto('psrd')
-    .values({ station, segment, offset, length: bytes.length, purpose: 'pool', owner: null, package: null, report_seq: null, position: null, ...sealPiece(master, station, segment, offset, bytes) })
-    .onConflict((oc) => oc.columns(['station', 'segment', 'offset']).doNothing())
-    .execute();
+  for (let at = 0; at < bytes.length; at += POOL_PIECE_BYTES) {
+    const piece = bytes.subarray(at, Math.min(bytes.length, at + POOL_PIECE_BYTES));
+    await trx.insertInto('psrd')
+      .values({ station, segment, offset: offset + at, length: piece.length, purpose: 'pool', owner: null, package: null, report_seq: null, position: null, ...sealPiece(master, station, segment, offset + at, piece) })
+      .onConflict((oc) => oc.columns(['station', 'segment', 'offset']).doNothing())
+      .execute();
+  }
 }
 
 export type RangeFault = { readonly code: 'unknown-segment' | 'out-of-range' | 'not-in-pool'; readonly reason: string };
@@ -79,18 +88,23 @@ export async function poolPieces(trx: Trx, lock: boolean, station: string, r: Ps
   if (seg.state !== 'held') return { code: 'unknown-segment', reason: `segment ${r.segment} is in shipment ${seg.shipment}, whose import has not finished` };
   const end = r.offset + r.length;
   if (end > seg.bytes) return { code: 'out-of-range', reason: `${r.segment}+${r.offset} (${r.length} bytes) runs past the segment's ${seg.bytes} bytes` };
+  // The pool piece that starts at or before the range, then every piece up to its end: two range scans
+  // on psrd_pool_idx, never a walk over the segment's pieces that went to clients before.
+  const before = await trx.selectFrom('psrd').select('offset')
+    .where('station', '=', station).where('segment', '=', r.segment).where('purpose', '=', 'pool').where('offset', '<=', r.offset)
+    .orderBy('offset', 'desc').limit(1).executeTakeFirst();
   let q = trx.selectFrom('psrd').select(['id', 'station', 'segment', 'offset', 'length', 'wrapped_key', 'sealed'])
     .where('station', '=', station).where('segment', '=', r.segment).where('purpose', '=', 'pool')
-    .where('offset', '<', end).where((eb) => eb(eb('offset', '+', eb.ref('length')), '>', r.offset))
+    .where('offset', '>=', before ? Number(before.offset) : r.offset).where('offset', '<', end)
     .orderBy('offset');
   if (lock) q = q.forUpdate();
   const rows = await q.execute();
   let at = r.offset;
   for (const row of rows) {
     if (row.offset > at) break;
-    at = row.offset + row.length;
+    at = Math.max(at, row.offset + row.length);
   }
-  if (rows.length === 0 || rows[0].offset > r.offset || at < end) {
+  if (rows.length === 0 || rows[0].offset > r.offset || rows[0].offset + rows[0].length <= r.offset || at < end) {
     return { code: 'not-in-pool', reason: `${r.segment}+${r.offset} (${r.length} bytes) is not all in the shipped pool: some of it went to a client or was destroyed already` };
   }
   return rows;

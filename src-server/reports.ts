@@ -13,6 +13,7 @@ import { sealAcknowledgement } from '../src-shared/sync/acknowledgement';
 import { overlapping } from '../src-shared/psrd/range';
 import type { Transaction } from 'kysely';
 import { appendAudit } from './audit-log';
+import { noteRefusal } from './refusal-log';
 import type { ServerCore } from './core';
 import type { ServerDatabase } from './db/schema';
 import { inTransaction } from './db/transaction';
@@ -97,7 +98,8 @@ async function decide(core: ServerCore, trx: Trx, header: ReportBatchHeader, rep
     return { state, applied: 0, refused };
   };
   if (header.last <= state.appliedUpTo) {
-    return refuse({ seq: header.first, code: 'replay', reason: `reports ${header.first} to ${header.last} were applied already (the server is at ${state.appliedUpTo}); nothing changed` });
+    // Anyone who saw this batch can send it again: noted in the bounded refusal log, not the audit log.
+    return { state, applied: 0, refused: { seq: header.first, code: 'replay', reason: `reports ${header.first} to ${header.last} were applied already (the server is at ${state.appliedUpTo}); nothing changed` } };
   }
   if (header.first > state.appliedUpTo + 1) {
     return refuse({ seq: header.first, code: 'gap', reason: `this batch starts at report ${header.first} but the server has applied up to ${state.appliedUpTo}: send from ${state.appliedUpTo + 1}` });
@@ -136,7 +138,7 @@ export async function applyReportBatch(core: ServerCore, bytes: Uint8Array): Pro
   } catch (e) {
     if (!(e instanceof SyncFormatError)) throw e;
     // Logged like any refusal, with what little is known: not whose it is.
-    await inTransaction(core.sdb, (trx) => appendAudit(trx, core, 'reports.refused', { code: 'malformed', reason: e.message, bytes: bytes.length }, core.now()));
+    await noteRefusal(core.sdb.db, { time: core.now().toISOString(), station: null, code: 'malformed', reason: e.message });
     throw new ServerFailure('malformed', e.message);
   }
   if (header.hub !== core.config.hub) throw new ServerFailure('wrong-hub', `This report batch is for hub ${header.hub}; this Security Server serves hub ${core.config.hub}.`);
@@ -148,10 +150,11 @@ export async function applyReportBatch(core: ServerCore, bytes: Uint8Array): Pro
     } catch (e) {
       if (!(e instanceof SyncFormatError)) throw e;
       const code = e.code === 'authentication-failed' ? 'forged' : 'malformed';
-      await inTransaction(core.sdb, (trx) => appendAudit(trx, core, 'reports.refused', { station: header.station, first: header.first, last: header.last, seq: header.first, code, reason: e.message }, core.now()));
+      await noteRefusal(core.sdb.db, { time: core.now().toISOString(), station: header.station, code, reason: e.message });
       throw new ServerFailure(code, e.message);
     }
     const out = await inTransaction(core.sdb, (trx) => decide(core, trx, header, reports));
+    if (out.refused?.code === 'replay') await noteRefusal(core.sdb.db, { time: core.now().toISOString(), station: header.station, code: 'replay', reason: out.refused.reason });
     const ack = sealAcknowledgement({ format: 1, kind: 'reports', hub: core.config.hub, station: header.station, appliedUpTo: out.state.appliedUpTo, witnessed: out.state.witnessed, refused: out.refused, time: core.now().toISOString() }, keys.ack);
     return { station: header.station, appliedUpTo: out.state.appliedUpTo, applied: out.applied, refused: out.refused, ack };
   } finally {

@@ -62,6 +62,9 @@ async function createTables(db: Kysely<ServerDatabase>, dialect: 'sqlite' | 'pos
     .addCheckConstraint('psrd_owner', sql`(purpose = 'pool') = (owner is null)`)
     .execute();
   await db.schema.createIndex('psrd_owner_idx').ifNotExists().on('psrd').columns(['owner', 'report_seq', 'position', 'offset']).execute();
+  // The pool pieces of a segment by start: a range's pieces are found by two range scans on it, however
+  // many pieces of the segment went to clients before (psrd-table.ts, poolPieces).
+  await db.schema.createIndex('psrd_pool_idx').ifNotExists().on('psrd').columns(['station', 'segment', 'purpose', 'offset']).execute();
   await db.schema.createTable('reports').ifNotExists()
     .addColumn('station', 'text', (c) => c.notNull().references('stations.station'))
     .addColumn('seq', sql.raw(big), (c) => c.notNull().check(sql`seq >= 1`))
@@ -91,6 +94,13 @@ async function createTables(db: Kysely<ServerDatabase>, dialect: 'sqlite' | 'pos
     .addColumn('seq', sql.raw(big), (c) => c.notNull())
     .addColumn('hash', 'text', (c) => c.notNull())
     .addColumn('mac', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema.createTable('refusal_log').ifNotExists()
+    .addColumn('id', sql.raw(serial), (c) => c.primaryKey())
+    .addColumn('time', 'text', (c) => c.notNull())
+    .addColumn('station', 'text')
+    .addColumn('code', 'text', (c) => c.notNull())
+    .addColumn('reason', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createTable('secrets').ifNotExists()
     .addColumn('name', 'text', (c) => c.primaryKey())

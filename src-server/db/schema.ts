@@ -105,7 +105,21 @@ export interface SecretsTable {
   wrapped: Uint8Array;
 }
 
+/**
+ * Refusals that anyone could provoke without the station's keys (a batch that does not parse or does
+ * not authenticate, or an authentic batch sent again): kept here, bounded, not in the hash-chained audit
+ * log, so that nobody can grow the audit log, or queue every batch behind its head, by sending junk.
+ */
+export interface RefusalLogTable {
+  id: Generated<number>;
+  time: string;
+  station: string | null;
+  code: string;
+  reason: string;
+}
+
 export interface ServerDatabase {
+  refusal_log: RefusalLogTable;
   audit_head: AuditHeadTable;
   secrets: SecretsTable;
   stations: StationsTable;

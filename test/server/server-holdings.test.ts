@@ -16,6 +16,7 @@ import { loadConfig } from '../../src-server/config';
 import { openServer } from '../../src-server/core';
 import { clientPsrd, serverStatus } from '../../src-server/holdings';
 import { applyReportBatch } from '../../src-server/reports';
+import { recentRefusals } from '../../src-server/refusal-log';
 import { registerStation } from '../../src-server/registration';
 import { enrolClient } from '../support/enrol';
 import { shipTo, startTestServer, type TestServer } from '../support/server';
@@ -122,6 +123,20 @@ describe('the database attacked by someone who can write to it', () => {
     const data = { ...JSON.parse(first.data), hub: 'elsewhere' };
     await db.updateTable('audit').set({ data: JSON.stringify(data), hash: entryHash(first.prev, 0, first.time, first.type, data) }).where('seq', '=', 0).execute();
     expect((await verifyAudit(server.core)).problem).toMatch(/audit entry 1: does not name the hash/);
+  });
+
+  it('junk sent by anyone grows no audit log: it is noted, with its reason, in the bounded refusal log', async () => {
+    const db = server.core.sdb.db;
+    const audit = async (): Promise<number> => Number((await db.selectFrom('audit').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const before = await audit();
+    for (let i = 0; i < 50; i++) {
+      const r = await fetch(`${server.url}/v1/reports`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from(`not a batch ${i}`) });
+      expect(r.status).toBe(400);
+    }
+    expect(await audit()).toBe(before);
+    const noted = await recentRefusals(db, 50);
+    expect(noted).toHaveLength(50);
+    expect(noted.every((n) => n.code === 'malformed' && n.station === null && /not a DSKE report batch/.test(n.reason))).toBe(true);
   });
 
   it('a deleted or foreign master key stops the server with its reason', async () => {

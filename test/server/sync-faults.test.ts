@@ -30,6 +30,7 @@ import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { refusal } from '../support/refusal';
 import { registerWith, shipTo, startTestServer, type TestServer } from '../support/server';
 import { OP, openTestStation, tempDir, type TestStation } from '../support/station';
+import { recentRefusals } from '../../src-server/refusal-log';
 
 const ACTOR = actorOf(OP);
 
@@ -122,9 +123,16 @@ async function serverSnapshot(env: Env): Promise<unknown> {
   };
 }
 
+/**
+ * Every refusal the server logged, oldest first: those of authentic batches from the audit log, and those
+ * anyone could provoke (malformed, forged, replayed) from the bounded refusal log (src-server/refusal-log.ts).
+ */
 async function refusalsLogged(env: Env): Promise<{ code: string; reason: string; station?: string }[]> {
-  const rows = await env.server.core.sdb.db.selectFrom('audit').select(['data']).where('type', '=', 'reports.refused').orderBy('seq').execute();
-  return rows.map((r) => JSON.parse(r.data) as { code: string; reason: string; station?: string });
+  const db = env.server.core.sdb.db;
+  const audited = (await db.selectFrom('audit').select(['time', 'data']).where('type', '=', 'reports.refused').orderBy('seq').execute())
+    .map((r) => ({ time: r.time, ...(JSON.parse(r.data) as { code: string; reason: string; station?: string }) }));
+  const noted = (await recentRefusals(db, 10_000)).map((r) => ({ time: r.time, code: r.code, reason: r.reason, ...(r.station ? { station: r.station } : {}) }));
+  return [...audited, ...noted].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0)).map(({ time: _time, ...r }) => r);
 }
 
 /**
@@ -515,7 +523,7 @@ describe('refusals found by attacking the server', () => {
     const http = await postReports(proxy.url, bad);
     expect(http).toMatchObject({ status: 400, json: { code: 'malformed', message: direct.message } });
     expect(await serverSnapshot(env)).toEqual(before);
-    // src-server/reports.ts, applyReportBatch: "a forged or malformed one changes nothing and is logged with its reason".
+    // A forged or malformed batch changes nothing and is logged with its reason (in the bounded refusal log).
     expect((await refusalsLogged(env)).map((l) => ({ code: l.code, reason: l.reason }))).toEqual([
       { code: 'malformed', reason: direct.message },
       { code: 'malformed', reason: direct.message },
