@@ -15,9 +15,9 @@
 // The server is a child process (`node --import tsx src-server/main.ts serve`), as a hub runs it, so
 // that the stations' sealing and HTTP here do not share its event loop; the machine's two cores are then
 // one for the server and one for everything else (PostgreSQL included). Peak RSS is the server
-// process's (VmHWM). DSKE_BENCH_CHUNK is the shipment's chunk size: each chunk is one row of the
-// server's PSRD table, and a report cutting a range out of a row re-seals the rest of it, so the cost per
-// report grows with it (a real station ships 1 MiB chunks; 4 KiB, the least, measures the sync itself).
+// process's (VmHWM). DSKE_BENCH_CHUNK is the shipment's chunk size, 1 MiB by default as a real station
+// ships; the server keeps the pool in 16 KiB rows whatever the chunk, and a report re-seals at most the
+// two rows its edges cut.
 // At the end the reports table is counted: any report lost or applied twice makes the exit code 1.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -352,7 +352,7 @@ async function main(): Promise<void> {
     reports: envInt('DSKE_BENCH_REPORTS', 1000),
     batch: envInt('DSKE_BENCH_BATCH', 10),
     inflight: envInt('DSKE_BENCH_INFLIGHT', 16),
-    chunk: envInt('DSKE_BENCH_CHUNK', 4096, 4096),
+    chunk: envInt('DSKE_BENCH_CHUNK', 1 << 20, 4096),
   };
   const backends = (process.env.DSKE_BENCH_BACKENDS ?? 'sqlite,postgres').split(',').map((b) => b.trim()).filter(Boolean);
   for (const b of backends) if (b !== 'sqlite' && b !== 'postgres') throw new Error(`DSKE_BENCH_BACKENDS: unknown backend ${b}`);
