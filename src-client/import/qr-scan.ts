@@ -2,8 +2,8 @@
 // jsqr reads one code a call, so: an image with the proportions of an A4 page is cut into the sheet's
 // grid (hardware/carriers/qr-sheet.ts, codePlacement: two by two, each code in its box with a quiet
 // zone) and each box read on its own; a box with ink in it that gives no code is reported as damaged.
-// Any other image (a photo of one code, a crop) is read whole, then in overlapping windows of a half and
-// a third of it (jsqr may find no code where several are in view); each code found is blanked out and
+// Any other image (a photo of one code, a crop) is read whole, then in overlapping halves and quarters
+// of it (jsqr may find no code where several are in view); each code found is blanked out and
 // the image read again, until no more codes turn up.
 import jsQR from 'jsqr';
 import { CODES_PER_PAGE, codePlacement } from '../../hardware/carriers/qr-sheet';
@@ -68,9 +68,9 @@ function scanPage(img: RgbaImage): ScanResult {
 }
 
 /** Window shapes tried in turn, as fractions of the image's width and height. */
-const WINDOWS: readonly (readonly [number, number])[] = [[1, 1], [2, 1], [1, 2], [2, 2], [3, 1], [1, 3], [3, 2], [2, 3], [3, 3]];
+const WINDOWS: readonly (readonly [number, number])[] = [[1, 1], [2, 1], [1, 2], [2, 2]];
 
-/** One code somewhere in the image: the whole image first, then overlapping windows (half a window apart). */
+/** One code somewhere in the image: the whole image first, then overlapping halves and quarters (half a window apart). */
 function findOne(img: RgbaImage): { bytes: Uint8Array; x0: number; y0: number; x1: number; y1: number } | undefined {
   for (const [px, py] of WINDOWS) {
     const w = img.width / px;

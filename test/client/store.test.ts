@@ -119,7 +119,10 @@ describe('the data directory', () => {
     const store = freshStore();
     try {
       refused(() => ClientStore.open(store.dir), 'data-dir-locked');
-      expect(ClientStore.open(store.dir, { readOnly: true }).status()).toEqual([]);
+      const reader = ClientStore.open(store.dir, { readOnly: true });
+      expect(reader.status()).toEqual([]);
+      refused(() => reader.take('hub-a', 1), 'bad-request');
+      reader.close();
     } finally {
       store.close();
     }
