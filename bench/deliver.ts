@@ -224,7 +224,7 @@ async function stagesOf(pool: import('../src-main/station/pool/pool').Pool, byte
   })]);
   dropCaches();
   rows.push(['the package stream alone (read, decrypt, seal; cold)', 'main + thread pool', await timed(async () => {
-    const stream = clientPackageStream(pool, { hub: 'hub', client: 'c-000001', packageId: `pkg-${'0'.repeat(32)}` }, ranges, new Uint8Array(64));
+    const stream = clientPackageStream(pool, { hub: 'hub', client: 'c-000001', packageId: `pkg-${'0'.repeat(32)}`, tableOffset: 0 }, ranges, new Uint8Array(64));
     for await (const piece of stream.pieces()) void piece;
   })]);
   // Writing: 1 MiB blocks 4 deep from page-aligned memory, O_DIRECT, then fsync; and through the page cache + fsync.

@@ -56,7 +56,14 @@ export interface Target {
   readonly package: string | null;
   readonly reportSeq: number;
   readonly position: number;
+  /** Where the range's first byte goes in the owner's PSRD table (null: initial keys). */
+  readonly tableOffset: number | null;
 }
+
+const ownedBy = (t: Target, r: PsrdRange, offset: number) => ({
+  purpose: t.purpose, owner: t.owner, package: t.package, report_seq: t.reportSeq, position: t.position,
+  table_offset: t.tableOffset === null ? null : t.tableOffset + (offset - r.offset),
+});
 
 /**
  * Pool rows hold at most this many bytes: a report cuts at most two rows at its edges and re-seals what
@@ -69,7 +76,7 @@ export async function insertPoolPiece(trx: Trx, master: MasterKey, station: stri
   for (let at = 0; at < bytes.length; at += POOL_PIECE_BYTES) {
     const piece = bytes.subarray(at, Math.min(bytes.length, at + POOL_PIECE_BYTES));
     await trx.insertInto('psrd')
-      .values({ station, segment, offset: offset + at, length: piece.length, purpose: 'pool', owner: null, package: null, report_seq: null, position: null, ...sealPiece(master, station, segment, offset + at, piece) })
+      .values({ station, segment, offset: offset + at, length: piece.length, purpose: 'pool', owner: null, package: null, report_seq: null, position: null, table_offset: null, ...sealPiece(master, station, segment, offset + at, piece) })
       .onConflict((oc) => oc.columns(['station', 'segment', 'offset']).doNothing())
       .execute();
   }
@@ -121,7 +128,7 @@ export async function moveRange(trx: Trx, master: MasterKey, station: string, r:
     const rowEnd = row.offset + row.length;
     const inside = row.offset >= r.offset && rowEnd <= end;
     if (inside) {
-      if (target) await trx.updateTable('psrd').set({ purpose: target.purpose, owner: target.owner, package: target.package, report_seq: target.reportSeq, position: target.position }).where('id', '=', row.id).execute();
+      if (target) await trx.updateTable('psrd').set(ownedBy(target, r, row.offset)).where('id', '=', row.id).execute();
       else await trx.deleteFrom('psrd').where('id', '=', row.id).execute();
       continue;
     }
@@ -136,7 +143,7 @@ export async function moveRange(trx: Trx, master: MasterKey, station: string, r:
       if (to < rowEnd) parts.push({ offset: to, bytes: plain.subarray(to - row.offset), moved: false });
       for (const p of parts) {
         if (p.moved && !target) continue;
-        const owned = p.moved && target ? { purpose: target.purpose, owner: target.owner, package: target.package, report_seq: target.reportSeq, position: target.position } : { purpose: 'pool' as const, owner: null, package: null, report_seq: null, position: null };
+        const owned = p.moved && target ? ownedBy(target, r, p.offset) : { purpose: 'pool' as const, owner: null, package: null, report_seq: null, position: null, table_offset: null };
         await trx.insertInto('psrd').values({ station, segment: row.segment, offset: p.offset, length: p.bytes.length, ...owned, ...sealPiece(master, station, row.segment, p.offset, p.bytes) }).execute();
       }
     } finally {

@@ -56,9 +56,17 @@ async function applyReport(core: ServerCore, trx: Trx, station: string, r: Range
       if (!Array.isArray(rows)) return refuse(rows.code, rows.reason);
       covered.push(rows);
     }
+    if (r.kind === 'delivered') {
+      // The package's place in the client's PSRD table: the bytes of its packages delivered before (§11.4 PSRD index).
+      const before = await trx.selectFrom('reports').select((eb) => eb.fn.sum<number>('bytes').as('bytes')).where('client', '=', r.client).where('kind', '=', 'delivered').executeTakeFirst();
+      const expected = Number(before?.bytes ?? 0);
+      if (r.tableOffset !== expected) return refuse('table-offset', `the package is placed at byte ${String(r.tableOffset)} of client ${r.client}'s PSRD table, which holds ${expected} bytes before it here`);
+    }
+    let inTable = r.tableOffset ?? 0;
     for (let i = 0; i < r.ranges.length; i++) {
-      const target = r.kind === 'voided' ? null : { purpose: r.kind === 'initial-keys' ? ('initial-keys' as const) : ('psrd' as const), owner: r.client, package: r.package ?? null, reportSeq: r.seq, position: i };
+      const target = r.kind === 'voided' ? null : { purpose: r.kind === 'initial-keys' ? ('initial-keys' as const) : ('psrd' as const), owner: r.client, package: r.package ?? null, reportSeq: r.seq, position: i, tableOffset: r.kind === 'delivered' ? inTable : null };
       await moveRange(trx, core.master, station, r.ranges[i], covered[i], target);
+      inTable += r.ranges[i].length;
     }
     if (r.kind !== 'voided' && !client) await trx.insertInto('clients').values({ client: r.client, station, state: 'active', first_report: r.seq }).execute();
   } else if (r.kind === 'package-lost') {

@@ -55,6 +55,7 @@ async function createTables(db: Kysely<ServerDatabase>, dialect: 'sqlite' | 'pos
     .addColumn('package', 'text')
     .addColumn('report_seq', sql.raw(big))
     .addColumn('position', 'integer')
+    .addColumn('table_offset', sql.raw(big))
     .addColumn('wrapped_key', sql.raw(bytes), (c) => c.notNull())
     .addColumn('sealed', sql.raw(bytes), (c) => c.notNull())
     .addForeignKeyConstraint('psrd_segment_fk', ['station', 'segment'], 'segments', ['station', 'segment'])
@@ -62,6 +63,7 @@ async function createTables(db: Kysely<ServerDatabase>, dialect: 'sqlite' | 'pos
     .addCheckConstraint('psrd_owner', sql`(purpose = 'pool') = (owner is null)`)
     .execute();
   await db.schema.createIndex('psrd_owner_idx').ifNotExists().on('psrd').columns(['owner', 'report_seq', 'position', 'offset']).execute();
+  await db.schema.createIndex('psrd_table_idx').ifNotExists().on('psrd').columns(['owner', 'purpose', 'table_offset']).execute();
   // The pool pieces of a segment by start: a range's pieces are found by two range scans on it, however
   // many pieces of the segment went to clients before (psrd-table.ts, poolPieces).
   await db.schema.createIndex('psrd_pool_idx').ifNotExists().on('psrd').columns(['station', 'segment', 'purpose', 'offset']).execute();

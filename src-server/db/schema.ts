@@ -56,6 +56,8 @@ export interface PsrdTable {
   report_seq: number | null;
   /** The range's place in its report (package order). */
   position: number | null;
+  /** Where this piece's first byte sits in its owner's PSRD table (the DSKE PSRD index); null for the pool and initial keys. */
+  table_offset: number | null;
   wrapped_key: Uint8Array;
   /** 12-byte nonce | AES-256-GCM ciphertext | 16-byte tag. */
   sealed: Uint8Array;

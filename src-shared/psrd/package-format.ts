@@ -37,6 +37,12 @@ export interface PackageHeader {
   /** PSRD bytes in the package: the sum of the ranges' lengths. */
   readonly bytes: number;
   readonly chunkBytes: number;
+  /**
+   * Where this package's PSRD begins in the client's PSRD table at this hub: the bytes of every package
+   * delivered to the client before it (issue S10). The client and the Security Server address the table
+   * by this offset (the DSKE wire format's PSRD index), so both must place each package alike.
+   */
+  readonly tableOffset: number;
 }
 
 export type PackageErrorCode = 'truncated' | 'bad-magic' | 'unsupported-version' | 'bad-header' | 'authentication-failed' | 'trailing-bytes';
@@ -57,7 +63,7 @@ export interface ChunkCipher {
 }
 
 export function encodeHeader(h: PackageHeader): Uint8Array {
-  const json = utf8(JSON.stringify({ format: h.format, hub: h.hub, client: h.client, package: h.package, ranges: h.ranges.map((r) => ({ segment: r.segment, offset: r.offset, length: r.length })), bytes: h.bytes, chunkBytes: h.chunkBytes }));
+  const json = utf8(JSON.stringify({ format: h.format, hub: h.hub, client: h.client, package: h.package, ranges: h.ranges.map((r) => ({ segment: r.segment, offset: r.offset, length: r.length })), bytes: h.bytes, chunkBytes: h.chunkBytes, tableOffset: h.tableOffset }));
   if (json.length > MAX_HEADER_BYTES) throw new RangeError('package header too large');
   const out = new Uint8Array(PACKAGE_MAGIC.length + 4 + json.length);
   out.set(PACKAGE_MAGIC, 0);
@@ -109,7 +115,7 @@ export function checkHeader(x: unknown): PackageHeader {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return bad('not an object');
   const o = x as Record<string, unknown>;
   const keys = Object.keys(o).sort().join(',');
-  if (keys !== 'bytes,chunkBytes,client,format,hub,package,ranges') return bad('unexpected or missing fields');
+  if (keys !== 'bytes,chunkBytes,client,format,hub,package,ranges,tableOffset') return bad('unexpected or missing fields');
   if (o.format !== PACKAGE_FORMAT) throw new PackageError('unsupported-version', `This package is format ${String(o.format)}; this reader knows format ${PACKAGE_FORMAT}.`);
   if (typeof o.hub !== 'string' || !HUB_ID.test(o.hub)) return bad('hub ID');
   if (typeof o.client !== 'string' || !CLIENT_ID.test(o.client)) return bad('client ID');
@@ -129,5 +135,6 @@ export function checkHeader(x: unknown): PackageHeader {
     ranges.push({ segment: rr.segment, offset: rr.offset as number, length: rr.length as number });
   }
   if (!Number.isSafeInteger(o.bytes) || o.bytes !== sum) return bad('its size is not the sum of its ranges');
-  return { format: PACKAGE_FORMAT, hub: o.hub, client: o.client, package: o.package, ranges, bytes: sum, chunkBytes: o.chunkBytes as number };
+  if (!Number.isSafeInteger(o.tableOffset) || (o.tableOffset as number) < 0 || !Number.isSafeInteger((o.tableOffset as number) + sum)) return bad('its table offset');
+  return { format: PACKAGE_FORMAT, hub: o.hub, client: o.client, package: o.package, ranges, bytes: sum, chunkBytes: o.chunkBytes as number, tableOffset: o.tableOffset as number };
 }

@@ -57,6 +57,8 @@ export interface RangeReport {
   readonly ranges: readonly PsrdRange[];
   /** The sum of the ranges' lengths; 0 for 'package-lost' and 'revoked'. */
   readonly bytes: number;
+  /** 'delivered' only: where the package begins in the client's PSRD table (its header's tableOffset). */
+  readonly tableOffset?: number;
   readonly time: string;
 }
 
@@ -142,8 +144,10 @@ function checkRanges(x: unknown, mayBeEmpty: boolean, at: string): { ranges: Psr
 function checkReport(x: unknown, seq: number): RangeReport {
   const at = `report ${seq}`;
   if (!isRecord(x)) return malformed(`${at} is not an object`);
-  const keys = Object.keys(x).filter((k) => k !== 'package').sort().join(',');
+  const keys = Object.keys(x).filter((k) => k !== 'package' && k !== 'tableOffset').sort().join(',');
   if (keys !== 'bytes,client,kind,ranges,seq,time') return malformed(`${at}: unexpected or missing fields`);
+  if (('tableOffset' in x) !== (x.kind === 'delivered')) return malformed(`${at}: a table offset goes with a delivered report, and only with one`);
+  if ('tableOffset' in x && (typeof x.tableOffset !== 'number' || !Number.isSafeInteger(x.tableOffset) || x.tableOffset < 0)) return malformed(`${at}: table offset`);
   if (x.seq !== seq) return malformed(`the reports are not numbered ${seq} on without gap or repeat`);
   if (typeof x.kind !== 'string' || !(REPORT_KINDS as readonly string[]).includes(x.kind)) return malformed(`${at}: kind`);
   const kind = x.kind as ReportKind;
@@ -155,7 +159,7 @@ function checkReport(x: unknown, seq: number): RangeReport {
     return malformed(noBytes ? `${at}: a ${kind} report has 0 bytes` : `${at}: its size is not the sum of its ranges`);
   }
   if (typeof x.time !== 'string' || !isIsoUtc(x.time)) return malformed(`${at}: time`);
-  const report: RangeReport = { seq, kind, client: x.client, ranges, bytes: x.bytes, time: x.time };
+  const report: RangeReport = { seq, kind, client: x.client, ranges, bytes: x.bytes, time: x.time, ...(typeof x.tableOffset === 'number' ? { tableOffset: x.tableOffset } : {}) };
   return typeof x.package === 'string' ? { ...report, package: x.package } : report;
 }
 
@@ -172,7 +176,8 @@ function bodyJson(reports: readonly RangeReport[]): string {
   return JSON.stringify({
     reports: reports.map((r) => ({
       seq: r.seq, kind: r.kind, client: r.client, ...(r.package === undefined ? {} : { package: r.package }),
-      ranges: r.ranges.map((g) => ({ segment: g.segment, offset: g.offset, length: g.length })), bytes: r.bytes, time: r.time,
+      ranges: r.ranges.map((g) => ({ segment: g.segment, offset: g.offset, length: g.length })), bytes: r.bytes,
+      ...(r.tableOffset === undefined ? {} : { tableOffset: r.tableOffset }), time: r.time,
     })),
   });
 }

@@ -92,7 +92,7 @@ describe('delivery to a file', () => {
     const keys = Buffer.alloc(64, 7);
     const err = await failure(allocate(core, {
       client, purpose: 'psrd', bytes: 50_000, sink: FileCarrier.open(path), actor: { host: 'test' }, signal: new AbortController().signal,
-      stream: (ranges, packageId) => clientPackageStream(ts.station.pool, { hub: 'hub', client, packageId }, ranges, keys),
+      stream: (ranges, packageId) => clientPackageStream(ts.station.pool, { hub: 'hub', client, packageId, tableOffset: 0 }, ranges, keys),
       afterPhase: (phase) => {
         if (phase !== 'write') return;
         const fd = openSync(path, 'r+');

@@ -10,7 +10,7 @@ import { nobleCipher } from '../../src-shared/psrd/package-cipher';
 import { nodeCipher } from '../../src-node/psrd-store/package-cipher-node';
 
 const header = (bytes: number, chunkBytes = 4096): PackageHeader => ({
-  format: 1, hub: 'hub-1', client: 'c-000042', package: `pkg-${'ab'.repeat(16)}`, chunkBytes, bytes,
+  format: 1, hub: 'hub-1', client: 'c-000042', package: `pkg-${'ab'.repeat(16)}`, chunkBytes, bytes, tableOffset: 1000,
   ranges: [{ segment: `seg-${'1'.repeat(24)}`, offset: 100, length: bytes - 7 }, { segment: `seg-${'2'.repeat(24)}`, offset: 0, length: 7 }],
 });
 

@@ -79,13 +79,17 @@ describe("the server's copy is destroyed when the station says so", () => {
     // Nothing more goes to a revoked client; a voided range is destroyed, and cannot be handed out after.
     const seg = [...ts.station.core.sync.acknowledged][0];
     const pool = (await serverStatus(server.core)).stations[0].poolBytes;
-    const toRevoked = await applyReportBatch(server.core, await forged([{ kind: 'delivered', client: b.client, package: `pkg-${'1'.repeat(32)}`, ranges: [{ segment: seg, offset: 200_000, length: 100 }], bytes: 100 }]));
+    const toRevoked = await applyReportBatch(server.core, await forged([{ kind: 'delivered', client: b.client, package: `pkg-${'1'.repeat(32)}`, ranges: [{ segment: seg, offset: 200_000, length: 100 }], bytes: 100, tableOffset: 0 }]));
     expect(toRevoked).toMatchObject({ applied: 0, refused: { code: 'client-revoked' } });
     const voided = await applyReportBatch(server.core, await forged([{ kind: 'voided', client: a.client, ranges: [{ segment: seg, offset: 200_000, length: 1000 }], bytes: 1000 }]));
     expect(voided).toMatchObject({ applied: 1, refused: null });
     expect((await serverStatus(server.core)).stations[0].poolBytes).toBe(pool - 1000);
-    const overlapping = await applyReportBatch(server.core, await forged([{ kind: 'delivered', client: a.client, package: `pkg-${'2'.repeat(32)}`, ranges: [{ segment: seg, offset: 200_500, length: 10 }], bytes: 10 }]));
+    const overlapping = await applyReportBatch(server.core, await forged([{ kind: 'delivered', client: a.client, package: `pkg-${'2'.repeat(32)}`, ranges: [{ segment: seg, offset: 200_500, length: 10 }], bytes: 10, tableOffset: 90_000 }]));
     expect(overlapping).toMatchObject({ applied: 0, refused: { code: 'not-in-pool' } });
+    // A package placed where the client's table does not end is refused: A's table holds 90,000 bytes
+    // (p1, lost but keeping its place, and p2).
+    const misplaced = await applyReportBatch(server.core, await forged([{ kind: 'delivered', client: a.client, package: `pkg-${'3'.repeat(32)}`, ranges: [{ segment: seg, offset: 250_000, length: 10 }], bytes: 10, tableOffset: 40_000 }]));
+    expect(misplaced).toMatchObject({ applied: 0, refused: { code: 'table-offset' } });
     // The station never made that voided report: it refuses the acknowledgement that counts it, and says so.
     writeFileSync(join(work, 'forged.dskeack'), voided.ack);
     await expect(h().sync.import({ file: join(work, 'forged.dskeack') }, OP)).rejects.toMatchObject({ code: 'acknowledgement-refused', message: expect.stringMatching(/has made only/) });

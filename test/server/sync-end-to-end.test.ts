@@ -93,8 +93,17 @@ describe.each(['sqlite', 'postgres'] as const)('station and Security Server on %
     expect((await h.sync.reconcile({ server: server.url }, OP)).differences).toEqual([]);
     expect((await verifyAudit(server.core)).ok).toBe(true);
 
+    // A second package goes after the first in the client's PSRD table, at the same offset on both sides.
+    const pkg2Path = join(tempDir('dske-e2e-pkg-'), 'second.pkg');
+    const d2 = await h.delivery.deliver({ client, bytes: 5000, to: `file:${pkg2Path}` }, OP);
+    expect(openPackage(readFileSync(pkg2Path), initialKeys, nodeCipher).header.tableOffset).toBe(300_000);
+    await h.sync.push({ server: server.url }, OP);
+    const placed = await server.core.sdb.db.selectFrom('psrd').select(['table_offset', 'length']).where('package', '=', d2.package).orderBy('table_offset').execute();
+    expect(placed[0].table_offset).toBe(300_000);
+    expect(placed.reduce((a, r) => a + r.length, 0)).toBe(5000);
+
     // Pushing again sends nothing; the same shipment imported again changes nothing.
-    expect(await h.sync.push({ server: server.url }, OP)).toMatchObject({ batches: 0, appliedUpTo: 2 });
+    expect(await h.sync.push({ server: server.url }, OP)).toMatchObject({ batches: 0, appliedUpTo: 3 });
     expect((await importShipment(server.core, shipped.path)).added).toBe(false);
   });
 });

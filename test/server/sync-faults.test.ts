@@ -407,7 +407,7 @@ describe('sync with the Security Server through faults (SQLite)', () => {
     expect(seq).toBe(4);
 
     const report = (ranges: PsrdRange[]): RangeReport => ({
-      seq, kind: 'delivered', client: b.client, package: `pkg-${randomBytes(16).toString('hex')}`, ranges, bytes: ranges.reduce((s, r) => s + r.length, 0), time: core.now().toISOString(),
+      seq, kind: 'delivered', client: b.client, package: `pkg-${randomBytes(16).toString('hex')}`, ranges, bytes: ranges.reduce((s, r) => s + r.length, 0), tableOffset: 0, time: core.now().toISOString(),
     });
     const nowhere = `seg-${randomBytes(12).toString('hex')}`;
     const cases = [

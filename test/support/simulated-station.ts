@@ -151,6 +151,8 @@ export class SimulatedStation {
   /** Per segment: bytes [0, cursor) were given out in reports; the rest is still in the pool. */
   private readonly cursor = new Map<string, number>();
   private readonly clients: string[] = [];
+  /** Each client's PSRD table so far: where its next package begins (issue S10). */
+  private readonly tables = new Map<string, number>();
   private readonly clientSet = new Set<string>();
   private shipped = false;
   private held = false;
@@ -336,7 +338,9 @@ export class SimulatedStation {
       const length = this.pick(this.rangeBytes[0], this.rangeBytes[1]);
       const ranges = this.allocate(length);
       const client = this.clients.length === 0 || this.rand() < 0.4 ? this.newClient() : this.clients[Math.floor(this.rand() * this.clients.length)];
-      const report: RangeReport = { seq: this.made + 1, kind: 'delivered', client, package: `pkg-${hex(16)}`, ranges, bytes: length, time: this.now().toISOString() };
+      const tableOffset = this.tables.get(client) ?? 0;
+      this.tables.set(client, tableOffset + length);
+      const report: RangeReport = { seq: this.made + 1, kind: 'delivered', client, package: `pkg-${hex(16)}`, ranges, bytes: length, tableOffset, time: this.now().toISOString() };
       this.reports.push(report);
       // A delivery is a ledger entry (a real station writes several).
       this.ledger.append(randomBytes(32));

@@ -122,7 +122,7 @@ const reports = (first: number): RangeReport[] => [
   { seq: first, kind: 'initial-keys', client: 'c-000042', ranges: [{ segment: seg('1'), offset: 0, length: 64 }], bytes: 64, time: '2026-11-29T19:00:00.000Z' },
   {
     seq: first + 1, kind: 'delivered', client: 'c-000042', package: `pkg-${'ab'.repeat(16)}`,
-    ranges: [{ segment: seg('1'), offset: 64, length: 1000 }, { segment: seg('2'), offset: 0, length: 24 }], bytes: 1024, time: '2026-11-29T19:01:00.000Z',
+    ranges: [{ segment: seg('1'), offset: 64, length: 1000 }, { segment: seg('2'), offset: 0, length: 24 }], bytes: 1024, tableOffset: 4096, time: '2026-11-29T19:01:00.000Z',
   },
   { seq: first + 2, kind: 'voided', client: 'c-000043', ranges: [{ segment: seg('3'), offset: 5, length: 7 }], bytes: 7, time: '2026-11-29T19:02:00.000Z' },
   { seq: first + 3, kind: 'package-lost', client: 'c-000042', package: `pkg-${'ab'.repeat(16)}`, ranges: [], bytes: 0, time: '2026-11-29T19:03:00.000Z' },
@@ -235,10 +235,16 @@ describe('range-report batch', () => {
     expect(one({ time: 'yesterday' })).toBe('malformed');
     expect(one({ extra: 1 })).toBe('malformed');
     expect(one({}, 'time')).toBe('malformed');
-    expect(one({ kind: 'package-lost', bytes: 0 })).toBe('no error');
-    expect(one({ kind: 'revoked', ranges: [], bytes: 0 })).toBe('no error');
-    expect(one({ kind: 'revoked', ranges: [], bytes: 1024 })).toBe('malformed');
-    expect(one({ kind: 'package-lost' })).toBe('malformed');
+    expect(one({ kind: 'package-lost', bytes: 0, tableOffset: undefined })).toBe('no error');
+    expect(one({ kind: 'revoked', ranges: [], bytes: 0, tableOffset: undefined })).toBe('no error');
+    expect(one({ kind: 'revoked', ranges: [], bytes: 1024, tableOffset: undefined })).toBe('malformed');
+    expect(one({ kind: 'package-lost', tableOffset: undefined })).toBe('malformed');
+    // A delivered report places its package in the client's table; no other kind does.
+    expect(one({}, 'tableOffset')).toBe('malformed');
+    expect(one({ tableOffset: -1 })).toBe('malformed');
+    expect(one({ tableOffset: 1.5 })).toBe('malformed');
+    expect(one({ kind: 'voided' })).toBe('malformed');
+    expect(one({ kind: 'voided', tableOffset: undefined })).toBe('no error');
     const body = JSON.stringify({ reports: rs });
     const withHeader = (x: unknown): string => code(() => openReportBatch(rawBatch(JSON.stringify(x), body, key), key));
     expect(withHeader({ ...h, checkpoint: checkpoint('cd'.repeat(32)) })).toBe('malformed');

@@ -151,4 +151,16 @@ export class Allocations implements Fold {
   ofClient(client: string): AllocationRecord[] {
     return [...this.byId.values()].filter((a) => a.client === client);
   }
+
+  /**
+   * Where the client's next package begins in its PSRD table at the hub (issue S10): the bytes of its
+   * packages delivered before (those reported before report `before`, when given). Voided ones never
+   * reached it; lost ones did, and keep their place. Deliveries run one at a time, so this is fixed when
+   * a package is written, and the Security Server counts the same from the reports.
+   */
+  tableOffset(client: string, before = Number.MAX_SAFE_INTEGER): number {
+    let sum = 0;
+    for (const a of this.byId.values()) if (a.client === client && a.purpose === 'psrd' && a.phase === 'delivered' && (a.report ?? 0) < before) sum += a.bytes;
+    return sum;
+  }
 }

@@ -76,7 +76,7 @@ export function deliveryHandlers(core: Core): Handlers<{ delivery: typeof delive
                 purpose: 'psrd',
                 bytes: args.bytes,
                 sink: carrier,
-                stream: (ranges, packageId) => clientPackageStream(core.pool, { hub: core.settings.hubId, client: c.client, packageId }, ranges, keys),
+                stream: (ranges, packageId) => clientPackageStream(core.pool, { hub: core.settings.hubId, client: c.client, packageId, tableOffset: core.allocations.tableOffset(c.client) }, ranges, keys),
                 job: job.id,
                 actor,
                 signal: job.signal,

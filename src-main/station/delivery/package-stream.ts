@@ -17,9 +17,9 @@ export async function* rangeBytes(pool: Pool, ranges: readonly PsrdRange[]): Asy
   for (const r of ranges) yield* pool.readAhead(r.segment, r.offset, r.length);
 }
 
-export function clientPackageStream(pool: Pool, ids: { hub: string; client: string; packageId: string }, ranges: readonly PsrdRange[], initialKeys: Uint8Array): PackageStream {
+export function clientPackageStream(pool: Pool, ids: { hub: string; client: string; packageId: string; tableOffset: number }, ranges: readonly PsrdRange[], initialKeys: Uint8Array): PackageStream {
   const bytes = ranges.reduce((a, r) => a + r.length, 0);
-  const header: PackageHeader = { format: 1, hub: ids.hub, client: ids.client, package: ids.packageId, ranges, bytes, chunkBytes: DEFAULT_PACKAGE_CHUNK };
+  const header: PackageHeader = { format: 1, hub: ids.hub, client: ids.client, package: ids.packageId, ranges, bytes, chunkBytes: DEFAULT_PACKAGE_CHUNK, tableOffset: ids.tableOffset };
   return {
     hubId: ids.hub,
     clientId: ids.client,

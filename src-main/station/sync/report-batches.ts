@@ -16,7 +16,9 @@ function toReport(core: Core, r: QueuedReport): RangeReport {
   return {
     seq: r.seq, kind: r.kind, client: r.client, ...(a?.package ? { package: a.package } : {}),
     ranges: carriesRanges && a ? a.ranges.map((x) => ({ segment: x.segment, offset: x.offset, length: x.length })) : [],
-    bytes: carriesRanges && a ? a.bytes : 0, time: r.time,
+    bytes: carriesRanges && a ? a.bytes : 0,
+    ...(r.kind === 'delivered' ? { tableOffset: core.allocations.tableOffset(r.client, r.seq) } : {}),
+    time: r.time,
   };
 }
 
