@@ -11,6 +11,17 @@ export const SERVER_ERRORS = {
   'unknown-shipment': 404,
   'duplicate-segment': 409,
   forged: 401,
+  // The hub's key-instruction API (issue S10, §11.4).
+  'unknown-client': 404,
+  aead: 401,
+  'wrong-sender': 400,
+  'wrong-half': 400,
+  'psrd-unavailable': 409,
+  tag: 401,
+  'unknown-recipient': 404,
+  'client-revoked': 403,
+  'recipient-exhausted': 409,
+  'duplicate-secret': 409,
   'master-key': 500,
   io: 500,
 } as const;

@@ -151,3 +151,53 @@ export async function moveRange(trx: Trx, master: MasterKey, station: string, r:
     }
   }
 }
+
+export type TableFault = { readonly code: 'psrd-unavailable'; readonly reason: string };
+
+/**
+ * Spends `length` bytes of a client's PSRD table from `index` (the DSKE PSRD index, §11.4): returns them
+ * and deletes them from the server, with their keys, in the same transaction — so no byte is ever used
+ * twice: a second use finds it gone. Pieces cut by the span's edges are split; their other parts stay
+ * the client's under fresh keys. Nothing changes when any byte is missing.
+ */
+export async function takeFromTable(trx: Trx, lock: boolean, master: MasterKey, owner: string, index: number, length: number): Promise<Buffer | TableFault> {
+  const end = index + length;
+  let q = trx.selectFrom('psrd').selectAll()
+    .where('owner', '=', owner).where('purpose', '=', 'psrd')
+    .where('table_offset', '<', end).where((eb) => eb(eb('table_offset', '+', eb.ref('length')), '>', index))
+    .orderBy('table_offset');
+  if (lock) q = q.forUpdate();
+  const rows = await q.execute();
+  let at = index;
+  for (const row of rows) {
+    if (Number(row.table_offset) > at) break;
+    at = Math.max(at, Number(row.table_offset) + row.length);
+  }
+  if (rows.length === 0 || Number(rows[0].table_offset) > index || at < end) {
+    return { code: 'psrd-unavailable', reason: `bytes ${index} … ${end - 1} of ${owner}'s PSRD table are not all held here: used before, never delivered, or lost` };
+  }
+  const out = Buffer.alloc(length);
+  for (const row of rows) {
+    const t = Number(row.table_offset);
+    const plain = openPiece(master, row);
+    try {
+      const from = Math.max(index, t);
+      const to = Math.min(end, t + row.length);
+      plain.copy(out, from - index, from - t, to - t);
+      await trx.deleteFrom('psrd').where('id', '=', row.id).execute();
+      // What the span does not cover stays the client's, re-sealed at its own place.
+      for (const [a, b] of [[t, from], [to, t + row.length]] as const) {
+        if (b <= a) continue;
+        const offset = row.offset + (a - t);
+        const bytes = plain.subarray(a - t, b - t);
+        await trx.insertInto('psrd').values({
+          station: row.station, segment: row.segment, offset, length: bytes.length, purpose: 'psrd', owner: row.owner, package: row.package,
+          report_seq: row.report_seq, position: row.position, table_offset: a, ...sealPiece(master, row.station, row.segment, offset, bytes),
+        }).execute();
+      }
+    } finally {
+      plain.fill(0);
+    }
+  }
+  return out;
+}

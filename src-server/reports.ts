@@ -11,6 +11,7 @@ import { SyncFormatError } from '../src-shared/sync/errors';
 import { openReportBatch, readReportBatchHeader, verifyWitness, type RangeReport, type ReportBatchHeader } from '../src-shared/sync/report-batch';
 import { sealAcknowledgement } from '../src-shared/sync/acknowledgement';
 import { overlapping } from '../src-shared/psrd/range';
+import { clientNumber } from '../src-shared/hub-api/transport-key';
 import type { Transaction } from 'kysely';
 import { appendAudit } from './audit-log';
 import { noteRefusal } from './refusal-log';
@@ -68,7 +69,7 @@ async function applyReport(core: ServerCore, trx: Trx, station: string, r: Range
       await moveRange(trx, core.master, station, r.ranges[i], covered[i], target);
       inTable += r.ranges[i].length;
     }
-    if (r.kind !== 'voided' && !client) await trx.insertInto('clients').values({ client: r.client, station, state: 'active', first_report: r.seq }).execute();
+    if (r.kind !== 'voided' && !client) await trx.insertInto('clients').values({ client: r.client, station, number: clientNumber(r.client), state: 'active', first_report: r.seq }).execute();
   } else if (r.kind === 'package-lost') {
     if (!r.package) return refuse('malformed', 'a package-lost report names no package');
     const known = await trx.selectFrom('reports').select(['seq']).where('client', '=', r.client).where('package', '=', r.package).where('kind', '=', 'delivered').executeTakeFirst();
@@ -77,9 +78,9 @@ async function applyReport(core: ServerCore, trx: Trx, station: string, r: Range
   } else {
     await trx.deleteFrom('psrd').where('owner', '=', r.client).execute();
     if (client) await trx.updateTable('clients').set({ state: 'revoked' }).where('client', '=', r.client).execute();
-    else await trx.insertInto('clients').values({ client: r.client, station, state: 'revoked', first_report: r.seq }).execute();
+    else await trx.insertInto('clients').values({ client: r.client, station, number: clientNumber(r.client), state: 'revoked', first_report: r.seq }).execute();
   }
-  await trx.insertInto('reports').values({ station, seq: r.seq, kind: r.kind, client: r.client, package: r.package ?? null, bytes: r.bytes, applied_at: now }).execute();
+  await trx.insertInto('reports').values({ station, seq: r.seq, kind: r.kind, client: r.client, package: r.package ?? null, bytes: r.bytes, table_offset: r.tableOffset ?? null, applied_at: now }).execute();
   return null;
 }
 

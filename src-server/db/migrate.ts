@@ -74,12 +74,14 @@ async function createTables(db: Kysely<ServerDatabase>, dialect: 'sqlite' | 'pos
     .addColumn('client', 'text', (c) => c.notNull())
     .addColumn('package', 'text')
     .addColumn('bytes', sql.raw(big), (c) => c.notNull())
+    .addColumn('table_offset', sql.raw(big))
     .addColumn('applied_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('reports_pk', ['station', 'seq'])
     .execute();
   await db.schema.createTable('clients').ifNotExists()
     .addColumn('client', 'text', (c) => c.primaryKey())
     .addColumn('station', 'text', (c) => c.notNull().references('stations.station'))
+    .addColumn('number', sql.raw(big), (c) => c.unique())
     .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('active', 'revoked')`))
     .addColumn('first_report', sql.raw(big), (c) => c.notNull())
     .execute();
@@ -96,6 +98,20 @@ async function createTables(db: Kysely<ServerDatabase>, dialect: 'sqlite' | 'pos
     .addColumn('seq', sql.raw(big), (c) => c.notNull())
     .addColumn('hash', 'text', (c) => c.notNull())
     .addColumn('mac', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema.createTable('instructions').ifNotExists()
+    .addColumn('id', sql.raw(serial), (c) => c.primaryKey())
+    .addColumn('recipient', 'text', (c) => c.notNull())
+    .addColumn('sender', 'text', (c) => c.notNull())
+    .addColumn('secret_id', 'text', (c) => c.notNull())
+    .addColumn('frame', sql.raw(bytes), (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addUniqueConstraint('instructions_once', ['sender', 'secret_id', 'recipient'])
+    .execute();
+  await db.schema.createIndex('instructions_recipient_idx').ifNotExists().on('instructions').columns(['recipient', 'id']).execute();
+  await db.schema.createTable('hub_cursors').ifNotExists()
+    .addColumn('client', 'text', (c) => c.primaryKey())
+    .addColumn('next_offset', sql.raw(big), (c) => c.notNull())
     .execute();
   await db.schema.createTable('refusal_log').ifNotExists()
     .addColumn('id', sql.raw(serial), (c) => c.primaryKey())

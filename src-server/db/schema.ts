@@ -70,6 +70,8 @@ export interface ReportsTable {
   client: string;
   package: string | null;
   bytes: number;
+  /** 'delivered': where the package begins in the client's PSRD table. */
+  table_offset: number | null;
   applied_at: string;
 }
 
@@ -78,6 +80,8 @@ export interface ClientsTable {
   client: string;
   /** The station whose report first named it. */
   station: string;
+  /** Its number in DSKE messages (the digits of its ID), unique at the hub; null beyond u32. */
+  number: number | null;
   state: 'active' | 'revoked';
   first_report: number;
 }
@@ -120,7 +124,26 @@ export interface RefusalLogTable {
   reason: string;
 }
 
+/** Key instructions the hub holds until their recipient fetches them (§11.4, the offline variant). */
+export interface InstructionsTable {
+  id: Generated<number>;
+  recipient: string;
+  sender: string;
+  /** The secret ID, hex: one request per (sender, secret, recipient). */
+  secret_id: string;
+  frame: Uint8Array;
+  created_at: string;
+}
+
+/** Where the hub next spends from each client's halves of its PSRD table (src-shared/hub-api/table-layout.ts). */
+export interface HubCursorsTable {
+  client: string;
+  next_offset: number;
+}
+
 export interface ServerDatabase {
+  instructions: InstructionsTable;
+  hub_cursors: HubCursorsTable;
   refusal_log: RefusalLogTable;
   audit_head: AuditHeadTable;
   secrets: SecretsTable;

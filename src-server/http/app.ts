@@ -11,6 +11,8 @@ import { applyReportBatch } from '../reports';
 import { shipmentAck } from '../shipments';
 import { stationKeys, wipeKeys } from '../station-keys';
 import { checkRequest, REQUEST_MAC_HEADER } from './request-mac';
+import { handleKeyRequest } from '../dske/key-requests';
+import { fetchInstructions } from '../dske/instruction-fetch';
 
 /** A batch of 1,000 reports with many ranges each stays well below this. */
 const MAX_BATCH_BYTES = 64 << 20;
@@ -45,6 +47,24 @@ export function buildApp(core: ServerCore, opts: { logger?: boolean } = {}): Fas
     try {
       const out = await applyReportBatch(core, req.body as Buffer);
       return reply.code(200).type(OCTETS).header('x-dske-applied-up-to', String(out.appliedUpTo)).send(Buffer.from(out.ack));
+    } catch (e) {
+      return fail(reply, e);
+    }
+  });
+
+  // The hub's key-instruction API (issue S10, §11.4): envelopes under the client's transport key both ways.
+  const octets = { headers: { type: 'object', required: ['content-type'], properties: { 'content-type': { const: OCTETS } } }, response: { '4xx': errorBody } } as const;
+  app.post('/v1/dske/requests', { schema: octets }, async (req, reply) => {
+    try {
+      const out = await handleKeyRequest(core, req.body as Buffer);
+      return reply.code(200).send({ accepted: true, instructions: out.instructions });
+    } catch (e) {
+      return fail(reply, e);
+    }
+  });
+  app.post('/v1/dske/instructions', { schema: octets }, async (req, reply) => {
+    try {
+      return reply.code(200).type(OCTETS).send(Buffer.from(await fetchInstructions(core, req.body as Buffer)));
     } catch (e) {
       return fail(reply, e);
     }
