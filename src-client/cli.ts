@@ -20,7 +20,7 @@ const USAGE = `dske-client: the reference DSKE client (its PSRD store)
   dske-client import --qr IMAGE [IMAGE…]            import a printed QR sheet from PNG scans of its pages (any order)
   dske-client import --hsm LABEL --pin-file F [--package ID] [--module PATH]
                                                     import a package from a PKCS#11 token ("data" profile)
-  dske-client status [--json]                       per hub: the client ID, packages, PSRD held, used and available
+  dske-client status [--json]                       per hub: the client ID, packages, PSRD held, used and available (each half)
 
 Global: --data DIR (or DSKE_CLIENT_DATA; default ~/.local/share/dske-client).
 `;
@@ -126,7 +126,7 @@ export async function runClientCli(argv: readonly string[], io: ClientCliIo = pr
         const hubs = withStore(dir, (s) => s.status(), true);
         if (o.json) out(JSON.stringify(hubs, null, 2) + '\n');
         else if (hubs.length === 0) out(`No hub registered in ${dir} yet: \`dske-client register-keys FILE\`.\n`);
-        else for (const h of hubs) out(`hub ${h.hub}  client ${h.client}  check value ${h.checkValue}  ${h.packages.length} package(s)  PSRD held ${h.heldBytes}, used ${h.usedBytes}, available ${h.availableBytes} bytes  (${h.chunks} chunk(s) at rest, ${h.erasedChunks} erased)\n`);
+        else for (const h of hubs) out(`hub ${h.hub}  client ${h.client}  check value ${h.checkValue}  ${h.packages.length} package(s)  PSRD held ${h.heldBytes}, used ${h.usedBytes}, available ${h.availableBytes} bytes  (for key requests ${h.forRequests.availableBytes} of ${h.forRequests.heldBytes} available; for the hub's key instructions ${h.forInstructions.availableBytes} of ${h.forInstructions.heldBytes})  (${h.chunks} chunk(s) at rest, ${h.erasedChunks} erased)\n`);
         return 0;
       }
       default:

@@ -1,20 +1,24 @@
-// The client's store (issue S10, part 2; spec §11.1 for initial keys): per hub, its registration and
-// its PSRD, imported from client packages and handed out once. take() reads the next bytes, then marks
-// them used in one atomic, fsynced write of the hub's state (which drops the keys of chunks wholly used
-// in the same write), and only then returns them: a crash at any point never hands a byte out twice.
+// The client's store (issue S10; spec §11.1 for initial keys, §11.4 for the PSRD index): per hub, its
+// registration and its PSRD table, imported from client packages (each at its header's tableOffset) and
+// handed out once: the client's halves for key requests (takeForRequest), the hub's halves at the
+// indices of the hub's key instructions (takeAt). Both read the bytes, then mark them used in one
+// atomic, fsynced write of the hub's state (which drops the keys of chunks wholly used in the same
+// write), and only then return them: a crash at any point never hands a byte out twice.
 // Every bad input is a ClientFailure thrown before anything on disk changes.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fsyncDir } from '../../src-node/atomic-file';
 import { ioReason } from '../../src-node/io-reason';
 import { nodeCipher } from '../../src-node/psrd-store/package-cipher-node';
+import { halfOf, nextOnSide, onSide } from '../../src-shared/hub-api/table-layout';
 import { HUB_ID, PackageError } from '../../src-shared/psrd/package-format';
 import { openPackage, readPackageHeader } from '../../src-shared/psrd/package-reader';
 import { ClientFailure } from '../errors';
 import { CHUNK_ID, chunkPath, eraseChunkFile, newChunkId, readChunk, writeChunk } from './chunk-file';
 import { HUBS_DIR, initDataDir, openDataDir, type OpenedDir } from './data-dir';
 import { parseInitialKeysFile } from './initial-keys-file';
-import { readState, writeState, type HeldChunk, type HubState } from './hub-state';
+import { heldBytes, readState, sideBytes, writeState, type HeldChunk, type HubState } from './hub-state';
+import { addSpan, covers, firstOverlap } from './spans';
 import { readRegistration, unwrapKeys, writeRegistration } from './registration';
 
 /** PSRD bytes per chunk at rest: the unit of crypto-erase. */
@@ -25,7 +29,7 @@ export interface StoreOptions {
   readonly readOnly?: boolean;
   /** PSRD bytes per chunk file for new imports (default 64 KiB). */
   readonly chunkBytes?: number;
-  /** For tests: called inside take() after its bytes are durably marked used, before anything else. */
+  /** For tests: called inside takeForRequest() and takeAt() after its bytes are durably marked used, before anything else. */
   readonly afterMark?: () => void;
 }
 
@@ -42,8 +46,17 @@ export interface Imported {
   readonly client: string;
   readonly package: string;
   readonly bytes: number;
-  /** PSRD of this hub available after the import. */
+  /** Where the package begins in this client's PSRD table at the hub. */
+  readonly tableOffset: number;
+  /** PSRD of this hub available after the import (both halves). */
   readonly available: number;
+}
+
+/** One side's halves of a hub's table (table-layout.ts). */
+export interface SideStatus {
+  readonly heldBytes: number;
+  readonly usedBytes: number;
+  readonly availableBytes: number;
 }
 
 export interface HubStatus {
@@ -54,6 +67,10 @@ export interface HubStatus {
   readonly heldBytes: number;
   readonly usedBytes: number;
   readonly availableBytes: number;
+  /** The client's halves: spent by takeForRequest. */
+  readonly forRequests: SideStatus;
+  /** The hub's halves: spent by takeAt, at the indices of the hub's key instructions. */
+  readonly forInstructions: SideStatus;
   /** Chunk files still held (each with its key), and chunks crypto-erased once wholly used. */
   readonly chunks: number;
   readonly erasedChunks: number;
@@ -143,7 +160,10 @@ export class ClientStore {
     }
   }
 
-  /** Opens a client package with its hub's initial keys and appends its PSRD to that hub's store. */
+  /**
+   * Opens a client package with its hub's initial keys and places its PSRD in that hub's table at the
+   * header's tableOffset; a package that overlaps one already imported is refused (table-overlap).
+   */
   importPackage(bytes: Uint8Array): Imported {
     this.writable();
     let header;
@@ -158,6 +178,9 @@ export class ClientStore {
     if (reg.client !== header.client) throw new ClientFailure('wrong-client', `This package is for client ${header.client}; at hub ${header.hub} this client is ${reg.client}.`);
     const state = readState(dir, header.hub);
     if (state.packages.some((p) => p.package === header.package)) throw new ClientFailure('package-seen', `Package ${header.package} was imported already; a package is taken once.`);
+    const at = header.tableOffset;
+    const clash = state.packages.find((p) => p.bytes > 0 && header.bytes > 0 && p.tableOffset < at + header.bytes && at < p.tableOffset + p.bytes);
+    if (clash) throw new ClientFailure('table-overlap', `Package ${header.package} would occupy bytes ${at} to ${at + header.bytes} of this client's PSRD table at hub ${header.hub}, which package ${clash.package} (bytes ${clash.tableOffset} to ${clash.tableOffset + clash.bytes}) already holds; it is refused.`);
     const keys = unwrapKeys(reg, this.d.master);
     let psrd: Uint8Array;
     try {
@@ -169,14 +192,19 @@ export class ClientStore {
     }
     const chunksDir = join(dir, 'chunks');
     const added: HeldChunk[] = [];
+    const record = { package: header.package, tableOffset: at, bytes: psrd.length };
     try {
-      for (let at = 0; at < psrd.length; at += this.chunkBytes) {
-        const id = newChunkId();
-        const plain = psrd.subarray(at, Math.min(at + this.chunkBytes, psrd.length));
-        added.push({ id, bytes: plain.length, key: writeChunk(chunksDir, header.hub, id, plain, this.d.master) });
+      // Chunks are cut within each half, so that the client's spending erases the client's chunks.
+      for (const side of ['client', 'hub'] as const) {
+        const h = halfOf(record, side);
+        for (let off = h.offset; off < h.offset + h.length; off += this.chunkBytes) {
+          const id = newChunkId();
+          const plain = psrd.subarray(off - at, Math.min(off + this.chunkBytes, h.offset + h.length) - at);
+          added.push({ id, offset: off, bytes: plain.length, key: writeChunk(chunksDir, header.hub, id, plain, this.d.master) });
+        }
       }
       fsyncDir(chunksDir);
-      writeState(dir, { ...state, packages: [...state.packages, { package: header.package, bytes: psrd.length }], held: state.held + psrd.length, chunks: [...state.chunks, ...added] });
+      writeState(dir, { ...state, packages: [...state.packages, record], chunks: [...state.chunks, ...added] });
     } catch (e) {
       for (const c of added) eraseChunkFile(chunksDir, c.id);
       if (e instanceof ClientFailure) throw e;
@@ -184,46 +212,83 @@ export class ClientStore {
     } finally {
       psrd.fill(0);
     }
-    return { hub: header.hub, client: header.client, package: header.package, bytes: psrd.length, available: state.held + psrd.length - state.used };
+    const after = heldBytes(state) + psrd.length - state.used.reduce((a, [x, y]) => a + y - x, 0);
+    return { hub: header.hub, client: header.client, package: header.package, bytes: psrd.length, tableOffset: at, available: after };
+  }
+
+  private registered(hub: string): string {
+    const dir = this.hubDir(hub);
+    if (!HUB_ID.test(hub) || !readRegistration(dir, hub)) throw new ClientFailure('unknown-hub', `This client is not registered with hub ${hub}.`);
+    return dir;
   }
 
   /**
-   * The next n unused PSRD bytes of the hub, in order; durably marked used before they are returned, and
-   * chunks wholly used crypto-erased. Refuses (handing out nothing) when fewer than n are held.
+   * PSRD for a key request (§11.4): the lowest n bytes free in the client's halves of the hub's table
+   * that lie inside one half, with their table offset (the request's PSRD index). Marked used durably,
+   * and chunks wholly used crypto-erased, before they are returned; refuses (handing out nothing) when
+   * no such span is left.
    */
-  take(hub: string, n: number): Uint8Array {
+  takeForRequest(hub: string, n: number): { index: number; bytes: Uint8Array } {
     this.writable();
-    if (!Number.isSafeInteger(n) || n < 1) throw new ClientFailure('bad-request', 'PSRD is taken in whole bytes, at least 1.');
-    const dir = this.hubDir(hub);
-    if (!HUB_ID.test(hub) || !readRegistration(dir, hub)) throw new ClientFailure('unknown-hub', `This client is not registered with hub ${hub}.`);
+    wholeBytes(n);
+    const dir = this.registered(hub);
     const s = readState(dir, hub);
-    const available = s.held - s.used;
-    if (n > available) throw new ClientFailure('used-up', `Hub ${hub} has ${available} unused bytes of PSRD here; ${n} were asked for. Nothing was handed out; import a new package.`);
+    let from = 0;
+    for (;;) {
+      const index = nextOnSide(s.packages, 'client', from, n);
+      if (index === null) {
+        const { held, used } = sideBytes(s, 'client');
+        throw new ClientFailure('used-up', `Hub ${hub} has no ${n} free bytes together in this client's halves of its PSRD table (${held - used} of ${held} unused); nothing was handed out. Import a new package.`);
+      }
+      const hit = firstOverlap(s.used, index, index + n);
+      if (!hit) return { index, bytes: this.spend(hub, dir, s, index, n) };
+      from = hit[1];
+    }
+  }
+
+  /**
+   * The n bytes at `index` of the hub's table, for a key instruction the hub made (§11.4): they must lie
+   * in one of the hub's halves (wrong-half), be held here (psrd-not-held) and never have been taken
+   * (psrd-used). Marked used durably, and chunks wholly used crypto-erased, before they are returned.
+   */
+  takeAt(hub: string, index: number, n: number): Uint8Array {
+    this.writable();
+    wholeBytes(n);
+    if (!Number.isSafeInteger(index) || index < 0 || !Number.isSafeInteger(index + n)) throw new ClientFailure('bad-request', 'A PSRD index is a whole number of bytes from the start of the table.');
+    const dir = this.registered(hub);
+    const s = readState(dir, hub);
+    const inPackages = s.packages.reduce((a, p) => a + Math.max(0, Math.min(index + n, p.tableOffset + p.bytes) - Math.max(index, p.tableOffset)), 0);
+    if (inPackages !== n) throw new ClientFailure('psrd-not-held', `Bytes ${index} to ${index + n} of this client's PSRD table at hub ${hub} are not all held here (import the package that holds them); nothing was handed out.`);
+    if (!onSide(s.packages, 'hub', index, n)) throw new ClientFailure('wrong-half', `Bytes ${index} to ${index + n} of this client's PSRD table at hub ${hub} do not lie within one of the hub's halves; the hub may not choose them, and nothing was handed out.`);
+    if (firstOverlap(s.used, index, index + n)) throw new ClientFailure('psrd-used', `Bytes ${index} to ${index + n} of this client's PSRD table at hub ${hub} were taken before; PSRD is used once, and nothing was handed out.`);
+    return this.spend(hub, dir, s, index, n);
+  }
+
+  /** Reads [index, index + n), marks it used (dropping the chunks it finishes) in one atomic write, then returns it. */
+  private spend(hub: string, dir: string, s: HubState, index: number, n: number): Uint8Array {
     const chunksDir = join(dir, 'chunks');
     const out = new Uint8Array(n);
-    let start = s.base; // stream offset of chunk i
     let got = 0;
-    let spent = 0; // chunks wholly used after this take
-    for (const c of s.chunks) {
-      if (got === n) break;
-      const end = start + c.bytes;
-      const from = s.used + got;
-      if (from < end) {
-        const plain = readChunk(chunksDir, hub, c.id, c.bytes, c.key, this.d.master);
-        if (typeof plain === 'string') {
-          out.fill(0);
-          throw new ClientFailure('store-damaged', `The PSRD store of hub ${hub} is damaged: ${plain}. Nothing was handed out.`);
-        }
-        const len = Math.min(end - from, n - got);
-        out.set(plain.subarray(from - start, from - start + len), got);
-        plain.fill(0);
-        got += len;
+    for (const c of [...s.chunks].sort((a, b) => a.offset - b.offset)) {
+      const from = Math.max(index, c.offset);
+      const to = Math.min(index + n, c.offset + c.bytes);
+      if (from >= to) continue;
+      const plain = readChunk(chunksDir, hub, c.id, c.bytes, c.key, this.d.master);
+      if (typeof plain === 'string') {
+        out.fill(0);
+        throw new ClientFailure('store-damaged', `The PSRD store of hub ${hub} is damaged: ${plain}. Nothing was handed out.`);
       }
-      if (s.used + got >= end) spent++;
-      start = end;
+      out.set(plain.subarray(from - c.offset, to - c.offset), from - index);
+      plain.fill(0);
+      got += to - from;
     }
-    const gone = s.chunks.slice(0, spent);
-    const next: HubState = { ...s, used: s.used + n, base: s.base + gone.reduce((a, c) => a + c.bytes, 0), erasedChunks: s.erasedChunks + spent, chunks: s.chunks.slice(spent) };
+    if (got !== n) {
+      out.fill(0);
+      throw new ClientFailure('store-damaged', `The PSRD store of hub ${hub} is damaged: bytes ${index} to ${index + n} are neither used nor in a chunk. Nothing was handed out.`);
+    }
+    const used = addSpan(s.used, index, index + n);
+    const gone = s.chunks.filter((c) => covers(used, c.offset, c.offset + c.bytes));
+    const next: HubState = { ...s, used, erasedChunks: s.erasedChunks + gone.length, chunks: s.chunks.filter((c) => !gone.includes(c)) };
     try {
       writeState(dir, next);
     } catch (e) {
@@ -241,9 +306,16 @@ export class ClientStore {
       const dir = this.hubDir(hub);
       const reg = readRegistration(dir, hub)!;
       const s = readState(dir, hub);
+      const side = (x: 'client' | 'hub'): SideStatus => {
+        const b = sideBytes(s, x);
+        return { heldBytes: b.held, usedBytes: b.used, availableBytes: b.held - b.used };
+      };
+      const client = side('client');
+      const hubSide = side('hub');
       return {
         hub, client: reg.client, checkValue: reg.checkValue, packages: s.packages.map((p) => p.package),
-        heldBytes: s.held, usedBytes: s.used, availableBytes: s.held - s.used, chunks: s.chunks.length, erasedChunks: s.erasedChunks,
+        heldBytes: client.heldBytes + hubSide.heldBytes, usedBytes: client.usedBytes + hubSide.usedBytes, availableBytes: client.availableBytes + hubSide.availableBytes,
+        forRequests: client, forInstructions: hubSide, chunks: s.chunks.length, erasedChunks: s.erasedChunks,
       };
     });
   }
@@ -259,6 +331,10 @@ export class ClientStore {
     this.d.master.close();
     this.d.lock?.release();
   }
+}
+
+function wholeBytes(n: number): void {
+  if (!Number.isSafeInteger(n) || n < 1) throw new ClientFailure('bad-request', 'PSRD is taken in whole bytes, at least 1.');
 }
 
 function asClientFailure(e: unknown): ClientFailure {

@@ -1,47 +1,69 @@
-// A hub's PSRD store state at the client (issue S10, part 2): hubs/<hub>/state.json, replaced whole and
-// atomically (src-node/atomic-file.ts) at every import and every take(), so that a crash leaves the
-// state before or after, never a mix. The PSRD of every imported package is one stream, in import
-// order; `used` is how far into it has been handed out, `base` where the first chunk still held
-// begins. A chunk wholly used is dropped from `chunks` together with its wrapped key in the same write
-// that marks its bytes used: one rename both spends and crypto-erases them.
+// A hub's PSRD store state at the client (issue S10): hubs/<hub>/state.json, replaced whole and
+// atomically (src-node/atomic-file.ts) at every import and every take, so that a crash leaves the
+// state before or after, never a mix. Each imported package occupies [tableOffset, tableOffset + bytes)
+// of the client's PSRD table at that hub (src-shared/hub-api/table-layout.ts): the first half is the
+// client's to spend for key requests, the second the hub's (the PSRD index of the key instructions it
+// holds for this client). `used` is the set of table bytes handed out, as merged spans. Chunks are cut
+// within one half of one package; a chunk wholly used is dropped from `chunks` together with its wrapped
+// key in the same write that marks its last bytes used: one rename both spends and crypto-erases them.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { replaceFile } from '../../src-node/atomic-file';
 import { ioReason } from '../../src-node/io-reason';
 import { WRAPPED_KEY_BYTES } from '../../src-node/psrd-store/master-key';
+import { halfOf, type TablePackage, type TableSide } from '../../src-shared/hub-api/table-layout';
 import { PACKAGE_ID } from '../../src-shared/psrd/package-format';
 import { ClientFailure } from '../errors';
 import { CHUNK_ID } from './chunk-file';
+import { covers, isCanonical, measureWithin, type Interval } from './spans';
 
 export const STATE_FILE = 'state.json';
+export const STATE_FORMAT = 2;
 
 export interface HeldChunk {
   readonly id: string;
+  /** Where the chunk begins in the hub's PSRD table. */
+  readonly offset: number;
   readonly bytes: number;
   /** The chunk's data key, wrapped by the client master key. */
   readonly key: Uint8Array;
 }
 
+export interface PackageRecord extends TablePackage {
+  readonly package: string;
+}
+
 export interface HubState {
   readonly hub: string;
-  /** Every package imported, in order: its ID (refused if seen again) and its PSRD bytes. */
-  readonly packages: readonly { readonly package: string; readonly bytes: number }[];
-  /** PSRD bytes ever imported. */
-  readonly held: number;
-  /** PSRD bytes handed out (and so never again). */
-  readonly used: number;
-  /** Stream offset where chunks[0] begins: every byte before it is used and erased. */
-  readonly base: number;
+  /** Every package imported (its ID is refused if seen again), with its place in the table. */
+  readonly packages: readonly PackageRecord[];
+  /** Table bytes handed out (and so never again): sorted, disjoint, merged spans. */
+  readonly used: readonly Interval[];
   readonly erasedChunks: number;
   readonly chunks: readonly HeldChunk[];
 }
 
-export const emptyState = (hub: string): HubState => ({ hub, packages: [], held: 0, used: 0, base: 0, erasedChunks: 0, chunks: [] });
+export const emptyState = (hub: string): HubState => ({ hub, packages: [], used: [], erasedChunks: 0, chunks: [] });
+
+export const heldBytes = (s: HubState): number => s.packages.reduce((a, p) => a + p.bytes, 0);
+
+/** Bytes of a side's halves held, and how many of them are used. */
+export function sideBytes(s: HubState, side: TableSide): { held: number; used: number } {
+  let held = 0;
+  let used = 0;
+  for (const p of s.packages) {
+    const h = halfOf(p, side);
+    held += h.length;
+    used += measureWithin(s.used, h.offset, h.offset + h.length);
+  }
+  return { held, used };
+}
 
 export function writeState(hubDir: string, s: HubState): void {
   const body = JSON.stringify({
-    format: 1, hub: s.hub, packages: s.packages, held: s.held, used: s.used, base: s.base, erasedChunks: s.erasedChunks,
-    chunks: s.chunks.map((c) => ({ id: c.id, bytes: c.bytes, key: Buffer.from(c.key).toString('base64') })),
+    format: STATE_FORMAT, hub: s.hub, packages: s.packages.map((p) => ({ package: p.package, tableOffset: p.tableOffset, bytes: p.bytes })),
+    used: s.used, erasedChunks: s.erasedChunks,
+    chunks: s.chunks.map((c) => ({ id: c.id, offset: c.offset, bytes: c.bytes, key: Buffer.from(c.key).toString('base64') })),
   });
   try {
     replaceFile(join(hubDir, STATE_FILE), Buffer.from(body), 0o600);
@@ -64,25 +86,48 @@ export function readState(hubDir: string, hub: string): HubState {
   } catch {
     return bad('its state is not JSON');
   }
-  if (typeof o !== 'object' || o === null || o.format !== 1 || o.hub !== hub) bad('its state is not of format 1 for this hub');
-  if (!nat(o.held) || !nat(o.used) || !nat(o.base) || !nat(o.erasedChunks)) bad('a counter is not a whole number');
-  if (!Array.isArray(o.packages) || !Array.isArray(o.chunks)) bad('its lists are missing');
+  if (typeof o !== 'object' || o === null || o.hub !== hub) bad('its state is not for this hub');
+  if (o.format === 1) {
+    throw new ClientFailure('store-damaged', `The PSRD store of hub ${hub} was written by an earlier client (format 1), which did not record where each package lies in the PSRD table; import the packages into a new data directory. Nothing was handed out.`);
+  }
+  if (o.format !== STATE_FORMAT) bad(`its state is of format ${String(o.format)}, not ${STATE_FORMAT}`);
+  if (!nat(o.erasedChunks)) bad('a counter is not a whole number');
+  if (!Array.isArray(o.packages) || !Array.isArray(o.chunks) || !Array.isArray(o.used)) bad('its lists are missing');
   const packages = (o.packages as unknown[]).map((p) => {
     const r = p as Record<string, unknown>;
-    if (typeof r?.package !== 'string' || !PACKAGE_ID.test(r.package) || !nat(r.bytes)) bad('a package record is malformed');
-    return { package: r.package as string, bytes: r.bytes as number };
+    if (typeof r?.package !== 'string' || !PACKAGE_ID.test(r.package) || !nat(r.bytes) || !nat(r.tableOffset) || !nat((r.tableOffset as number) + (r.bytes as number))) bad('a package record is malformed');
+    return { package: r.package as string, tableOffset: r.tableOffset as number, bytes: r.bytes as number };
+  });
+  const used = (o.used as unknown[]).map((u): Interval => {
+    if (!Array.isArray(u) || u.length !== 2 || !nat(u[0]) || !nat(u[1])) bad('a used span is malformed');
+    return [(u as number[])[0]!, (u as number[])[1]!];
   });
   const chunks = (o.chunks as unknown[]).map((c) => {
     const r = c as Record<string, unknown>;
-    if (typeof r?.id !== 'string' || !CHUNK_ID.test(r.id) || !nat(r.bytes) || (r.bytes as number) < 1 || typeof r.key !== 'string') bad('a chunk record is malformed');
+    if (typeof r?.id !== 'string' || !CHUNK_ID.test(r.id) || !nat(r.offset) || !nat(r.bytes) || (r.bytes as number) < 1 || typeof r.key !== 'string') bad('a chunk record is malformed');
     const key = Buffer.from(r.key as string, 'base64');
     if (key.length !== WRAPPED_KEY_BYTES) bad('a chunk key has the wrong length');
-    return { id: r.id as string, bytes: r.bytes as number, key };
+    return { id: r.id as string, offset: r.offset as number, bytes: r.bytes as number, key };
   });
-  const s: HubState = { hub, packages, held: o.held as number, used: o.used as number, base: o.base as number, erasedChunks: o.erasedChunks as number, chunks };
+  const s: HubState = { hub, packages, used, erasedChunks: o.erasedChunks as number, chunks };
+  // Packages apart; used spans canonical and inside packages; chunks apart, each inside one half of
+  // one package and not wholly used; and every byte held either in a chunk or used.
+  const byOffset = [...packages].sort((a, b) => a.tableOffset - b.tableOffset);
+  if (byOffset.some((p, i) => i > 0 && byOffset[i - 1]!.tableOffset + byOffset[i - 1]!.bytes > p.tableOffset)) bad('two packages overlap in the table');
+  const held: Interval[] = byOffset.filter((p) => p.bytes > 0).map((p) => [p.tableOffset, p.tableOffset + p.bytes]);
+  if (!isCanonical(used)) bad('its used spans are not in order');
+  if (used.some(([a, b]) => byOffset.reduce((n, p) => n + Math.max(0, Math.min(b, p.tableOffset + p.bytes) - Math.max(a, p.tableOffset)), 0) !== b - a)) bad('a used span lies outside the packages');
+  const chunkSet = [...chunks].sort((a, b) => a.offset - b.offset);
+  if (chunkSet.some((c, i) => i > 0 && chunkSet[i - 1]!.offset + chunkSet[i - 1]!.bytes > c.offset)) bad('two chunks overlap');
+  const inHalf = (c: HeldChunk): boolean => packages.some((p) => (['client', 'hub'] as const).some((side) => {
+    const h = halfOf(p, side);
+    return c.offset >= h.offset && c.offset + c.bytes <= h.offset + h.length;
+  }));
+  if (!chunks.every(inHalf)) bad('a chunk lies outside the halves of the packages');
+  if (chunks.some((c) => covers(used, c.offset, c.offset + c.bytes))) bad('a used-up chunk is still listed');
+  const usedBytes = used.reduce((a, [x, y]) => a + y - x, 0);
+  const usedInChunks = chunks.reduce((a, c) => a + measureWithin(used, c.offset, c.offset + c.bytes), 0);
   const inChunks = chunks.reduce((a, c) => a + c.bytes, 0);
-  if (packages.reduce((a, p) => a + p.bytes, 0) !== s.held) bad('its packages do not add up to what it holds');
-  if (s.base + inChunks !== s.held || s.base > s.used || s.used > s.held) bad('its counters disagree');
-  if (chunks.length > 0 && s.used - s.base >= chunks[0]!.bytes) bad('a used-up chunk is still listed');
+  if (inChunks + usedBytes - usedInChunks !== held.reduce((a, [x, y]) => a + y - x, 0)) bad('its chunks and used spans do not add up to what it holds');
   return s;
 }

@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runClientCli } from '../../src-client/cli';
 import { noQrToolsReason, noSoftHsmReason, softHsmTokens } from '../support/media';
 import { tempDir } from '../support/station';
-import { openTestHub, psrdOf, type TestHub } from './support/hub';
+import { openTestHub, psrdOf, takeWholePackage, type TestHub } from './support/hub';
 import { ClientStore } from '../../src-client/store/client-store';
+import { readPackageHeader } from '../../src-shared/psrd/package-reader';
 
 const PIN = 'Pin7f3kQ9zxW';
 const work = tempDir('dske-client-cli-');
@@ -78,7 +79,7 @@ describe('dske-client', () => {
     // What the CLI imported is the package's PSRD.
     const store = ClientStore.open(dir);
     try {
-      expect(Buffer.from(store.take('hub-a', 60_000)).equals(Buffer.from(psrdOf(readFileSync(file), alice.keysFile)))).toBe(true);
+      expect(takeWholePackage(store, 'hub-a', readPackageHeader(readFileSync(file)).header).equals(Buffer.from(psrdOf(readFileSync(file), alice.keysFile)))).toBe(true);
     } finally {
       store.close();
     }

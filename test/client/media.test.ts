@@ -16,7 +16,7 @@ import { ClientStore } from '../../src-client/store/client-store';
 import { SOFTHSM_MODULE, noQrToolsReason, noSoftHsmReason, scanSheet, softHsmTokens } from '../support/media';
 import { assembleChunks, decodeChunk } from '../../src-shared/psrd/qr-chunk';
 import { tempDir } from '../support/station';
-import { openTestHub, psrdOf, type TestHub } from './support/hub';
+import { openTestHub, psrdOf, takeWholePackage, type TestHub } from './support/hub';
 
 interface Png {
   width: number;
@@ -111,7 +111,7 @@ describe.skipIf(noQrToolsReason !== undefined)(`a printed QR sheet${noQrToolsRea
     try {
       const r = store.importPackage(readQrSheetImages(pages));
       expect(r.bytes).toBe(4000);
-      expect(Buffer.from(store.take('hub-a', 4000)).equals(Buffer.from(psrd))).toBe(true);
+      expect(takeWholePackage(store, 'hub-a', r).equals(Buffer.from(psrd))).toBe(true);
       refused(() => store.importPackage(readQrSheetImages([...pages].reverse())), 'package-seen');
     } finally {
       store.close();
@@ -180,8 +180,9 @@ describe.skipIf(noSoftHsmReason !== undefined)(`an HSM token (SoftHSM2)${noSoftH
     expect(pkg.length).toBe(r.packageBytes);
     const store = aliceStore();
     try {
-      expect(store.importPackage(pkg)).toMatchObject({ package: r.package, bytes: 150_000 });
-      expect(Buffer.from(store.take('hub-a', 150_000)).equals(Buffer.from(psrdOf(pkg, alice.keysFile)))).toBe(true);
+      const imported = store.importPackage(pkg);
+      expect(imported).toMatchObject({ package: r.package, bytes: 150_000 });
+      expect(takeWholePackage(store, 'hub-a', imported).equals(Buffer.from(psrdOf(pkg, alice.keysFile)))).toBe(true);
       refused(() => store.importPackage(readPackageFromToken(token('client-data'))), 'package-seen');
     } finally {
       store.close();

@@ -1,8 +1,9 @@
-// The client's store (issue S10, part 2; spec §11.1): initial keys files and client packages from real
-// stations of two hubs, imported into a client data directory; strict one-time use of the PSRD, also
-// across a process killed with SIGKILL inside and right after take(); crypto-erase of used-up chunks;
-// and every bad input refused with a typed ClientFailure that leaves the data directory byte for byte
-// as it was.
+// The client's store (issue S10; spec §11.1, §11.4): initial keys files and client packages from real
+// stations of two hubs, imported into a client data directory, each package at its tableOffset in the
+// client's PSRD table at its hub; the client's halves spent for key requests (lowest free span first),
+// the hub's halves at the indices the hub names; strict one-time use of the PSRD, also across a process
+// killed with SIGKILL inside and right after a take; crypto-erase of used-up chunks; and every bad input
+// refused with a typed ClientFailure that leaves the data directory byte for byte as it was.
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,11 @@ import { ClientFailure, type ClientErrorCode } from '../../src-client/errors';
 import { ClientStore } from '../../src-client/store/client-store';
 import { checkValueOf } from '../../src-client/store/initial-keys-file';
 import { readPackageFile } from '../../src-client/import/package-file';
+import { readPackageHeader } from '../../src-shared/psrd/package-reader';
+import { encodePackage } from '../../src-shared/psrd/package-writer';
+import { nobleCipher } from '../../src-shared/psrd/package-cipher';
+import type { PackageHeader } from '../../src-shared/psrd/package-format';
+import { keysIn } from '../support/enrol';
 import { tempDir } from '../support/station';
 import { openTestHub, psrdOf, type TestHub } from './support/hub';
 
@@ -74,7 +80,7 @@ function freshStore(): ClientStore {
 }
 
 const cat = (...parts: Uint8Array[]): Buffer => Buffer.concat(parts.map((p) => Buffer.from(p)));
-const stateOf = (store: ClientStore, hub: string): { used: number; base: number; chunks: { id: string; key: string }[] } =>
+const stateOf = (store: ClientStore, hub: string): { used: [number, number][]; chunks: { id: string; offset: number; key: string }[] } =>
   JSON.parse(readFileSync(join(store.dir, 'hubs', hub, 'state.json'), 'utf8')) as never;
 
 beforeAll(async () => {
@@ -121,7 +127,8 @@ describe('the data directory', () => {
       refused(() => ClientStore.open(store.dir), 'data-dir-locked');
       const reader = ClientStore.open(store.dir, { readOnly: true });
       expect(reader.status()).toEqual([]);
-      refused(() => reader.take('hub-a', 1), 'bad-request');
+      refused(() => reader.takeForRequest('hub-a', 1), 'bad-request');
+      refused(() => reader.takeAt('hub-a', 60_000, 1), 'bad-request');
       reader.close();
     } finally {
       store.close();
@@ -201,11 +208,16 @@ describe('importing packages', () => {
     try {
       store.registerKeys(readFileSync(alice.keysFile));
       const r = store.importPackage(readPackageFile(a1.file));
-      expect(r).toMatchObject({ hub: 'hub-a', client: alice.client, bytes: 100_000, available: 100_000 });
-      expect(store.status()[0]).toMatchObject({ heldBytes: 100_000, usedBytes: 0, availableBytes: 100_000, chunks: Math.ceil(100_000 / CHUNK), erasedChunks: 0, packages: [r.package] });
+      expect(r).toMatchObject({ hub: 'hub-a', client: alice.client, bytes: 100_000, tableOffset: 0, available: 100_000 });
+      expect(store.status()[0]).toMatchObject({
+        heldBytes: 100_000, usedBytes: 0, availableBytes: 100_000, chunks: 2 * Math.ceil(50_000 / CHUNK), erasedChunks: 0, packages: [r.package],
+        forRequests: { heldBytes: 50_000, usedBytes: 0, availableBytes: 50_000 }, forInstructions: { heldBytes: 50_000, usedBytes: 0, availableBytes: 50_000 },
+      });
       refusedUnchanged(store, () => store.importPackage(readPackageFile(a1.file)), 'package-seen');
       // Seen stays seen after everything of it is used.
-      store.take('hub-a', 100_000);
+      store.takeForRequest('hub-a', 50_000);
+      store.takeAt('hub-a', 50_000, 50_000);
+      expect(store.status()[0]).toMatchObject({ usedBytes: 100_000, chunks: 0, erasedChunks: 8 });
       refusedUnchanged(store, () => store.importPackage(readPackageFile(a1.file)), 'package-seen');
     } finally {
       store.close();
@@ -222,8 +234,11 @@ describe('importing packages', () => {
       store.registerKeys(readFileSync(carol.keysFile));
       store.importPackage(readFileSync(c1.file));
       expect(store.status().map((s) => [s.hub, s.availableBytes])).toEqual([['hub-a', 0], ['hub-b', 30_000]]);
-      refused(() => store.take('hub-a', 1), 'used-up');
-      expect(Buffer.from(store.take('hub-b', 30_000)).equals(Buffer.from(c1.psrd))).toBe(true);
+      refused(() => store.takeForRequest('hub-a', 1), 'used-up');
+      refused(() => store.takeAt('hub-a', 0, 1), 'psrd-not-held');
+      const first = store.takeForRequest('hub-b', 15_000);
+      expect(first.index).toBe(0);
+      expect(cat(first.bytes, store.takeAt('hub-b', 15_000, 15_000)).equals(Buffer.from(c1.psrd))).toBe(true);
     } finally {
       store.close();
     }
@@ -279,122 +294,256 @@ describe('importing packages', () => {
   });
 });
 
-describe('take(): strict one-time use', () => {
-  it('hands out the packages’ PSRD in import order, each byte once, and refuses more than is held without handing out anything', () => {
-    const store = freshStore();
+/** A package sealed with a client's own initial keys, placed at `tableOffset` (what a faulty station or a forger with the keys could make). */
+async function forge(who: { client: string; keysFile: string }, like: string, bytes: number, tableOffset: number): Promise<Buffer> {
+  const h = readPackageHeader(readFileSync(like)).header;
+  const header: PackageHeader = { ...h, package: `pkg-${randomBytes(16).toString('hex')}`, ranges: [{ ...h.ranges[0]!, length: bytes }], bytes, tableOffset };
+  const parts: Buffer[] = [];
+  for await (const p of encodePackage(header, keysIn(readFileSync(who.keysFile)), [randomBytes(bytes)], nobleCipher)) parts.push(Buffer.from(p));
+  return Buffer.concat(parts);
+}
+
+/** Alice's table at hub A with a1 and a2 (contiguous from 0). */
+const table = (): Buffer => cat(a1.psrd, a2.psrd);
+const aliceWith = (...pkgs: { file: string }[]): ClientStore => {
+  const store = freshStore();
+  store.registerKeys(readFileSync(alice.keysFile));
+  for (const p of pkgs) store.importPackage(readFileSync(p.file));
+  return store;
+};
+
+describe('the PSRD table (§11.4): each package at its tableOffset; its first half the client’s, its second the hub’s', () => {
+  it('places each package where its header says, in any import order; a package over bytes already held is refused (table-overlap) and changes nothing', async () => {
+    expect([a1, a2, a3].map((p) => readPackageHeader(readFileSync(p.file)).header.tableOffset)).toEqual([0, 100_000, 140_000]);
+    expect(readPackageHeader(readFileSync(b1.file)).header.tableOffset).toBe(0);
+    const store = aliceWith();
     try {
-      store.registerKeys(readFileSync(alice.keysFile));
+      expect(store.importPackage(readFileSync(a2.file)).tableOffset).toBe(100_000);
+      // The lowest free span of the client's halves: a2's until a1 comes, then a1's.
+      const r1 = store.takeForRequest('hub-a', 112);
+      expect(r1.index).toBe(100_000);
+      expect(Buffer.from(r1.bytes).equals(Buffer.from(a2.psrd.subarray(0, 112)))).toBe(true);
       store.importPackage(readFileSync(a1.file));
-      store.importPackage(readFileSync(a2.file));
-      const all = cat(a1.psrd, a2.psrd);
-      const got: Buffer[] = [];
-      for (const k of [1, 31, 16_352, 16_384, 50_000, 17_000]) got.push(Buffer.from(store.take('hub-a', k)));
-      const sofar = got.reduce((a, b) => a + b.length, 0);
-      expect(Buffer.concat(got).equals(all.subarray(0, sofar))).toBe(true);
-      const left = all.length - sofar;
-      refusedUnchanged(store, () => store.take('hub-a', left + 1), 'used-up');
-      refusedUnchanged(store, () => store.take('hub-a', 0), 'bad-request');
-      refusedUnchanged(store, () => store.take('hub-a', 1.5), 'bad-request');
-      refusedUnchanged(store, () => store.take('hub-z', 1), 'unknown-hub');
-      got.push(Buffer.from(store.take('hub-a', left)));
-      expect(Buffer.concat(got).equals(all)).toBe(true);
-      refusedUnchanged(store, () => store.take('hub-a', 1), 'used-up');
-      expect(store.status()[0]).toMatchObject({ heldBytes: 140_000, usedBytes: 140_000, availableBytes: 0, chunks: 0 });
-      // A package imported afterwards continues the stream.
-      store.importPackage(readFileSync(a3.file));
-      expect(Buffer.from(store.take('hub-a', 5_000)).equals(Buffer.from(a3.psrd))).toBe(true);
+      const r2 = store.takeForRequest('hub-a', 112);
+      expect(r2.index).toBe(0);
+      expect(Buffer.from(r2.bytes).equals(Buffer.from(a1.psrd.subarray(0, 112)))).toBe(true);
+      for (const at of [99_000, 120_000, 0, 139_999]) {
+        const forged = await forge(alice, a1.file, 1000, at);
+        const e = refusedUnchanged(store, () => store.importPackage(forged), 'table-overlap');
+        expect(e.message).toMatch(/already holds/);
+      }
+      // The same kind of package placed after the table imports: the check is the place.
+      expect(store.importPackage(await forge(alice, a1.file, 1000, 200_000))).toMatchObject({ tableOffset: 200_000, bytes: 1000 });
+      expect(store.takeAt('hub-a', 200_500, 500)).toHaveLength(500);
+      refused(() => store.takeAt('hub-a', 200_499, 1), 'wrong-half');
+      expect(store.status()[0]).toMatchObject({ heldBytes: 141_000, forRequests: { heldBytes: 70_500, usedBytes: 224 } });
     } finally {
       store.close();
     }
   });
 
-  it('crypto-erases a chunk once wholly used: its key leaves the state and its file is gone; a partly used chunk keeps both', () => {
-    const store = freshStore();
+  it('takeForRequest: the lowest free span of the client’s halves that fits in one half, each byte once; refuses (handing out nothing) when none is left', () => {
+    const store = aliceWith(a1, a2);
     try {
-      store.registerKeys(readFileSync(alice.keysFile));
-      store.importPackage(readFileSync(a1.file));
+      const all = table();
+      const got: { index: number; bytes: Uint8Array }[] = [];
+      const take = (k: number, index: number): void => {
+        const r = store.takeForRequest('hub-a', k);
+        expect(r.index, `${k} bytes`).toBe(index);
+        expect(Buffer.from(r.bytes).equals(all.subarray(index, index + k))).toBe(true);
+        got.push(r);
+      };
+      let at = 0;
+      for (const k of [1, 31, 16_352, 16_384, 17_000]) {
+        take(k, at);
+        at += k;
+      }
+      expect(at).toBe(49_768);
+      refusedUnchanged(store, () => store.takeForRequest('hub-a', 30_001), 'used-up'); // 30_000 free, but no half holds more than 20_000 of them
+      take(1000, 100_000); // 232 left in a1's half: too few, so a2's
+      take(200, 49_768); // then the lowest span that fits
+      take(32, 49_968); // exactly to the end of the half
+      take(19_000, 101_000);
+      refusedUnchanged(store, () => store.takeForRequest('hub-a', 1), 'used-up');
+      refusedUnchanged(store, () => store.takeForRequest('hub-a', 0), 'bad-request');
+      refusedUnchanged(store, () => store.takeForRequest('hub-a', 1.5), 'bad-request');
+      refusedUnchanged(store, () => store.takeForRequest('hub-z', 1), 'unknown-hub');
+      expect(store.status()[0]).toMatchObject({
+        heldBytes: 140_000, usedBytes: 70_000, availableBytes: 70_000,
+        forRequests: { heldBytes: 70_000, usedBytes: 70_000, availableBytes: 0 }, forInstructions: { heldBytes: 70_000, usedBytes: 0, availableBytes: 70_000 },
+      });
+      // The hub's halves are still whole.
+      expect(Buffer.from(store.takeAt('hub-a', 50_000, 50_000)).equals(all.subarray(50_000, 100_000))).toBe(true);
+      // A package imported afterwards adds its first half.
+      store.importPackage(readFileSync(a3.file));
+      const r = store.takeForRequest('hub-a', 2_500);
+      expect(r.index).toBe(140_000);
+      expect(Buffer.from(r.bytes).equals(Buffer.from(a3.psrd.subarray(0, 2_500)))).toBe(true);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('takeAt: exactly the bytes the hub names, in its halves only, each byte once, in any order', () => {
+    const store = aliceWith(a1, a2);
+    try {
+      const all = table();
+      for (const [i, k] of [[130_000, 112], [50_000, 112], [99_888, 112], [120_000, 112]] as const) expect(Buffer.from(store.takeAt('hub-a', i, k)).equals(all.subarray(i, i + k)), `${i}`).toBe(true);
+      for (const [i, k] of [[130_000, 112], [130_050, 1], [129_950, 100], [99_800, 100], [49_999 + 1, 1]]) refusedUnchanged(store, () => store.takeAt('hub-a', i!, k!), 'psrd-used');
+      // The client's halves, and spans across a half's edge, are not the hub's to choose.
+      for (const [i, k] of [[0, 112], [49_990, 20], [99_990, 20], [119_990, 20], [100_000, 1]]) refusedUnchanged(store, () => store.takeAt('hub-a', i!, k!), 'wrong-half');
+      for (const [i, k] of [[140_000, 1], [139_990, 20], [1e9, 112]]) refusedUnchanged(store, () => store.takeAt('hub-a', i!, k!), 'psrd-not-held');
+      for (const [i, k] of [[-1, 1], [1.5, 1], [50_000, 0], [Number.MAX_SAFE_INTEGER, 2]]) refusedUnchanged(store, () => store.takeAt('hub-a', i!, k!), 'bad-request');
+      refusedUnchanged(store, () => store.takeAt('hub-z', 50_500, 1), 'unknown-hub');
+      expect(store.status()[0]).toMatchObject({ forRequests: { usedBytes: 0 }, forInstructions: { heldBytes: 70_000, usedBytes: 448, availableBytes: 69_552 } });
+      // takeForRequest never hands out the hub's bytes: with the client's halves spent, it refuses.
+      store.takeForRequest('hub-a', 50_000);
+      store.takeForRequest('hub-a', 20_000);
+      refusedUnchanged(store, () => store.takeForRequest('hub-a', 1), 'used-up');
+      expect(Buffer.from(store.takeAt('hub-a', 130_112, 9_888)).equals(all.subarray(130_112, 140_000))).toBe(true);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('crypto-erases a chunk once wholly used, whichever side uses it and in whatever order: its key leaves the state and its file is gone', () => {
+    const store = aliceWith(a1);
+    try {
       const first = stateOf(store, 'hub-a').chunks;
-      expect(first).toHaveLength(7);
+      // Chunks are cut within each half: the client's at 0, 16384, 32768, 49152; the hub's from 50000.
+      expect(first.map((c) => c.offset)).toEqual([0, CHUNK, 2 * CHUNK, 3 * CHUNK, 50_000, 50_000 + CHUNK, 50_000 + 2 * CHUNK, 50_000 + 3 * CHUNK]);
       const files = (): string[] => readdirSync(join(store.dir, 'hubs', 'hub-a', 'chunks')).sort();
       expect(files()).toEqual(first.map((c) => `${c.id}.psrd`).sort());
       // No chunk file holds PSRD in clear.
-      for (const c of first) expect(readFileSync(store.chunkFile('hub-a', c.id)).includes(Buffer.from(a1.psrd.subarray(0, 32)))).toBe(false);
+      for (const c of first) expect(readFileSync(store.chunkFile('hub-a', c.id)).includes(Buffer.from(a1.psrd.subarray(c.offset, c.offset + 32)))).toBe(false);
 
-      store.take('hub-a', CHUNK - 1);
+      store.takeForRequest('hub-a', CHUNK - 1);
       expect(stateOf(store, 'hub-a').chunks.map((c) => c.id)).toEqual(first.map((c) => c.id));
-      store.take('hub-a', 1 + CHUNK + 10);
-      const after = stateOf(store, 'hub-a');
-      expect(after.chunks.map((c) => c.id)).toEqual(first.slice(2).map((c) => c.id));
+      expect(store.takeForRequest('hub-a', 1 + CHUNK + 10).index).toBe(CHUNK - 1);
+      let now = stateOf(store, 'hub-a');
+      expect(now.chunks.map((c) => c.id)).toEqual(first.slice(2).map((c) => c.id));
+      expect(now.used).toEqual([[0, 2 * CHUNK + 10]]);
+      // The hub's first chunk, taken back to front in two pieces: erased with the second.
+      store.takeAt('hub-a', 50_000 + CHUNK / 2, CHUNK / 2);
+      expect(stateOf(store, 'hub-a').chunks).toHaveLength(6);
+      store.takeAt('hub-a', 50_000, CHUNK / 2);
+      now = stateOf(store, 'hub-a');
+      expect(now.chunks.map((c) => c.id)).toEqual([...first.slice(2, 4), ...first.slice(5)].map((c) => c.id));
+      expect(now.used).toEqual([[0, 2 * CHUNK + 10], [50_000, 50_000 + CHUNK]]);
       const raw = readFileSync(join(store.dir, 'hubs', 'hub-a', 'state.json'), 'utf8');
-      for (const gone of first.slice(0, 2)) {
+      for (const gone of [first[0]!, first[1]!, first[4]!]) {
         expect(raw).not.toContain(gone.key);
         expect(raw).not.toContain(gone.id);
         expect(existsSync(store.chunkFile('hub-a', gone.id))).toBe(false);
       }
       expect(files()).toHaveLength(5);
-      expect(store.status()[0]).toMatchObject({ chunks: 5, erasedChunks: 2, usedBytes: 2 * CHUNK + 10 });
+      expect(store.status()[0]).toMatchObject({ chunks: 5, erasedChunks: 3, usedBytes: 3 * CHUNK + 10 });
     } finally {
       store.close();
     }
   });
 
-  it('a damaged chunk file refuses take() with store-damaged and hands out nothing', () => {
-    const store = freshStore();
+  it('a damaged chunk file refuses the take with store-damaged and hands out nothing', () => {
+    const store = aliceWith(a2);
     try {
-      store.registerKeys(readFileSync(alice.keysFile));
-      store.importPackage(readFileSync(a2.file));
       const id = stateOf(store, 'hub-a').chunks[1]!.id;
       const f = readFileSync(store.chunkFile('hub-a', id));
       f[20]! ^= 1;
       writeFileSync(store.chunkFile('hub-a', id), f);
-      refusedUnchanged(store, () => store.take('hub-a', CHUNK + 1), 'store-damaged');
-      expect(Buffer.from(store.take('hub-a', CHUNK)).equals(Buffer.from(a2.psrd.subarray(0, CHUNK)))).toBe(true);
+      refusedUnchanged(store, () => store.takeForRequest('hub-a', CHUNK + 1), 'store-damaged');
+      expect(Buffer.from(store.takeForRequest('hub-a', CHUNK).bytes).equals(Buffer.from(a2.psrd.subarray(0, CHUNK)))).toBe(true);
+      refusedUnchanged(store, () => store.takeAt('hub-a', 100_000 + CHUNK, 1), 'wrong-half');
+      expect(store.takeAt('hub-a', 120_000, 1)).toHaveLength(1);
     } finally {
       store.close();
     }
   });
 
-  const child = (dir: string, k: number, when: 'mark' | 'after'): { status: number | null; signal: NodeJS.Signals | null; stdout: string } => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'support', 'take-child.ts'), dir, 'hub-a', String(k), when], { encoding: 'utf8', cwd: join(__dirname, '..', '..') });
-    return { status: r.status, signal: r.signal, stdout: r.stdout };
+  it('a state that does not add up (used spans cut back, a format 1 state) is refused as damaged, never read as fresh PSRD', () => {
+    const store = aliceWith(a1);
+    const path = join(store.dir, 'hubs', 'hub-a', 'state.json');
+    try {
+      store.takeForRequest('hub-a', CHUNK + 10); // erases the first chunk
+      const good = readFileSync(path, 'utf8');
+      const o = JSON.parse(good) as Record<string, unknown>;
+      for (const [what, bad] of [
+        ['used spans forgotten', { ...o, used: [] }],
+        ['used span shortened', { ...o, used: [[0, CHUNK - 1]] }],
+        ['used span out of the table', { ...o, used: [[0, CHUNK + 10], [200_000, 200_001]] }],
+        ['used spans not merged', { ...o, used: [[0, 5], [5, CHUNK + 10]] }],
+        ['format 1', { ...o, format: 1 }],
+      ] as const) {
+        writeFileSync(path, JSON.stringify(bad));
+        const e = refused(() => store.takeForRequest('hub-a', 1), 'store-damaged');
+        if (what === 'format 1') expect(e.message).toContain('earlier client');
+      }
+      writeFileSync(path, good);
+      expect(store.takeForRequest('hub-a', 1).index).toBe(CHUNK + 10);
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('strict one-time use across a process killed with SIGKILL', () => {
+  const child = (dir: string, when: 'mark' | 'after', ...how: (string | number)[]): { signal: NodeJS.Signals | null; stdout: string } => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'support', 'take-child.ts'), dir, 'hub-a', when, ...how.map(String)], { encoding: 'utf8', cwd: join(__dirname, '..', '..') });
+    return { signal: r.signal, stdout: r.stdout };
+  };
+  const parsed = (stdout: string): { index: number; bytes: Buffer } => {
+    const [i, hex] = stdout.trim().split(' ');
+    return { index: Number(i), bytes: Buffer.from(hex!, 'hex') };
   };
 
-  it('a process killed inside take(), after marking and before returning: reopened, the next take starts after those bytes', () => {
-    const store = freshStore();
-    store.registerKeys(readFileSync(alice.keysFile));
-    store.importPackage(readFileSync(a1.file));
-    const first = Buffer.from(store.take('hub-a', 1000));
+  it('killed inside a take, after marking and before returning: reopened, those bytes are never handed out', () => {
+    const store = aliceWith(a1);
+    const first = store.takeForRequest('hub-a', 1000);
     store.close();
-    const r = child(store.dir, 20_000, 'mark');
+    const r = child(store.dir, 'mark', 'request', 20_000);
     expect(r.signal).toBe('SIGKILL');
     expect(r.stdout).toBe(''); // it never returned the bytes
+    const h = child(store.dir, 'mark', 'at', 60_000, 112);
+    expect(h.signal).toBe('SIGKILL');
+    expect(h.stdout).toBe('');
     const again = ClientStore.open(store.dir, { chunkBytes: CHUNK }); // the dead process's lock is taken over
     try {
-      expect(again.status()[0]).toMatchObject({ usedBytes: 21_000, availableBytes: 79_000, erasedChunks: 1 });
-      const next = Buffer.from(again.take('hub-a', 500));
-      expect(first.equals(Buffer.from(a1.psrd.subarray(0, 1000)))).toBe(true);
-      expect(next.equals(Buffer.from(a1.psrd.subarray(21_000, 21_500)))).toBe(true);
+      expect(again.status()[0]).toMatchObject({ usedBytes: 21_112, forRequests: { usedBytes: 21_000 }, forInstructions: { usedBytes: 112 }, erasedChunks: 1 });
+      const next = again.takeForRequest('hub-a', 500);
+      expect(Buffer.from(first.bytes).equals(Buffer.from(a1.psrd.subarray(0, 1000)))).toBe(true);
+      expect(next.index).toBe(21_000);
+      expect(Buffer.from(next.bytes).equals(Buffer.from(a1.psrd.subarray(21_000, 21_500)))).toBe(true);
+      refused(() => again.takeAt('hub-a', 60_000, 112), 'psrd-used');
+      refused(() => again.takeAt('hub-a', 60_111, 1), 'psrd-used');
     } finally {
       again.close();
     }
   });
 
-  it('a process killed right after take(): the bytes it got are never handed out again', () => {
-    const store = freshStore();
-    store.registerKeys(readFileSync(alice.keysFile));
-    store.importPackage(readFileSync(a1.file));
+  it('killed right after a take: the bytes it got are never handed out again', () => {
+    const store = aliceWith(a1);
     store.close();
-    const handed: Buffer[] = [];
+    const handed: { index: number; bytes: Buffer }[] = [];
     for (const k of [3000, 40_000, 1]) {
-      const r = child(store.dir, k, 'after');
+      const r = child(store.dir, 'after', 'request', k);
       expect(r.signal).toBe('SIGKILL');
-      handed.push(Buffer.from(r.stdout.trim(), 'hex'));
+      handed.push(parsed(r.stdout));
     }
+    expect(handed.map((h) => h.index)).toEqual([0, 3000, 43_000]);
+    const h = child(store.dir, 'after', 'at', 50_000, 30_000);
+    expect(h.signal).toBe('SIGKILL');
+    const hubBytes = parsed(h.stdout);
+    expect(hubBytes.bytes.equals(Buffer.from(a1.psrd.subarray(50_000, 80_000)))).toBe(true);
     const again = ClientStore.open(store.dir);
     try {
-      handed.push(Buffer.from(again.take('hub-a', 100_000 - 43_001)));
-      expect(Buffer.concat(handed).equals(Buffer.from(a1.psrd))).toBe(true);
-      refused(() => again.take('hub-a', 1), 'used-up');
+      const rest = again.takeForRequest('hub-a', 50_000 - 43_001);
+      expect(rest.index).toBe(43_001);
+      handed.push({ index: rest.index, bytes: Buffer.from(rest.bytes) });
+      expect(Buffer.concat(handed.map((x) => x.bytes)).equals(Buffer.from(a1.psrd.subarray(0, 50_000)))).toBe(true);
+      refused(() => again.takeForRequest('hub-a', 1), 'used-up');
+      refused(() => again.takeAt('hub-a', 50_000, 1), 'psrd-used');
+      refused(() => again.takeAt('hub-a', 79_999, 1), 'psrd-used');
+      expect(Buffer.from(again.takeAt('hub-a', 80_000, 20_000)).equals(Buffer.from(a1.psrd.subarray(80_000)))).toBe(true);
+      expect(again.status()[0]).toMatchObject({ usedBytes: 100_000, chunks: 0, erasedChunks: 8 });
     } finally {
       again.close();
     }

@@ -11,6 +11,7 @@ import { OP, openTestStation, tempDir, type TestStation } from '../../support/st
 import { enrolClient, keysIn } from '../../support/enrol';
 import { shipWholePool } from '../../support/server';
 import { SOFTHSM_MODULE } from '../../support/media';
+import type { ClientStore } from '../../../src-client/store/client-store';
 
 export interface TestHub {
   readonly hub: string;
@@ -62,4 +63,15 @@ export async function openTestHub(hub: string, poolBytes = 2 << 20): Promise<Tes
 /** The PSRD in a package, opened independently with the keys in the client's initial keys file. */
 export function psrdOf(pkg: Uint8Array, keysFile: string): Uint8Array {
   return openPackage(pkg, keysIn(readFileSync(keysFile)), nobleCipher).psrd;
+}
+
+/**
+ * Every byte of one package a store holds, read back through both takes: its first half with
+ * takeForRequest (which must find it at the package's tableOffset), its second with takeAt.
+ */
+export function takeWholePackage(store: ClientStore, hub: string, p: { tableOffset: number; bytes: number }): Buffer {
+  const first = Math.floor(p.bytes / 2);
+  const mine = store.takeForRequest(hub, first);
+  if (mine.index !== p.tableOffset) throw new Error(`the client's half was found at ${mine.index}, not at ${p.tableOffset}`);
+  return Buffer.concat([Buffer.from(mine.bytes), Buffer.from(store.takeAt(hub, p.tableOffset + first, p.bytes - first))]);
 }
