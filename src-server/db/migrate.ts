@@ -78,6 +78,8 @@ async function createTables(db: Kysely<ServerDatabase>, dialect: 'sqlite' | 'pos
     .addColumn('applied_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('reports_pk', ['station', 'seq'])
     .execute();
+  // A client's reports, for its PSRD table's offsets and packages (reports.ts, dske/hub-clients.ts).
+  await db.schema.createIndex('reports_client_idx').ifNotExists().on('reports').columns(['client', 'kind']).execute();
   await db.schema.createTable('clients').ifNotExists()
     .addColumn('client', 'text', (c) => c.primaryKey())
     .addColumn('station', 'text', (c) => c.notNull().references('stations.station'))
