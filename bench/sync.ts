@@ -19,12 +19,11 @@
 // ships; the server keeps the pool in 16 KiB rows whatever the chunk, and a report re-seals at most the
 // two rows its edges cut.
 // At the end the reports table is counted: any report lost or applied twice makes the exit code 1.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import { sql } from 'kysely';
 import { loadConfig, type ServerConfig } from '../src-server/config';
@@ -34,8 +33,8 @@ import { registerStation } from '../src-server/registration';
 import { importShipment } from '../src-server/shipments';
 import { startPostgres, type PostgresCluster } from '../test/support/postgres';
 import { SimulatedStation, type SimulatedBatch } from '../test/support/simulated-station';
+import { spawnListening, stopProcess } from '../test/support/listening-process';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HUB = 'hub.bench';
 const OCTETS = 'application/octet-stream';
 
@@ -47,43 +46,9 @@ function envInt(name: string, fallback: number, min = 1): number {
   return n;
 }
 
-/** Spawns a process that prints "listening on http://…"; resolves with it and its address. */
-function spawnListening(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; url: string; stderr: string[] }> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const stderr: string[] = [];
-  child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${args.join(' ')}: no address within 60 s; ${stderr.join('')}`));
-    }, 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1], stderr });
-      }
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`${args.join(' ')} exited (${code ?? signal}) before listening: ${stderr.join('')}`));
-    });
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
+const stop = async (child: ChildProcess): Promise<void> => {
+  await stopProcess(child);
+};
 
 /** A process's peak resident set (VmHWM), in bytes; 0 where /proc does not say. */
 function peakRss(pid: number | undefined): number {

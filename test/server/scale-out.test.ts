@@ -5,11 +5,10 @@
 // process at random, some batches to both at once, some again after they were applied. At the end every
 // report is applied once, every client's PSRD on the server is byte-equal to what its station gave it,
 // the pool lost exactly those bytes, the audit log verifies, and both processes did part of the work.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consistencyProof, leafHash, rootHash } from '../../src-shared/ledger/merkle';
 import { verifyAudit } from '../../src-server/audit-log';
@@ -22,8 +21,8 @@ import { importShipment } from '../../src-server/shipments';
 import { startPostgres, type PostgresCluster } from '../support/postgres';
 import { prng, SimulatedLedger, SimulatedStation, type SimulatedBatch } from '../support/simulated-station';
 import { recentRefusals } from '../../src-server/refusal-log';
+import { spawnListening, stopProcess } from '../support/listening-process';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HUB = 'hub.scale-out';
 const STATIONS = 10;
 const REPORTS = 60;
@@ -40,43 +39,12 @@ interface ServerProcess {
 }
 
 /** Starts `dske-server serve` on a free port and waits for the address it prints. */
-function spawnServer(name: string, env: NodeJS.ProcessEnv): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src-server/main.ts', 'serve', '--port', '0', '--host', '127.0.0.1'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const stderr: string[] = [];
-  child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server ${name} printed no address within 30 s; stdout: ${out}; stderr: ${stderr.join('')}`));
-    }, 30_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ name, child, url: m[1], stderr, tally: { batches: 0, reports: 0, replays: 0 } });
-      }
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`server ${name} exited (${code ?? signal}) before listening; stderr: ${stderr.join('')}`));
-    });
-  });
+async function spawnServer(name: string, env: NodeJS.ProcessEnv): Promise<ServerProcess> {
+  const p = await spawnListening(['--import', 'tsx', 'src-server/main.ts', 'serve', '--port', '0', '--host', '127.0.0.1'], env, 30_000);
+  return { name, ...p, tally: { batches: 0, reports: 0, replays: 0 } };
 }
 
-/** SIGTERM (the server closes its listener and database), SIGKILL after 10 s; the exit code. */
-function stopServer(p: ServerProcess): Promise<number | string | null> {
-  if (p.child.exitCode !== null || p.child.signalCode !== null) return Promise.resolve(p.child.exitCode ?? p.child.signalCode);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
-    p.child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve(code ?? signal);
-    });
-    p.child.kill('SIGTERM');
-  });
-}
+const stopServer = (p: ServerProcess): Promise<number | string | null> => stopProcess(p.child);
 
 describe('the simulated ledger', () => {
   it('makes the roots and consistency proofs of src-shared/ledger/merkle.ts', () => {

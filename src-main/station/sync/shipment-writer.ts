@@ -11,6 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, createReadStream, existsSync, fsyncSync, openSync, renameSync, ftruncateSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StationFailure } from '../../../src-shared/api/result';
+import type { ShipmentResult } from '../../../src-shared/api/sync';
 import { formatBytes } from '../../../src-shared/psrd/size';
 import { encodeShipment, encodeShipmentHeader, ShipmentReader, shipmentLength, type ShipmentHeader } from '../../../src-shared/sync/shipment';
 import type { Carrier, CarrierProgress, PackageStream } from '../../../hardware/carriers/carrier';
@@ -23,14 +24,8 @@ import type { ShipmentRecord } from './sync-state';
 
 export const SHIPMENT_CHUNK_BYTES = 1 << 20;
 
-export interface ShipmentWritten {
-  readonly shipment: string;
-  readonly path: string;
-  readonly segments: number;
-  readonly bytes: number;
-  readonly fileBytes: number;
-  readonly resumed: boolean;
-}
+/** What the `sync ship` call returns, but for its job's ID. */
+export type ShipmentWritten = Omit<ShipmentResult, 'job'>;
 
 /** Unallocated whole segments in no shipment, oldest first, up to `bytes` (all when undefined). */
 function chooseSegments(core: Core, bytes: number | undefined): { segment: string; bytes: number }[] {
