@@ -20,6 +20,8 @@ export type ClientErrorCode =
   | 'psrd-used'
   | 'psrd-not-held'
   | 'wrong-half'
+  | 'no-hub-url'
+  | 'establish-failed'
   | 'bad-request'
   | 'bad-image'
   | 'qr-unreadable'

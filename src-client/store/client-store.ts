@@ -5,12 +5,13 @@
 // atomic, fsynced write of the hub's state (which drops the keys of chunks wholly used in the same
 // write), and only then return them: a crash at any point never hands a byte out twice.
 // Every bad input is a ClientFailure thrown before anything on disk changes.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsyncDir } from '../../src-node/atomic-file';
+import { fsyncDir, replaceFile } from '../../src-node/atomic-file';
 import { ioReason } from '../../src-node/io-reason';
 import { nodeCipher } from '../../src-node/psrd-store/package-cipher-node';
 import { halfOf, nextOnSide, onSide } from '../../src-shared/hub-api/table-layout';
+import { clientNumber, transportKey, transportKeyId } from '../../src-shared/hub-api/transport-key';
 import { HUB_ID, PackageError } from '../../src-shared/psrd/package-format';
 import { openPackage, readPackageHeader } from '../../src-shared/psrd/package-reader';
 import { ClientFailure } from '../errors';
@@ -19,6 +20,9 @@ import { HUBS_DIR, initDataDir, openDataDir, type OpenedDir } from './data-dir';
 import { parseInitialKeysFile } from './initial-keys-file';
 import { heldBytes, readState, sideBytes, writeState, type HeldChunk, type HubState } from './hub-state';
 import { addSpan, covers, firstOverlap } from './spans';
+import { Vault } from '../keys/vault';
+
+const ENDPOINT_FILE = 'endpoint.json';
 import { readRegistration, unwrapKeys, writeRegistration } from './registration';
 
 /** PSRD bytes per chunk at rest: the unit of crypto-erase. */
@@ -233,17 +237,12 @@ export class ClientStore {
     wholeBytes(n);
     const dir = this.registered(hub);
     const s = readState(dir, hub);
-    let from = 0;
-    for (;;) {
-      const index = nextOnSide(s.packages, 'client', from, n);
-      if (index === null) {
-        const { held, used } = sideBytes(s, 'client');
-        throw new ClientFailure('used-up', `Hub ${hub} has no ${n} free bytes together in this client's halves of its PSRD table (${held - used} of ${held} unused); nothing was handed out. Import a new package.`);
-      }
-      const hit = firstOverlap(s.used, index, index + n);
-      if (!hit) return { index, bytes: this.spend(hub, dir, s, index, n) };
-      from = hit[1];
+    const index = this.freeForRequest(hub, n);
+    if (index === null) {
+      const { held, used } = sideBytes(s, 'client');
+      throw new ClientFailure('used-up', `Hub ${hub} has no ${n} free bytes together in this client's halves of its PSRD table (${held - used} of ${held} unused); nothing was handed out. Import a new package.`);
     }
+    return { index, bytes: this.spend(hub, dir, s, index, n) };
   }
 
   /**
@@ -318,6 +317,79 @@ export class ClientStore {
         forRequests: client, forInstructions: hubSide, chunks: s.chunks.length, erasedChunks: s.erasedChunks,
       };
     });
+  }
+
+  /** Where this client reaches a registered hub's key-instruction API (§11.4): http(s)://host[:port][/path]. */
+  setHubUrl(hub: string, url: string): void {
+    this.writable();
+    const dir = this.registered(hub);
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      throw new ClientFailure('bad-request', `${url} is not a URL.`);
+    }
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new ClientFailure('bad-request', `A hub is reached over https (or http on a trusted link), not ${u.protocol}.`);
+    try {
+      replaceFile(join(dir, ENDPOINT_FILE), Buffer.from(JSON.stringify({ format: 1, hub, url: u.href.replace(/\/$/, '') })), 0o600);
+    } catch (e) {
+      throw new ClientFailure('io', `The address of hub ${hub} could not be written (${ioReason(e)}).`);
+    }
+  }
+
+  /** The URL set for a hub, or undefined. */
+  hubUrl(hub: string): string | undefined {
+    const path = join(this.registered(hub), ENDPOINT_FILE);
+    if (!existsSync(path)) return undefined;
+    try {
+      const o = JSON.parse(readFileSync(path, 'utf8')) as { format?: unknown; hub?: unknown; url?: unknown };
+      if (o.format === 1 && o.hub === hub && typeof o.url === 'string') return o.url;
+    } catch {
+      // below
+    }
+    throw new ClientFailure('store-damaged', `The address of hub ${hub} (${ENDPOINT_FILE}) is damaged.`);
+  }
+
+  /**
+   * The §11.4 envelope's key with a hub (src-shared/hub-api/transport-key.ts): derived from the initial
+   * keys, with its key ID (this client's number there). The caller wipes `key`.
+   */
+  transport(hub: string): { client: string; number: number; key: Uint8Array; keyId: Uint8Array } {
+    if (this.closed) throw new ClientFailure('bad-request', 'This client store is closed.');
+    const reg = readRegistration(this.registered(hub), hub)!;
+    const number = clientNumber(reg.client);
+    if (number === null) throw new ClientFailure('bad-request', `Client ID ${reg.client} at hub ${hub} has no number a DSKE message can carry.`);
+    const keys = unwrapKeys(reg, this.d.master);
+    try {
+      return { client: reg.client, number, key: transportKey(keys, hub, reg.client), keyId: transportKeyId(number) };
+    } finally {
+      keys.fill(0);
+    }
+  }
+
+  /** This client's ID at a registered hub. */
+  clientAt(hub: string): string {
+    return readRegistration(this.registered(hub), hub)!.client;
+  }
+
+  /** The table offset takeForRequest(hub, n) would hand out now, or null; takes nothing. */
+  freeForRequest(hub: string, n: number): number | null {
+    wholeBytes(n);
+    const s = readState(this.registered(hub), hub);
+    let from = 0;
+    for (;;) {
+      const index = nextOnSide(s.packages, 'client', from, n);
+      if (index === null) return null;
+      const hit = firstOverlap(s.used, index, index + n);
+      if (!hit) return index;
+      from = hit[1];
+    }
+  }
+
+  /** Sealed files under the master key (src-client/keys). */
+  get vault(): Vault {
+    this.writable();
+    return new Vault(this.d.dir, this.d.master);
   }
 
   /** Where a chunk's file is (for tests and audits). */

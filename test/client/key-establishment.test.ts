@@ -1,0 +1,305 @@
+// Key establishment between two reference clients through three real Security Servers (issue S10,
+// parts 2 and 4; draft §11.4, App. A, the offline variant). Each hub is a real station and a real
+// src-server listening on loopback HTTP; Alice and Bob are enrolled at each, their packages delivered to
+// files and imported into their own client stores, the stations' reports pushed to the servers. Shown:
+// A establishes a 256-bit key with B through 3 hubs, k = 2, and B recovers the same key; with one hub
+// down both still get it and the down hub is named; a lying hub (which re-encrypts and re-tags an altered
+// share with its own copy of B's PSRD, all a hub can do) is named and the key is the same; two hubs down
+// is a clear error; a replayed instruction set is refused without spending PSRD; a lost answer loses
+// nothing.
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientFailure } from '../../src-client/errors';
+import { KeyClient, writeKeySettings, type Established, type FetchReport } from '../../src-client/keys/key-client';
+import { ClientStore } from '../../src-client/store/client-store';
+import { open as openEnvelope, seal } from '../../src-shared/dske/aead';
+import { decodeInstruction, psrdBytesPerHub } from '../../src-shared/dske/appendix-a';
+import { pad, signMessage } from '../../src-shared/dske/appendix-a/layout';
+import { decodeInstructions, encodeInstructions, type HeldInstruction } from '../../src-shared/hub-api/instruction-list';
+import { halfOf } from '../../src-shared/hub-api/table-layout';
+import { readPackageHeader } from '../../src-shared/psrd/package-reader';
+import { clientPsrd } from '../../src-server/holdings';
+import { tempDir } from '../support/station';
+import { psrdOf } from './support/hub';
+import { openLiveHub, type LiveHub } from './support/live-hub';
+
+const HUBS = ['hub-a', 'hub-b', 'hub-c'];
+const M = 2;
+const LEN = psrdBytesPerHub(M);
+const PKG = 20_000;
+const DEAD = 'http://127.0.0.1:9'; // nothing listens there
+
+interface Person {
+  readonly store: ClientStore;
+  /** Client ID at each hub. */
+  readonly ids: Record<string, string>;
+  /** The package at each hub: where it begins in the table, and its PSRD (the hub holds the same bytes). */
+  readonly pkg: Record<string, { tableOffset: number; psrd: Uint8Array }>;
+}
+
+const work = tempDir('dske-client-keys-');
+let live: LiveHub[];
+let alice: Person;
+let bob: Person;
+
+const url = (hub: string): string => live.find((l) => l.hub === hub)!.server.url;
+
+beforeAll(async () => {
+  live = [];
+  for (const hub of HUBS) live.push(await openLiveHub(hub));
+  const people: Record<string, { store: ClientStore; ids: Record<string, string>; pkg: Person['pkg'] }> = {};
+  for (const name of ['alice', 'bob']) {
+    const dir = join(work, name);
+    ClientStore.init(dir);
+    people[name] = { store: ClientStore.open(dir), ids: {}, pkg: {} };
+  }
+  for (const l of live) {
+    for (const name of ['alice', 'bob']) {
+      const p = people[name]!;
+      const e = await l.enrol(name);
+      const file = await l.deliverFile(e.client, PKG);
+      p.store.registerKeys(readFileSync(e.keysFile));
+      p.store.importPackage(readFileSync(file));
+      p.store.setHubUrl(l.hub, l.server.url);
+      p.ids[l.hub] = e.client;
+      p.pkg[l.hub] = { tableOffset: readPackageHeader(readFileSync(file)).header.tableOffset, psrd: psrdOf(readFileSync(file), e.keysFile) };
+    }
+    await l.push();
+  }
+  alice = people.alice!;
+  bob = people.bob!;
+}, 240_000);
+
+afterAll(async () => {
+  alice?.store.close();
+  bob?.store.close();
+  for (const l of live ?? []) await l.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** A fetch that hands B's instruction lists from some hubs to `tamper` (opened and re-sealed under B's transport key there). */
+function intercepting(who: Person, tamper: Record<string, (list: HeldInstruction[]) => HeldInstruction[]>): typeof fetch {
+  return async (input, init) => {
+    const res = await fetch(input, init);
+    const u = String(input);
+    const hub = HUBS.find((h) => u.startsWith(url(h)));
+    const t = hub ? tamper[hub] : undefined;
+    if (!hub || !t || !u.endsWith('/v1/dske/instructions') || res.status !== 200) return res;
+    const tk = who.store.transport(hub);
+    const list = decodeInstructions(openEnvelope(tk.key, Buffer.from(await res.arrayBuffer())).plaintext);
+    return new Response(seal(tk.key, tk.keyId, encodeInstructions(t(list))), { status: 200, headers: { 'content-type': 'application/octet-stream' } });
+  };
+}
+
+/** The hub's copy of B's PSRD at `index` (the station delivered the same bytes to both). */
+const hubCopy = (who: Person, hub: string, index: number): Uint8Array => {
+  const p = who.pkg[hub]!;
+  return p.psrd.slice(index - p.tableOffset, index - p.tableOffset + LEN);
+};
+
+const usedBy = (who: Person, side: 'forRequests' | 'forInstructions'): number[] => who.store.status().map((s) => s[side].usedBytes);
+const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
+
+async function establishAndRecover(bobFetch?: typeof fetch): Promise<Established & { got: FetchReport }> {
+  const est = await new KeyClient(alice.store).establish({ peers: bob.ids, hubs: HUBS, k: 2, m: M });
+  const got = await new KeyClient(bob.store, bobFetch ? { fetch: bobFetch } : {}).fetchAndRecover();
+  return { ...est, got };
+}
+
+describe('key establishment through three Security Servers (k = 2, n = 3, a 256-bit key)', () => {
+  it('A establishes a key with B; B fetches the instructions and recovers the same key; both keep it; every byte of PSRD is spent once on each side', async () => {
+    const hubHeldBefore = await Promise.all(live.map((l) => clientPsrd(l.server.core, alice.ids[l.hub]!)));
+    const { secretId, key, hubs, got } = await establishAndRecover();
+    expect(key).toHaveLength(32);
+    expect(secretId).toMatch(/^[0-9a-f]{32}$/);
+    expect(hubs).toEqual(HUBS.map((hub) => ({ hub, ok: true, instructions: 1 })));
+    expect(got.hubs.map((h) => [h.hub, h.ok, h.fetched])).toEqual(HUBS.map((h) => [h, true, 1]));
+    expect(got.rejected).toEqual([]);
+    expect(got.refused).toEqual([]);
+    expect(got.waiting).toEqual([]);
+    expect(got.recovered).toHaveLength(1);
+    const r = got.recovered[0]!;
+    expect(r.secretId).toBe(secretId);
+    expect(same(r.key, key)).toBe(true);
+    expect([...r.hubs].sort()).toEqual(HUBS);
+    expect(r.liars).toEqual([]);
+    expect(r.sender).toContain(`hub-a/${Number(alice.ids['hub-a']!.slice(2))}`);
+    // Each side spent psrdBytesPerHub(2) = 112 bytes per hub: A in its own halves, B in the hubs' halves.
+    expect(usedBy(alice, 'forRequests')).toEqual([LEN, LEN, LEN]);
+    expect(usedBy(bob, 'forInstructions')).toEqual([LEN, LEN, LEN]);
+    expect(usedBy(bob, 'forRequests')).toEqual([0, 0, 0]);
+    // The hubs spent the same bytes of A's table: A's first LEN bytes, gone from each server.
+    for (const [i, l] of live.entries()) {
+      const after = await clientPsrd(l.server.core, alice.ids[l.hub]!);
+      expect(after.length).toBe(hubHeldBefore[i]!.length - LEN);
+      expect(after.equals(hubHeldBefore[i]!.subarray(LEN))).toBe(true);
+    }
+    // Both keep the key, sealed, by secret ID.
+    expect(same(new KeyClient(alice.store).key(secretId, 'sent')!.key, key)).toBe(true);
+    expect(same(new KeyClient(bob.store).key(secretId, 'received')!.key, key)).toBe(true);
+    expect(readFileSync(join(bob.store.dir, 'keys.sealed')).includes(Buffer.from(key))).toBe(false);
+    expect(readFileSync(join(bob.store.dir, 'keys.sealed'), 'utf8')).not.toContain(Buffer.from(key).toString('base64'));
+    // Fetched and acknowledged: nothing comes again.
+    const again = await new KeyClient(bob.store).fetchAndRecover();
+    expect(again.recovered).toEqual([]);
+    expect(again.hubs.map((h) => h.fetched)).toEqual([0, 0, 0]);
+  });
+
+  it('with one hub down, A still establishes the key and names the hub; B recovers it from the other two and names the hub it could not reach', async () => {
+    alice.store.setHubUrl('hub-c', DEAD);
+    bob.store.setHubUrl('hub-c', DEAD);
+    try {
+      const { key, hubs, got } = await establishAndRecover();
+      expect(hubs.filter((h) => h.ok).map((h) => h.hub)).toEqual(['hub-a', 'hub-b']);
+      const down = hubs.find((h) => h.hub === 'hub-c')!;
+      expect(down).toMatchObject({ ok: false, code: 'unreachable' });
+      expect(down.ok ? '' : down.reason).toContain('hub hub-c');
+      expect(got.hubs.find((h) => h.hub === 'hub-c')).toMatchObject({ ok: false, code: 'unreachable' });
+      expect(got.recovered).toHaveLength(1);
+      expect(same(got.recovered[0]!.key, key)).toBe(true);
+      expect([...got.recovered[0]!.hubs].sort()).toEqual(['hub-a', 'hub-b']);
+    } finally {
+      alice.store.setHubUrl('hub-c', url('hub-c'));
+      bob.store.setHubUrl('hub-c', url('hub-c'));
+    }
+  });
+
+  it('a lying hub (the share altered, re-encrypted and re-tagged with its own copy of B’s PSRD) is named, and B recovers the same key', async () => {
+    let lied = 0;
+    const liar = intercepting(bob, {
+      'hub-b': (list) => list.map((i) => {
+        const msg = decodeInstruction(i.frame);
+        const psrd = hubCopy(bob, 'hub-b', msg.psrdIndex);
+        const share = pad(new Uint8Array(msg.share), psrd); // the hub's plaintext share
+        share[3 * 16 + 5]! ^= 0x5a; // y1 altered
+        pad(share, psrd);
+        lied++;
+        return { id: i.id, frame: signMessage({ ...msg, share }, psrd) };
+      }),
+    });
+    const { key, got } = await establishAndRecover(liar);
+    expect(lied).toBe(1);
+    expect(got.rejected).toEqual([]); // its tag verifies: only the secret's polynomial gives it away
+    expect(got.recovered).toHaveLength(1);
+    expect(same(got.recovered[0]!.key, key)).toBe(true);
+    expect(got.recovered[0]!.liars).toEqual(['hub-b']);
+    expect([...got.recovered[0]!.hubs].sort()).toEqual(['hub-a', 'hub-c']);
+  });
+
+  it('an instruction whose tag fails (altered without the PSRD) is named; the key still comes from the other two', async () => {
+    const breaker = intercepting(bob, {
+      'hub-a': (list) => list.map((i) => {
+        const f = new Uint8Array(i.frame);
+        f[f.length - 20]! ^= 1;
+        return { id: i.id, frame: f };
+      }),
+    });
+    const { key, got } = await establishAndRecover(breaker);
+    expect(got.rejected).toEqual([expect.objectContaining({ hub: 'hub-a', code: 'tag-mismatch' })]);
+    expect(got.recovered).toHaveLength(1);
+    expect(same(got.recovered[0]!.key, key)).toBe(true);
+  });
+
+  it('a replayed instruction set is refused before any PSRD is spent: the same frames again, and re-made at fresh indices with the hubs’ copies of B’s PSRD', async () => {
+    const seen: HeldInstruction[] = [];
+    const recorder = intercepting(bob, Object.fromEntries(HUBS.map((h) => [h, (list: HeldInstruction[]) => {
+      seen.push(...list.map((i) => ({ ...i, hub: h })));
+      return list;
+    }])));
+    const { got } = await establishAndRecover(recorder);
+    expect(got.recovered).toHaveLength(1);
+    expect(seen).toHaveLength(3);
+    const before = usedBy(bob, 'forInstructions');
+    let next = 1_000_000;
+    /** Adds `made(frame)` for each of the hub's recorded frames to the hub's first answer, under new instruction numbers (as the hub would number them). */
+    const once = (made: (h: string, frame: Uint8Array) => Uint8Array): typeof fetch => {
+      const done = new Set<string>();
+      return intercepting(bob, Object.fromEntries(HUBS.map((h) => [h, (list: HeldInstruction[]) => {
+        if (done.has(h)) return list;
+        done.add(h);
+        return [...list, ...seen.filter((s) => (s as HeldInstruction & { hub: string }).hub === h).map((s) => ({ id: next++, frame: made(h, s.frame) }))];
+      }])));
+    };
+    // The same frames again.
+    const replay = once((_, frame) => frame);
+    const r1 = await new KeyClient(bob.store, { fetch: replay }).fetchAndRecover();
+    expect(r1.recovered).toEqual([]);
+    expect(r1.rejected.map((x) => [x.hub, x.code]).sort()).toEqual(HUBS.map((h) => [h, 'replay']));
+    expect(r1.rejected[0]!.reason).toMatch(/recovered before \(§11\.6\)/);
+    // Re-made at unused indices of the hubs' halves, padded and tagged with the hubs' copies: still the same secret ID from the same sender.
+    const fresh = once((h, frame) => {
+      const msg = decodeInstruction(frame);
+      const share = pad(new Uint8Array(msg.share), hubCopy(bob, h, msg.psrdIndex));
+      const half = halfOf({ tableOffset: bob.pkg[h]!.tableOffset, bytes: PKG }, 'hub');
+      const index = half.offset + half.length - LEN;
+      const psrd = hubCopy(bob, h, index);
+      return signMessage({ ...msg, psrdIndex: index, share: pad(share, psrd) }, psrd);
+    });
+    const r2 = await new KeyClient(bob.store, { fetch: fresh }).fetchAndRecover();
+    expect(r2.recovered).toEqual([]);
+    expect(r2.rejected.map((x) => [x.hub, x.code]).sort()).toEqual(HUBS.map((h) => [h, 'replay']));
+    expect(usedBy(bob, 'forInstructions')).toEqual(before);
+  });
+
+  it('a lost answer loses nothing: instructions are acknowledged only after they are stored, and come again until then', async () => {
+    let drops = 0;
+    const lossy: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (String(input).endsWith('/v1/dske/instructions') && drops < 3) {
+        drops++;
+        throw new TypeError('fetch failed'); // the hub answered; the answer never arrived
+      }
+      return res;
+    };
+    const est = await new KeyClient(alice.store).establish({ peers: bob.ids, hubs: HUBS, k: 2, m: M });
+    const lost = await new KeyClient(bob.store, { fetch: lossy }).fetchAndRecover();
+    expect(lost.hubs.map((h) => h.ok)).toEqual([false, false, false]);
+    expect(lost.recovered).toEqual([]);
+    const got = await new KeyClient(bob.store).fetchAndRecover();
+    expect(got.recovered).toHaveLength(1);
+    expect(same(got.recovered[0]!.key, est.key)).toBe(true);
+  });
+
+  it('with two hubs down, A gets a clear error naming both, and B’s one share waits', async () => {
+    alice.store.setHubUrl('hub-b', DEAD);
+    alice.store.setHubUrl('hub-c', DEAD);
+    try {
+      const e = await new KeyClient(alice.store).establish({ peers: bob.ids, hubs: HUBS, k: 2, m: M }).then(() => undefined, (x: unknown) => x);
+      expect(e).toBeInstanceOf(ClientFailure);
+      expect((e as ClientFailure).code).toBe('establish-failed');
+      expect((e as Error).message).toMatch(/^Only 1 of 3 hubs accepted the key request, and 2 are needed; no key was established\./);
+      expect((e as Error).message).toContain('Hub hub-b (http://127.0.0.1:9): it cannot be reached.');
+      expect((e as Error).message).toContain('Hub hub-c (http://127.0.0.1:9): it cannot be reached.');
+    } finally {
+      alice.store.setHubUrl('hub-b', url('hub-b'));
+      alice.store.setHubUrl('hub-c', url('hub-c'));
+    }
+    const got = await new KeyClient(bob.store).fetchAndRecover();
+    expect(got.recovered).toEqual([]);
+    expect(got.waiting).toEqual([{ secretId: expect.stringMatching(/^[0-9a-f]{32}$/), hubs: ['hub-a'] }]);
+  });
+
+  it('refuses before spending anything: k below k_min, a hub without an address, a recipient not named at a hub', async () => {
+    const before = usedBy(alice, 'forRequests');
+    const a = new KeyClient(alice.store);
+    const refusedWith = async (p: Promise<unknown>, code: string): Promise<void> => {
+      const e = await p.then(() => undefined, (x: unknown) => x);
+      expect(e).toBeInstanceOf(ClientFailure);
+      expect((e as ClientFailure).code, (e as Error).message).toBe(code);
+    };
+    await refusedWith(a.establish({ peers: bob.ids, hubs: HUBS, k: 1, m: M }), 'bad-request');
+    await refusedWith(a.establish({ peers: { 'hub-a': bob.ids['hub-a']! }, hubs: HUBS, k: 2, m: M }), 'bad-request');
+    await refusedWith(a.establish({ peers: bob.ids, hubs: ['hub-a', 'hub-a'], k: 2, m: M }), 'bad-request');
+    writeKeySettings(alice.store, { kMin: 3, nMax: 16 });
+    await refusedWith(a.establish({ peers: bob.ids, hubs: HUBS, k: 2, m: M }), 'bad-request');
+    writeKeySettings(alice.store, { kMin: 2, nMax: 16 });
+    rmSync(join(alice.store.dir, 'hubs', 'hub-c', 'endpoint.json'));
+    try {
+      await refusedWith(a.establish({ peers: bob.ids, hubs: HUBS, k: 2, m: M }), 'no-hub-url');
+    } finally {
+      alice.store.setHubUrl('hub-c', url('hub-c'));
+    }
+    expect(usedBy(alice, 'forRequests')).toEqual(before);
+  });
+});

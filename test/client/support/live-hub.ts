@@ -1,0 +1,59 @@
+// A live hub for the client's key-establishment tests (issue S10): a real station of a named hub and a
+// real Security Server for that hub listening on loopback HTTP, the station registered with it and its
+// pool shipped there (the path a hub takes); clients enrolled through the desk's steps, packages
+// delivered to files, and the station's reports pushed to the server, which then holds each client's
+// initial keys and PSRD table.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { enrolClient } from '../../support/enrol';
+import { registerWith, shipTo, startTestServer, type TestServer } from '../../support/server';
+import { OP, openTestStation, tempDir, type TestStation } from '../../support/station';
+import { SOFTHSM_MODULE } from '../../support/media';
+
+export interface LiveHub {
+  readonly hub: string;
+  readonly ts: TestStation;
+  readonly server: TestServer;
+  enrol(name: string): Promise<{ client: string; keysFile: string }>;
+  /** Delivers `bytes` of PSRD to a new package file; returns its path. */
+  deliverFile(client: string, bytes: number): Promise<string>;
+  /** Pushes the station's reports to the server (deliveries, initial keys). */
+  push(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+let serial = 0;
+
+export async function openLiveHub(hub: string, poolBytes = 1 << 20): Promise<LiveHub> {
+  const dataDir = tempDir(`dske-live-${hub}-`);
+  writeFileSync(join(dataDir, 'station.json'), JSON.stringify({ hub: { id: hub }, delivery: { pkcs11Module: SOFTHSM_MODULE, twoPersonAboveBytes: 2 ** 40 } }));
+  const ts = openTestStation({ dataDir });
+  const work = tempDir(`dske-live-${hub}-work-`);
+  await ts.station.handlers.pool.generate({ bytes: poolBytes, sources: ['os'] }, OP);
+  const server = await startTestServer({ hub });
+  await server.listen();
+  await registerWith(ts.station, server, work);
+  await shipTo(ts.station, server, work);
+  return {
+    hub,
+    ts,
+    server,
+    async enrol(name) {
+      const e = await enrolClient(ts.station, OP, { name, keysDir: join(work, 'keys') });
+      return { client: e.client, keysFile: e.keysFile };
+    },
+    async deliverFile(client, bytes) {
+      mkdirSync(join(work, 'pkg'), { recursive: true });
+      const file = join(work, 'pkg', `p${serial++}.pkg`);
+      await ts.station.handlers.delivery.deliver({ client, bytes, to: `file:${file}` }, OP);
+      return file;
+    },
+    async push() {
+      await ts.station.handlers.sync.push({ server: server.url }, OP);
+    },
+    async cleanup() {
+      await server.close();
+      await ts.cleanup();
+    },
+  };
+}
