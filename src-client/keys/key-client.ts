@@ -12,7 +12,7 @@
 // hubs whose share was wrong (liars) or whose tag failed. A secret ID already recovered from the same
 // sender (at any of the hubs it came through) is refused (§11.6) before any PSRD is spent on it.
 // Keys established or recovered are kept sealed under the master key, by (peer, secret ID).
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { replaceFile } from '../../src-node/atomic-file';
@@ -103,6 +103,8 @@ const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 const unb64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
+/** The store claim under which a pending frame's PSRD is taken: the frame's digest. */
+const claimOf = (p: Pending): string => `instruction-${createHash('sha256').update(Buffer.from(p.frame, 'base64')).digest('hex').slice(0, 32)}`;
 
 function damaged(name: string): never {
   throw new ClientFailure('store-damaged', `${name} in the client folder does not hold what it should.`);
@@ -332,9 +334,11 @@ export class KeyClient {
         drop('not-for-me', `hub ${pend.hub} sent an instruction for other recipients`, sid);
         continue;
       }
+      // Under a claim: a crash before the share is stored lets the next run read the same bytes again for it.
+      const claim = claimOf(pend);
       let psrd: Uint8Array;
       try {
-        psrd = this.store.takeAt(pend.hub, msg.psrdIndex, psrdBytesPerHub(msg.m));
+        psrd = this.store.takeAt(pend.hub, msg.psrdIndex, psrdBytesPerHub(msg.m), claim);
       } catch (e) {
         if (!(e instanceof ClientFailure)) throw e;
         if (e.code === 'psrd-not-held') continue; // its package is not imported yet: it waits
@@ -350,6 +354,7 @@ export class KeyClient {
       } catch (e) {
         if (!isDskeError(e)) throw e;
         drop(e.code, `hub ${pend.hub}'s instruction for secret ${sid} does not verify under this client's PSRD at index ${msg.psrdIndex} (${e.code}); its PSRD is spent`, sid);
+        this.store.release(pend.hub, claim);
         continue;
       } finally {
         psrd.fill(0);
@@ -358,7 +363,11 @@ export class KeyClient {
       inbox.opened.push({ ...pend, share: b64(share.share) });
       share.share.fill(0);
       save();
+      this.store.release(pend.hub, claim);
     }
+    // Claims whose frame is no longer pending (a run stopped between storing the share and releasing).
+    const stillPending = new Set(inbox.pending.map(claimOf));
+    for (const hub of hubs) for (const c of this.store.claims(hub)) if (!stillPending.has(c.claim)) this.store.release(hub, c.claim);
 
     // Recover each secret whose shares suffice.
     const groups = new Map<string, Opened[]>();

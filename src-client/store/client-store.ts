@@ -18,8 +18,8 @@ import { ClientFailure } from '../errors';
 import { CHUNK_ID, chunkPath, eraseChunkFile, newChunkId, readChunk, writeChunk } from './chunk-file';
 import { HUBS_DIR, initDataDir, openDataDir, type OpenedDir } from './data-dir';
 import { parseInitialKeysFile } from './initial-keys-file';
-import { heldBytes, readState, sideBytes, writeState, type HeldChunk, type HubState } from './hub-state';
-import { addSpan, covers, firstOverlap } from './spans';
+import { CLAIM_ID, heldBytes, readState, sideBytes, spentChunk, writeState, type HeldChunk, type HubState } from './hub-state';
+import { addSpan, firstOverlap } from './spans';
 import { Vault } from '../keys/vault';
 
 const ENDPOINT_FILE = 'endpoint.json';
@@ -249,22 +249,45 @@ export class ClientStore {
    * The n bytes at `index` of the hub's table, for a key instruction the hub made (§11.4): they must lie
    * in one of the hub's halves (wrong-half), be held here (psrd-not-held) and never have been taken
    * (psrd-used). Marked used durably, and chunks wholly used crypto-erased, before they are returned.
+   * With a `claim`, the span is recorded under it in the same write and its chunks are kept until
+   * release(hub, claim): the same claim asking for exactly the same span again (after a crash between
+   * taking the bytes and storing what was made of them) reads them again; anything else is psrd-used.
    */
-  takeAt(hub: string, index: number, n: number): Uint8Array {
+  takeAt(hub: string, index: number, n: number, claim?: string): Uint8Array {
     this.writable();
     wholeBytes(n);
     if (!Number.isSafeInteger(index) || index < 0 || !Number.isSafeInteger(index + n)) throw new ClientFailure('bad-request', 'A PSRD index is a whole number of bytes from the start of the table.');
+    if (claim !== undefined && !CLAIM_ID.test(claim)) throw new ClientFailure('bad-request', 'A claim is 1 to 200 printable ASCII characters.');
     const dir = this.registered(hub);
     const s = readState(dir, hub);
+    // The same claim for exactly the same span: the taker reads again what it took (after a crash).
+    if (claim !== undefined && s.claims.some((c) => c.claim === claim && c.offset === index && c.length === n)) return this.read(hub, dir, s, index, n);
     const inPackages = s.packages.reduce((a, p) => a + Math.max(0, Math.min(index + n, p.tableOffset + p.bytes) - Math.max(index, p.tableOffset)), 0);
     if (inPackages !== n) throw new ClientFailure('psrd-not-held', `Bytes ${index} to ${index + n} of this client's PSRD table at hub ${hub} are not all held here (import the package that holds them); nothing was handed out.`);
     if (!onSide(s.packages, 'hub', index, n)) throw new ClientFailure('wrong-half', `Bytes ${index} to ${index + n} of this client's PSRD table at hub ${hub} do not lie within one of the hub's halves; the hub may not choose them, and nothing was handed out.`);
     if (firstOverlap(s.used, index, index + n)) throw new ClientFailure('psrd-used', `Bytes ${index} to ${index + n} of this client's PSRD table at hub ${hub} were taken before; PSRD is used once, and nothing was handed out.`);
-    return this.spend(hub, dir, s, index, n);
+    return this.spend(hub, dir, s, index, n, claim);
   }
 
-  /** Reads [index, index + n), marks it used (dropping the chunks it finishes) in one atomic write, then returns it. */
-  private spend(hub: string, dir: string, s: HubState, index: number, n: number): Uint8Array {
+  /** Drops a claim (every span under it): their chunks, now wholly used, are crypto-erased. Unknown claims change nothing. */
+  release(hub: string, claim: string): void {
+    this.writable();
+    const dir = this.registered(hub);
+    const s = readState(dir, hub);
+    if (!s.claims.some((c) => c.claim === claim)) return;
+    const claims = s.claims.filter((c) => c.claim !== claim);
+    const gone = s.chunks.filter((c) => spentChunk({ used: s.used, claims }, c));
+    writeState(dir, { ...s, claims, erasedChunks: s.erasedChunks + gone.length, chunks: s.chunks.filter((c) => !gone.includes(c)) });
+    for (const c of gone) eraseChunkFile(join(dir, 'chunks'), c.id);
+  }
+
+  /** The claims held at a hub (their spans are used; their chunks wait for release). */
+  claims(hub: string): readonly { claim: string; index: number; length: number }[] {
+    return readState(this.registered(hub), hub).claims.map((c) => ({ claim: c.claim, index: c.offset, length: c.length }));
+  }
+
+  /** Reads [index, index + n) from the chunks, or store-damaged. */
+  private read(hub: string, dir: string, s: HubState, index: number, n: number): Uint8Array {
     const chunksDir = join(dir, 'chunks');
     const out = new Uint8Array(n);
     let got = 0;
@@ -285,9 +308,17 @@ export class ClientStore {
       out.fill(0);
       throw new ClientFailure('store-damaged', `The PSRD store of hub ${hub} is damaged: bytes ${index} to ${index + n} are neither used nor in a chunk. Nothing was handed out.`);
     }
+    return out;
+  }
+
+  /** Reads [index, index + n), marks it used (dropping the chunks it finishes) in one atomic write, then returns it. */
+  private spend(hub: string, dir: string, s: HubState, index: number, n: number, claim?: string): Uint8Array {
+    const chunksDir = join(dir, 'chunks');
+    const out = this.read(hub, dir, s, index, n);
     const used = addSpan(s.used, index, index + n);
-    const gone = s.chunks.filter((c) => covers(used, c.offset, c.offset + c.bytes));
-    const next: HubState = { ...s, used, erasedChunks: s.erasedChunks + gone.length, chunks: s.chunks.filter((c) => !gone.includes(c)) };
+    const claims = claim === undefined ? s.claims : [...s.claims, { claim, offset: index, length: n }];
+    const gone = s.chunks.filter((c) => spentChunk({ used, claims }, c));
+    const next: HubState = { ...s, used, claims, erasedChunks: s.erasedChunks + gone.length, chunks: s.chunks.filter((c) => !gone.includes(c)) };
     try {
       writeState(dir, next);
     } catch (e) {

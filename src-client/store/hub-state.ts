@@ -33,6 +33,19 @@ export interface PackageRecord extends TablePackage {
   readonly package: string;
 }
 
+/**
+ * A span taken by takeAt under a claim: used, but its chunks are kept (not crypto-erased) until the
+ * claim is released, so that the same taker can read it again after a crash between taking the bytes
+ * and storing what it made of them. Only the same claim, for exactly the same span, reads it again.
+ */
+export interface Claim {
+  readonly claim: string;
+  readonly offset: number;
+  readonly length: number;
+}
+
+export const CLAIM_ID = /^[\x21-\x7e]{1,200}$/;
+
 export interface HubState {
   readonly hub: string;
   /** Every package imported (its ID is refused if seen again), with its place in the table. */
@@ -41,9 +54,15 @@ export interface HubState {
   readonly used: readonly Interval[];
   readonly erasedChunks: number;
   readonly chunks: readonly HeldChunk[];
+  /** Used spans whose chunks are kept for their taker (absent in older files: none). */
+  readonly claims: readonly Claim[];
 }
 
-export const emptyState = (hub: string): HubState => ({ hub, packages: [], used: [], erasedChunks: 0, chunks: [] });
+export const emptyState = (hub: string): HubState => ({ hub, packages: [], used: [], erasedChunks: 0, chunks: [], claims: [] });
+
+/** Whether a chunk may be crypto-erased: every byte used, and no claim on any of them. */
+export const spentChunk = (s: Pick<HubState, 'used' | 'claims'>, c: HeldChunk): boolean =>
+  covers(s.used, c.offset, c.offset + c.bytes) && !s.claims.some((k) => k.offset < c.offset + c.bytes && c.offset < k.offset + k.length);
 
 export const heldBytes = (s: HubState): number => s.packages.reduce((a, p) => a + p.bytes, 0);
 
@@ -62,7 +81,7 @@ export function sideBytes(s: HubState, side: TableSide): { held: number; used: n
 export function writeState(hubDir: string, s: HubState): void {
   const body = JSON.stringify({
     format: STATE_FORMAT, hub: s.hub, packages: s.packages.map((p) => ({ package: p.package, tableOffset: p.tableOffset, bytes: p.bytes })),
-    used: s.used, erasedChunks: s.erasedChunks,
+    used: s.used, erasedChunks: s.erasedChunks, ...(s.claims.length > 0 ? { claims: s.claims } : {}),
     chunks: s.chunks.map((c) => ({ id: c.id, offset: c.offset, bytes: c.bytes, key: Buffer.from(c.key).toString('base64') })),
   });
   try {
@@ -109,7 +128,14 @@ export function readState(hubDir: string, hub: string): HubState {
     if (key.length !== WRAPPED_KEY_BYTES) bad('a chunk key has the wrong length');
     return { id: r.id as string, offset: r.offset as number, bytes: r.bytes as number, key };
   });
-  const s: HubState = { hub, packages, used, erasedChunks: o.erasedChunks as number, chunks };
+  if (o.claims !== undefined && !Array.isArray(o.claims)) bad('its claims are not a list');
+  const claims = ((o.claims as unknown[] | undefined) ?? []).map((c) => {
+    const r = c as Record<string, unknown>;
+    if (typeof r?.claim !== 'string' || !CLAIM_ID.test(r.claim) || !nat(r.offset) || !nat(r.length) || (r.length as number) < 1) bad('a claim is malformed');
+    return { claim: r.claim as string, offset: r.offset as number, length: r.length as number };
+  });
+  const s: HubState = { hub, packages, used, erasedChunks: o.erasedChunks as number, chunks, claims };
+  if (claims.some((c) => !covers(used, c.offset, c.offset + c.length))) bad('a claim is on bytes not used');
   // Packages apart; used spans canonical and inside packages; chunks apart, each inside one half of
   // one package and not wholly used; and every byte held either in a chunk or used.
   const byOffset = [...packages].sort((a, b) => a.tableOffset - b.tableOffset);
@@ -124,7 +150,8 @@ export function readState(hubDir: string, hub: string): HubState {
     return c.offset >= h.offset && c.offset + c.bytes <= h.offset + h.length;
   }));
   if (!chunks.every(inHalf)) bad('a chunk lies outside the halves of the packages');
-  if (chunks.some((c) => covers(used, c.offset, c.offset + c.bytes))) bad('a used-up chunk is still listed');
+  if (chunks.some((c) => spentChunk(s, c))) bad('a used-up chunk is still listed');
+  if (claims.some((k) => chunks.reduce((a, c) => a + Math.max(0, Math.min(c.offset + c.bytes, k.offset + k.length) - Math.max(c.offset, k.offset)), 0) !== k.length)) bad('a claimed span is no longer held');
   const usedBytes = used.reduce((a, [x, y]) => a + y - x, 0);
   const usedInChunks = chunks.reduce((a, c) => a + measureWithin(used, c.offset, c.offset + c.bytes), 0);
   const inChunks = chunks.reduce((a, c) => a + c.bytes, 0);

@@ -5,8 +5,9 @@
 // A establishes a 256-bit key with B through 3 hubs, k = 2, and B recovers the same key; with one hub
 // down both still get it and the down hub is named; a lying hub (which re-encrypts and re-tags an altered
 // share with its own copy of B's PSRD, all a hub can do) is named and the key is the same; two hubs down
-// is a clear error; a replayed instruction set is refused without spending PSRD; a lost answer loses
-// nothing.
+// is a clear error; a replayed instruction set is refused without spending PSRD; a lost answer, and a
+// process killed in the middle of recovering, lose nothing.
+import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +32,7 @@ const PKG = 20_000;
 const DEAD = 'http://127.0.0.1:9'; // nothing listens there
 
 interface Person {
-  readonly store: ClientStore;
+  store: ClientStore;
   /** Client ID at each hub. */
   readonly ids: Record<string, string>;
   /** The package at each hub: where it begins in the table, and its PSRD (the hub holds the same bytes). */
@@ -259,6 +260,30 @@ describe('key establishment through three Security Servers (k = 2, n = 3, a 256-
     const got = await new KeyClient(bob.store).fetchAndRecover();
     expect(got.recovered).toHaveLength(1);
     expect(same(got.recovered[0]!.key, est.key)).toBe(true);
+  });
+
+  it('a process killed after acknowledging the instructions and marking the first one’s PSRD loses nothing: the next run recovers the key through all three hubs', async () => {
+    const est = await new KeyClient(alice.store).establish({ peers: bob.ids, hubs: HUBS, k: 2, m: M });
+    const dir = bob.store.dir;
+    bob.store.close();
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'support', 'recover-child.ts'), dir], { cwd: join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const signal = await new Promise<NodeJS.Signals | null>((res) => child.on('exit', (_code, sig) => res(sig)));
+      expect(signal).toBe('SIGKILL');
+      expect(out).toBe('');
+    } finally {
+      bob.store = ClientStore.open(dir);
+    }
+    expect(bob.store.claims('hub-a').length + bob.store.claims('hub-b').length + bob.store.claims('hub-c').length).toBe(1);
+    const got = await new KeyClient(bob.store).fetchAndRecover();
+    expect(got.hubs.map((h) => h.fetched)).toEqual([0, 0, 0]); // the hubs had forgotten them: they came from B's inbox
+    expect(got.rejected).toEqual([]);
+    expect(got.recovered).toHaveLength(1);
+    expect(same(got.recovered[0]!.key, est.key)).toBe(true);
+    expect([...got.recovered[0]!.hubs].sort()).toEqual(HUBS);
+    expect(HUBS.flatMap((h) => bob.store.claims(h))).toEqual([]);
   });
 
   it('with two hubs down, A gets a clear error naming both, and B’s one share waits', async () => {

@@ -485,6 +485,51 @@ describe('the PSRD table (§11.4): each package at its tableOffset; its first ha
   });
 });
 
+describe('takeAt under a claim: read again by its taker only, until released', () => {
+  it('the same claim and span read the same bytes again; any other claim or span is psrd-used; chunks wait for the release', () => {
+    const store = aliceWith(a1);
+    try {
+      const hubChunk = stateOf(store, 'hub-a').chunks.find((c) => c.offset === 50_000)!;
+      const first = Buffer.from(store.takeAt('hub-a', 50_000, CHUNK, 'instruction-1'));
+      expect(first.equals(Buffer.from(a1.psrd.subarray(50_000, 50_000 + CHUNK)))).toBe(true);
+      // Wholly used, but claimed: still held.
+      expect(existsSync(store.chunkFile('hub-a', hubChunk.id))).toBe(true);
+      expect(store.claims('hub-a')).toEqual([{ claim: 'instruction-1', index: 50_000, length: CHUNK }]);
+      expect(Buffer.from(store.takeAt('hub-a', 50_000, CHUNK, 'instruction-1')).equals(first)).toBe(true);
+      refusedUnchanged(store, () => store.takeAt('hub-a', 50_000, CHUNK, 'instruction-2'), 'psrd-used');
+      refusedUnchanged(store, () => store.takeAt('hub-a', 50_000, CHUNK - 1, 'instruction-1'), 'psrd-used');
+      refusedUnchanged(store, () => store.takeAt('hub-a', 50_000, CHUNK), 'psrd-used');
+      refusedUnchanged(store, () => store.takeAt('hub-a', 60_000, 1, 'bad claim'), 'bad-request');
+      store.release('hub-a', 'instruction-0'); // unknown: nothing changes
+      expect(store.claims('hub-a')).toHaveLength(1);
+      store.release('hub-a', 'instruction-1');
+      expect(store.claims('hub-a')).toEqual([]);
+      expect(existsSync(store.chunkFile('hub-a', hubChunk.id))).toBe(false);
+      expect(stateOf(store, 'hub-a').chunks.map((c) => c.id)).not.toContain(hubChunk.id);
+      refusedUnchanged(store, () => store.takeAt('hub-a', 50_000, CHUNK, 'instruction-1'), 'psrd-used');
+    } finally {
+      store.close();
+    }
+  });
+
+  it('killed after marking a claimed take: reopened, the same claim reads the same bytes; released, nobody does', () => {
+    const store = aliceWith(a1);
+    store.close();
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'support', 'take-child.ts'), store.dir, 'hub-a', 'mark', 'at', '70000', '112', 'instruction-9'], { encoding: 'utf8', cwd: join(__dirname, '..', '..') });
+    expect(r.signal).toBe('SIGKILL');
+    expect(r.stdout).toBe('');
+    const again = ClientStore.open(store.dir, { chunkBytes: CHUNK });
+    try {
+      refused(() => again.takeAt('hub-a', 70_000, 112), 'psrd-used');
+      expect(Buffer.from(again.takeAt('hub-a', 70_000, 112, 'instruction-9')).equals(Buffer.from(a1.psrd.subarray(70_000, 70_112)))).toBe(true);
+      again.release('hub-a', 'instruction-9');
+      refused(() => again.takeAt('hub-a', 70_000, 112, 'instruction-9'), 'psrd-used');
+    } finally {
+      again.close();
+    }
+  });
+});
+
 describe('strict one-time use across a process killed with SIGKILL', () => {
   const child = (dir: string, when: 'mark' | 'after', ...how: (string | number)[]): { signal: NodeJS.Signals | null; stdout: string } => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'support', 'take-child.ts'), dir, 'hub-a', when, ...how.map(String)], { encoding: 'utf8', cwd: join(__dirname, '..', '..') });
