@@ -16,9 +16,9 @@ module.exports = {
   appId: 'org.dske.station',
   productName: 'DSKE Station',
   directories: { output: testBuild ? 'dist-test' : 'dist', buildResources: 'assets' },
-  // The Security Server is not part of the station: its build, its command and its database drivers stay out
-  // (better-sqlite3 is a V8-ABI module that could not load in Electron anyway).
-  files: ['out/**', '!out/server/**', 'bin/**', '!bin/dske-server.js', 'package.json', '!node_modules/{better-sqlite3,pg,pg-*,fastify,@fastify,kysely}/**'],
+  // The Security Server and the DSKE client are not part of the station: their builds, their commands and the
+  // server's database drivers stay out (better-sqlite3 is a V8-ABI module that could not load in Electron anyway).
+  files: ['out/**', '!out/server/**', '!out/client/**', 'bin/**', '!bin/dske-server.js', '!bin/dske-client.js', 'package.json', '!node_modules/{better-sqlite3,pg,pg-*,fastify,@fastify,kysely}/**'],
   asar: true,
   npmRebuild: false,
   // In buildResources (assets/); rendered from assets/icon.svg. macOS and Windows icons are made from it.

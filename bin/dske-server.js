@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 const main = fileURLToPath(new URL('../out/server/main.js', import.meta.url));
 if (!existsSync(main)) {
-  process.stderr.write('dske-server is not built yet: run `npm run build:server` in the project folder first.\n');
+  process.stderr.write('dske-server is not built yet: run `npm run build:tools` in the project folder first.\n');
   process.exit(2);
 }
 await import(main);

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const run = (args) => spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
-if (run([join(root, 'scripts/build-server.mjs')]).status !== 0) process.exit(1);
+if (run([join(root, 'scripts/build-node-tools.mjs')]).status !== 0) process.exit(1);
 const main = join(root, 'out/server/main.js');
 const data = process.env.DSKE_SERVER_DATA ?? mkdtempSync(join(tmpdir(), 'dske-server-'));
 if (!existsSync(join(data, 'server.json'))) {

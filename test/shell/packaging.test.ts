@@ -23,9 +23,9 @@ afterEach(() => {
 });
 
 describe('what the station package holds', () => {
-  it('leaves the Security Server out: its build, its command and its database drivers (better-sqlite3 cannot load in Electron)', () => {
+  it('leaves the Security Server and the client out: their builds, their commands, the database drivers (better-sqlite3 cannot load in Electron)', () => {
     const files = load(false).files as string[];
-    expect(files).toEqual(expect.arrayContaining(['out/**', '!out/server/**', '!bin/dske-server.js']));
+    expect(files).toEqual(expect.arrayContaining(['out/**', '!out/server/**', '!out/client/**', '!bin/dske-server.js', '!bin/dske-client.js']));
     const excluded = files.find((f) => f.startsWith('!node_modules/'))!;
     for (const dep of ['better-sqlite3', 'pg', 'fastify', 'kysely']) expect(excluded).toContain(dep);
   });
