@@ -87,6 +87,8 @@ interface KeptKey {
   readonly key: string; // base64
   readonly hubs: readonly string[];
   readonly at: string;
+  /** A sent key: false from before its requests were posted until k hubs accepted them. */
+  readonly confirmed?: boolean;
 }
 interface ReplayRecord {
   /** `hub/senderNumber`: the sender as one hub names it. */
@@ -241,16 +243,25 @@ export class KeyClient {
       } finally {
         for (const t of taken) t.bytes.fill(0);
       }
+      // Kept before anything is sent, as unconfirmed: a crash while posting leaves the key here, not only
+      // at the recipient.
+      const peer = hubs.map((h) => `${h}/${p.peers[h]}`).join(',');
+      const before = readKeys(this.store);
+      before.keys.push({ role: 'sent', peer, secretId: hex(secretId), key: b64(sent.secret), hubs: [], at: new Date().toISOString(), confirmed: false });
+      this.store.vault.write(KEYS, before);
       const answers = await Promise.all(ends.map((e, i) => postKeyRequest(e, sent.requests[i]!, this.opts)));
       const outcome: HubOutcome[] = answers.map((a, i) => (a.ok ? { hub: hubs[i]!, ok: true, instructions: a.value.instructions } : { hub: hubs[i]!, ok: false, code: a.code, reason: a.reason }));
       const accepted = outcome.filter((o) => o.ok).length;
+      const keys = readKeys(this.store);
+      const mine = (k: KeptKey): boolean => k.role === 'sent' && k.secretId === hex(secretId);
       if (accepted < p.k) {
         sent.secret.fill(0);
+        keys.keys = keys.keys.filter((k) => !mine(k));
+        this.store.vault.write(KEYS, keys);
         const failed = outcome.filter((o): o is Extract<HubOutcome, { ok: false }> => !o.ok);
         throw new ClientFailure('establish-failed', `Only ${accepted} of ${n} hubs accepted the key request, and ${p.k} are needed; no key was established. ${failed.map((f) => `${f.reason[0]!.toUpperCase()}${f.reason.slice(1)}.`).join(' ')}`);
       }
-      const keys = readKeys(this.store);
-      keys.keys.push({ role: 'sent', peer: hubs.map((h) => `${h}/${p.peers[h]}`).join(','), secretId: hex(secretId), key: b64(sent.secret), hubs: outcome.filter((o) => o.ok).map((o) => o.hub), at: new Date().toISOString() });
+      keys.keys = keys.keys.map((k) => (mine(k) ? { ...k, hubs: outcome.filter((o) => o.ok).map((o) => o.hub), confirmed: true } : k));
       this.store.vault.write(KEYS, keys);
       return { secretId: hex(secretId), key: sent.secret, hubs: outcome };
     } finally {
@@ -453,8 +464,8 @@ export class KeyClient {
   }
 
   /** A key kept by (peer, secret ID), or undefined; the caller wipes it. */
-  key(secretId: string, role: 'sent' | 'received'): { peer: string; key: Uint8Array; hubs: readonly string[] } | undefined {
+  key(secretId: string, role: 'sent' | 'received'): { peer: string; key: Uint8Array; hubs: readonly string[]; confirmed: boolean } | undefined {
     const k = readKeys(this.store).keys.find((x) => x.secretId === secretId && x.role === role);
-    return k ? { peer: k.peer, key: unb64(k.key), hubs: k.hubs } : undefined;
+    return k ? { peer: k.peer, key: unb64(k.key), hubs: k.hubs, confirmed: k.confirmed !== false } : undefined;
   }
 }

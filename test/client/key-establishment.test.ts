@@ -8,6 +8,7 @@
 // is a clear error; a replayed instruction set is refused without spending PSRD; a lost answer, and a
 // process killed in the middle of recovering, lose nothing.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,6 +138,7 @@ describe('key establishment through three Security Servers (k = 2, n = 3, a 256-
       expect(after.equals(hubHeldBefore[i]!.subarray(LEN))).toBe(true);
     }
     // Both keep the key, sealed, by secret ID.
+    expect(new KeyClient(alice.store).key(secretId, 'sent')).toMatchObject({ confirmed: true, hubs: HUBS });
     expect(same(new KeyClient(alice.store).key(secretId, 'sent')!.key, key)).toBe(true);
     expect(same(new KeyClient(bob.store).key(secretId, 'received')!.key, key)).toBe(true);
     expect(readFileSync(join(bob.store.dir, 'keys.sealed')).includes(Buffer.from(key))).toBe(false);
@@ -164,6 +166,18 @@ describe('key establishment through three Security Servers (k = 2, n = 3, a 256-
       alice.store.setHubUrl('hub-c', url('hub-c'));
       bob.store.setHubUrl('hub-c', url('hub-c'));
     }
+  });
+
+  it('a hub that refuses the request is named with its reason (here: no such recipient there); the key is still established through the other two', async () => {
+    const { hubs, key, got } = await (async () => {
+      const est = await new KeyClient(alice.store).establish({ peers: { ...bob.ids, 'hub-c': 'c-999999' }, hubs: HUBS, k: 2, m: M });
+      return { ...est, got: await new KeyClient(bob.store).fetchAndRecover() };
+    })();
+    const refused = hubs.find((h) => h.hub === 'hub-c')!;
+    expect(refused).toMatchObject({ ok: false, code: 'unknown-recipient' });
+    expect(refused.ok ? '' : refused.reason).toMatch(/^hub hub-c refused \(unknown-recipient: No recipient number 999999 is registered at this hub\)$/);
+    expect(got.recovered).toHaveLength(1);
+    expect(same(got.recovered[0]!.key, key)).toBe(true);
   });
 
   it('a lying hub (the share altered, re-encrypted and re-tagged with its own copy of B’s PSRD) is named, and B recovers the same key', async () => {
@@ -287,15 +301,18 @@ describe('key establishment through three Security Servers (k = 2, n = 3, a 256-
   });
 
   it('with two hubs down, A gets a clear error naming both, and B’s one share waits', async () => {
+    const failedId = randomBytes(16);
     alice.store.setHubUrl('hub-b', DEAD);
     alice.store.setHubUrl('hub-c', DEAD);
     try {
-      const e = await new KeyClient(alice.store).establish({ peers: bob.ids, hubs: HUBS, k: 2, m: M }).then(() => undefined, (x: unknown) => x);
+      const e = await new KeyClient(alice.store).establish({ peers: bob.ids, hubs: HUBS, k: 2, m: M, secretId: failedId }).then(() => undefined, (x: unknown) => x);
       expect(e).toBeInstanceOf(ClientFailure);
       expect((e as ClientFailure).code).toBe('establish-failed');
       expect((e as Error).message).toMatch(/^Only 1 of 3 hubs accepted the key request, and 2 are needed; no key was established\./);
       expect((e as Error).message).toContain('Hub hub-b (http://127.0.0.1:9): it cannot be reached.');
       expect((e as Error).message).toContain('Hub hub-c (http://127.0.0.1:9): it cannot be reached.');
+      // The key kept before posting is gone again: nothing unconfirmed is left.
+      expect(new KeyClient(alice.store).key(Buffer.from(failedId).toString('hex'), 'sent')).toBeUndefined();
     } finally {
       alice.store.setHubUrl('hub-b', url('hub-b'));
       alice.store.setHubUrl('hub-c', url('hub-c'));
