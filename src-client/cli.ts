@@ -1,5 +1,5 @@
-// `dske-client`: the reference DSKE client's command line (issue S10, part 2: its store and importers;
-// key establishment comes later). Every refusal prints its reason in plain words and exits 1; a usage
+// `dske-client`: the reference DSKE client's command line (issue S10: its store and importers, and key
+// establishment through hubs). Every refusal prints its reason in plain words and exits 1; a usage
 // error exits 2. A PIN is read from a file, never from arguments or the environment.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -10,6 +10,7 @@ import { ClientFailure } from './errors';
 import { DEFAULT_PKCS11_MODULE, readPackageFromToken } from './import/hsm-token';
 import { readPackageFile } from './import/package-file';
 import { readQrSheetImages } from './import/qr-images';
+import { KeyClient } from './keys/key-client';
 import { ClientStore } from './store/client-store';
 
 const USAGE = `dske-client: the reference DSKE client (its PSRD store)
@@ -21,13 +22,18 @@ const USAGE = `dske-client: the reference DSKE client (its PSRD store)
   dske-client import --hsm LABEL --pin-file F [--package ID] [--module PATH]
                                                     import a package from a PKCS#11 token ("data" profile)
   dske-client status [--json]                       per hub: the client ID, packages, PSRD held, used and available (each half)
+  dske-client set-hub HUB URL                       where this client reaches hub HUB's key-instruction API
+  dske-client establish --via HUB=PEER [--via …] --k K [--bits 256]
+                                                    establish a key with the peer (its client ID at each hub) through
+                                                    those hubs, k of them needed (§11.4); the key is kept here, its ID printed
+  dske-client fetch [--json]                        fetch key instructions from every hub set, and recover the keys sent
 
 Global: --data DIR (or DSKE_CLIENT_DATA; default ~/.local/share/dske-client).
 `;
 
 class UsageError extends Error {}
 
-const COMMANDS = ['init', 'register-keys', 'import', 'status'];
+const COMMANDS = ['init', 'register-keys', 'import', 'status', 'set-hub', 'establish', 'fetch'];
 
 export interface ClientCliIo {
   out(s: string): void;
@@ -63,6 +69,7 @@ export async function runClientCli(argv: readonly string[], io: ClientCliIo = pr
       options: {
         data: { type: 'string' }, qr: { type: 'boolean' }, hsm: { type: 'string' }, 'pin-file': { type: 'string' }, package: { type: 'string' },
         module: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        via: { type: 'string', multiple: true }, k: { type: 'string' }, bits: { type: 'string' },
       },
     });
   } catch (e) {
@@ -127,6 +134,58 @@ export async function runClientCli(argv: readonly string[], io: ClientCliIo = pr
         if (o.json) out(JSON.stringify(hubs, null, 2) + '\n');
         else if (hubs.length === 0) out(`No hub registered in ${dir} yet: \`dske-client register-keys FILE\`.\n`);
         else for (const h of hubs) out(`hub ${h.hub}  client ${h.client}  check value ${h.checkValue}  ${h.packages.length} package(s)  PSRD held ${h.heldBytes}, used ${h.usedBytes}, available ${h.availableBytes} bytes  (for key requests ${h.forRequests.availableBytes} of ${h.forRequests.heldBytes} available; for the hub's key instructions ${h.forInstructions.availableBytes} of ${h.forInstructions.heldBytes})  (${h.chunks} chunk(s) at rest, ${h.erasedChunks} erased)\n`);
+        return 0;
+      }
+      case 'set-hub': {
+        if (args.length !== 2) throw new UsageError('set-hub takes a hub ID and a URL.');
+        withStore(dir, (st) => st.setHubUrl(args[0]!, args[1]!));
+        out(`Hub ${args[0]} is reached at ${args[1]}.\n`);
+        return 0;
+      }
+      case 'establish': {
+        if (args.length > 0) throw new UsageError('establish takes no positional arguments.');
+        const via = o.via ?? [];
+        if (via.length === 0) throw new UsageError('--via HUB=PEER is missing (one for each hub, the peer’s client ID there).');
+        const peers: Record<string, string> = {};
+        for (const v of via) {
+          const m = /^([^=]+)=([^=]+)$/.exec(v);
+          if (!m) throw new UsageError(`--via ${v}: expected HUB=PEER.`);
+          peers[m[1]!] = m[2]!;
+        }
+        const k = Number(o.k);
+        if (!o.k || !Number.isSafeInteger(k)) throw new UsageError('--k K (how many hubs must carry the key) is missing.');
+        const bits = Number(o.bits ?? '256');
+        if (!Number.isSafeInteger(bits) || bits < 128 || bits % 128 !== 0) throw new UsageError('--bits is a multiple of 128.');
+        const store = ClientStore.open(dir);
+        try {
+          const r = await new KeyClient(store).establish({ peers, hubs: Object.keys(peers), k, m: bits / 128 });
+          r.key.fill(0);
+          out(`Established key ${r.secretId} (${bits} bits) through ${r.hubs.filter((h) => h.ok).map((h) => h.hub).join(', ')}; it is kept in ${dir}.\n`);
+          for (const h of r.hubs) if (!h.ok) out(`  not through ${h.hub}: ${h.reason}\n`);
+        } finally {
+          store.close();
+        }
+        return 0;
+      }
+      case 'fetch': {
+        if (args.length > 0) throw new UsageError('fetch takes no arguments.');
+        const store = ClientStore.open(dir);
+        try {
+          const r = await new KeyClient(store).fetchAndRecover();
+          for (const x of r.recovered) x.key.fill(0);
+          if (o.json) {
+            out(JSON.stringify({ ...r, recovered: r.recovered.map((x) => ({ sender: x.sender, secretId: x.secretId, hubs: x.hubs, liars: x.liars })) }, null, 2) + '\n');
+            return 0;
+          }
+          for (const h of r.hubs) if (!h.ok) out(`Hub ${h.hub} was not reached: ${h.reason}.\n`);
+          for (const x of r.recovered) out(`Recovered key ${x.secretId} from ${x.sender} through ${x.hubs.join(', ')}${x.liars.length > 0 ? `; hub${x.liars.length > 1 ? 's' : ''} ${x.liars.join(', ')} sent a wrong share` : ''}.\n`);
+          for (const x of r.refused) out(`Refused key ${x.secretId}: ${x.reason}\n`);
+          for (const x of r.rejected) out(`Set aside an instruction from hub ${x.hub} (${x.code}): ${x.reason}.\n`);
+          for (const x of r.waiting) out(`Key ${x.secretId} waits for more hubs (shares so far from ${x.hubs.join(', ')}).\n`);
+          if (r.recovered.length + r.refused.length + r.rejected.length + r.waiting.length === 0) out('No key instructions.\n');
+        } finally {
+          store.close();
+        }
         return 0;
       }
       default:

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runClientCli } from '../../src-client/cli';
 import { ClientFailure } from '../../src-client/errors';
 import { KeyClient, writeKeySettings, type Established, type FetchReport } from '../../src-client/keys/key-client';
 import { ClientStore } from '../../src-client/store/client-store';
@@ -320,6 +321,59 @@ describe('key establishment through three Security Servers (k = 2, n = 3, a 256-
     const got = await new KeyClient(bob.store).fetchAndRecover();
     expect(got.recovered).toEqual([]);
     expect(got.waiting).toEqual([{ secretId: expect.stringMatching(/^[0-9a-f]{32}$/), hubs: ['hub-a'] }]);
+  });
+
+  it('from the command line: set-hub, establish --via HUB=PEER … --k 2, fetch; two hubs down exits 1 with the reason', async () => {
+    const cli = async (who: Person, ...argv: string[]): Promise<{ code: number; out: string; err: string }> => {
+      let out = '';
+      let err = '';
+      const code = await runClientCli(['--data', who.store.dir, ...argv], { out: (x) => (out += x), err: (x) => (err += x) }, {});
+      return { code, out, err };
+    };
+    const dirs = [alice, bob].map((p) => p.store.dir);
+    alice.store.close();
+    bob.store.close();
+    try {
+      expect(await cli(alice, 'set-hub', 'hub-c', url('hub-c'))).toMatchObject({ code: 0, out: `Hub hub-c is reached at ${url('hub-c')}.\n` });
+      const via = HUBS.flatMap((h) => ['--via', `${h}=${bob.ids[h]}`]);
+      const est = await cli(alice, 'establish', ...via, '--k', '2');
+      expect(est.code, est.err).toBe(0);
+      const id = /^Established key ([0-9a-f]{32}) \(256 bits\) through hub-a, hub-b, hub-c; it is kept in /.exec(est.out)?.[1];
+      expect(id).toBeDefined();
+      const got = await cli(bob, 'fetch');
+      expect(got.code, got.err).toBe(0);
+      expect(got.out).toContain(`Recovered key ${id} from `);
+      const again = await cli(bob, 'fetch');
+      expect(again.code).toBe(0);
+      expect(again.out).not.toContain('Recovered');
+      expect(await cli(alice, 'set-hub', 'hub-b', DEAD)).toMatchObject({ code: 0 });
+      expect(await cli(alice, 'set-hub', 'hub-c', DEAD)).toMatchObject({ code: 0 });
+      const down = await cli(alice, 'establish', ...via, '--k', '2');
+      expect(down.code).toBe(1);
+      expect(down.err).toMatch(/^Only 1 of 3 hubs accepted the key request, and 2 are needed; no key was established\. Hub hub-b .* Hub hub-c /);
+      expect((await cli(alice, 'establish', '--k', '2')).code).toBe(2);
+      expect((await cli(alice, 'establish', '--via', 'hub-a', '--k', '2')).code).toBe(2);
+      expect(await cli(alice, 'set-hub', 'hub-b', url('hub-b'))).toMatchObject({ code: 0 });
+      expect(await cli(alice, 'set-hub', 'hub-c', url('hub-c'))).toMatchObject({ code: 0 });
+      expect((await cli(alice, 'set-hub', 'hub-c', 'ftp://x')).code).toBe(1);
+      // The keys the command line established and recovered are the same.
+      alice.store = ClientStore.open(dirs[0]!);
+      bob.store = ClientStore.open(dirs[1]!);
+      expect(same(new KeyClient(alice.store).key(id!, 'sent')!.key, new KeyClient(bob.store).key(id!, 'received')!.key)).toBe(true);
+      // B's shares from hub-a of the two failed attempts wait.
+      expect((await new KeyClient(bob.store).fetchAndRecover()).waiting).toHaveLength(2);
+    } finally {
+      try {
+        alice.store.status();
+      } catch {
+        alice.store = ClientStore.open(dirs[0]!);
+      }
+      try {
+        bob.store.status();
+      } catch {
+        bob.store = ClientStore.open(dirs[1]!);
+      }
+    }
   });
 
   it('refuses before spending anything: k below k_min, a hub without an address, a recipient not named at a hub', async () => {
