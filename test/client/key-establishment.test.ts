@@ -101,6 +101,16 @@ const hubCopy = (who: Person, hub: string, index: number): Uint8Array => {
   return p.psrd.slice(index - p.tableOffset, index - p.tableOffset + LEN);
 };
 
+/** What hub-b can do as a liar: decrypt B's share with its copy of B's PSRD, alter it, re-encrypt and re-tag it. */
+const lie = (list: HeldInstruction[]): HeldInstruction[] => list.map((i) => {
+  const msg = decodeInstruction(i.frame);
+  const psrd = hubCopy(bob, 'hub-b', msg.psrdIndex);
+  const share = pad(new Uint8Array(msg.share), psrd); // the hub's plaintext share
+  share[3 * 16 + 5]! ^= 0x5a; // y1 altered
+  pad(share, psrd);
+  return { id: i.id, frame: signMessage({ ...msg, share }, psrd) };
+});
+
 const usedBy = (who: Person, side: 'forRequests' | 'forInstructions'): number[] => who.store.status().map((s) => s[side].usedBytes);
 const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
 
@@ -184,15 +194,10 @@ describe('key establishment through three Security Servers (k = 2, n = 3, a 256-
   it('a lying hub (the share altered, re-encrypted and re-tagged with its own copy of B’s PSRD) is named, and B recovers the same key', async () => {
     let lied = 0;
     const liar = intercepting(bob, {
-      'hub-b': (list) => list.map((i) => {
-        const msg = decodeInstruction(i.frame);
-        const psrd = hubCopy(bob, 'hub-b', msg.psrdIndex);
-        const share = pad(new Uint8Array(msg.share), psrd); // the hub's plaintext share
-        share[3 * 16 + 5]! ^= 0x5a; // y1 altered
-        pad(share, psrd);
-        lied++;
-        return { id: i.id, frame: signMessage({ ...msg, share }, psrd) };
-      }),
+      'hub-b': (list) => {
+        lied += list.length;
+        return lie(list);
+      },
     });
     const { key, got } = await establishAndRecover(liar);
     expect(lied).toBe(1);
@@ -201,6 +206,33 @@ describe('key establishment through three Security Servers (k = 2, n = 3, a 256-
     expect(same(got.recovered[0]!.key, key)).toBe(true);
     expect(got.recovered[0]!.liars).toEqual(['hub-b']);
     expect([...got.recovered[0]!.hubs].sort()).toEqual(['hub-a', 'hub-c']);
+  });
+
+  it('a liar among the first two shares to arrive: the secret waits (its shares kept, sealed) and is recovered when the third hub answers', async () => {
+    const est = await new KeyClient(alice.store).establish({ peers: bob.ids, hubs: HUBS, k: 2, m: M });
+    bob.store.setHubUrl('hub-c', DEAD);
+    let first: FetchReport;
+    try {
+      first = await new KeyClient(bob.store, { fetch: intercepting(bob, { 'hub-b': lie }) }).fetchAndRecover();
+    } finally {
+      bob.store.setHubUrl('hub-c', url('hub-c'));
+    }
+    expect(first.recovered).toEqual([]);
+    expect(first.waiting).toEqual([{ secretId: est.secretId, hubs: ['hub-a', 'hub-b'] }]);
+    const inbox = readFileSync(join(bob.store.dir, 'inbox.sealed'), 'utf8');
+    expect(inbox).not.toContain('"opened"'); // sealed, not in clear
+    const got = await new KeyClient(bob.store).fetchAndRecover();
+    expect(got.recovered).toHaveLength(1);
+    expect(same(got.recovered[0]!.key, est.key)).toBe(true);
+    expect(got.recovered[0]!.liars).toEqual(['hub-b']);
+  });
+
+  it('a secret past the expiry its sender set is refused (§11.6)', async () => {
+    const est = await new KeyClient(alice.store).establish({ peers: bob.ids, hubs: HUBS, k: 2, m: M, expiresAt: Math.floor(Date.now() / 1000) - 60 });
+    const got = await new KeyClient(bob.store).fetchAndRecover();
+    expect(got.recovered).toEqual([]);
+    expect(got.refused).toEqual([expect.objectContaining({ secretId: est.secretId, code: 'expired' })]);
+    expect(new KeyClient(bob.store).key(est.secretId, 'received')).toBeUndefined();
   });
 
   it('an instruction whose tag fails (altered without the PSRD) is named; the key still comes from the other two', async () => {
