@@ -463,9 +463,13 @@ export class KeyClient {
     return { hubs: fetchedHubs, recovered, rejected, refused, waiting };
   }
 
-  /** A key kept by (peer, secret ID), or undefined; the caller wipes it. */
-  key(secretId: string, role: 'sent' | 'received'): { peer: string; key: Uint8Array; hubs: readonly string[]; confirmed: boolean } | undefined {
-    const k = readKeys(this.store).keys.find((x) => x.secretId === secretId && x.role === role);
+  /**
+   * A key kept by (peer, secret ID), or undefined; the caller wipes it. `peer` is as recorded: for a key
+   * received, the sender as the hubs that carried it name it (`hub/number,…`); for a key sent, the
+   * recipient (`hub/client ID,…`). Without it, the secret ID alone (unique per sender) finds the key.
+   */
+  key(secretId: string, role: 'sent' | 'received', peer?: string): { peer: string; key: Uint8Array; hubs: readonly string[]; confirmed: boolean } | undefined {
+    const k = readKeys(this.store).keys.find((x) => x.secretId === secretId && x.role === role && (peer === undefined || x.peer === peer));
     return k ? { peer: k.peer, key: unb64(k.key), hubs: k.hubs, confirmed: k.confirmed !== false } : undefined;
   }
 }

@@ -151,7 +151,8 @@ describe('key establishment through three Security Servers (k = 2, n = 3, a 256-
     // Both keep the key, sealed, by secret ID.
     expect(new KeyClient(alice.store).key(secretId, 'sent')).toMatchObject({ confirmed: true, hubs: HUBS });
     expect(same(new KeyClient(alice.store).key(secretId, 'sent')!.key, key)).toBe(true);
-    expect(same(new KeyClient(bob.store).key(secretId, 'received')!.key, key)).toBe(true);
+    expect(same(new KeyClient(bob.store).key(secretId, 'received', r.sender)!.key, key)).toBe(true);
+    expect(new KeyClient(bob.store).key(secretId, 'received', 'hub-a/999')).toBeUndefined();
     expect(readFileSync(join(bob.store.dir, 'keys.sealed')).includes(Buffer.from(key))).toBe(false);
     expect(readFileSync(join(bob.store.dir, 'keys.sealed'), 'utf8')).not.toContain(Buffer.from(key).toString('base64'));
     // Fetched and acknowledged: nothing comes again.
