@@ -101,8 +101,10 @@ async function createTables(db: Kysely<ServerDatabase>, dialect: 'sqlite' | 'pos
     .addColumn('hash', 'text', (c) => c.notNull())
     .addColumn('mac', 'text', (c) => c.notNull())
     .execute();
+  // Never reused (SQLite: AUTOINCREMENT): a client acknowledges instructions by id, so an id given twice
+  // would make the hub forget, or the client skip, an instruction it never saw.
   await db.schema.createTable('instructions').ifNotExists()
-    .addColumn('id', sql.raw(serial), (c) => c.primaryKey())
+    .addColumn('id', sql.raw(serial), (c) => (dialect === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()))
     .addColumn('recipient', 'text', (c) => c.notNull())
     .addColumn('sender', 'text', (c) => c.notNull())
     .addColumn('secret_id', 'text', (c) => c.notNull())
@@ -111,6 +113,13 @@ async function createTables(db: Kysely<ServerDatabase>, dialect: 'sqlite' | 'pos
     .addUniqueConstraint('instructions_once', ['sender', 'secret_id', 'recipient'])
     .execute();
   await db.schema.createIndex('instructions_recipient_idx').ifNotExists().on('instructions').columns(['recipient', 'id']).execute();
+  // Every (sender, secret ID) a hub ever accepted, kept after its instructions are fetched: §11.6.
+  await db.schema.createTable('requests_seen').ifNotExists()
+    .addColumn('sender', 'text', (c) => c.notNull())
+    .addColumn('secret_id', 'text', (c) => c.notNull())
+    .addColumn('at', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('requests_seen_pk', ['sender', 'secret_id'])
+    .execute();
   await db.schema.createTable('hub_cursors').ifNotExists()
     .addColumn('client', 'text', (c) => c.primaryKey())
     .addColumn('next_offset', sql.raw(big), (c) => c.notNull())

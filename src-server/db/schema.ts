@@ -135,6 +135,13 @@ export interface InstructionsTable {
   created_at: string;
 }
 
+/** Every (sender, secret ID) this hub accepted a key request for, for good (§11.6: a secret ID is used once). */
+export interface RequestsSeenTable {
+  sender: string;
+  secret_id: string;
+  at: string;
+}
+
 /** Where the hub next spends from each client's halves of its PSRD table (src-shared/hub-api/table-layout.ts). */
 export interface HubCursorsTable {
   client: string;
@@ -143,6 +150,7 @@ export interface HubCursorsTable {
 
 export interface ServerDatabase {
   instructions: InstructionsTable;
+  requests_seen: RequestsSeenTable;
   hub_cursors: HubCursorsTable;
   refusal_log: RefusalLogTable;
   audit_head: AuditHeadTable;

@@ -94,8 +94,9 @@ export async function handleKeyRequest(core: ServerCore, frame: Uint8Array): Pro
   let tagFailed: DskeError | null = null;
   const made = await inTransaction(core.sdb, async (trx) => {
     await lockClients(core, trx, [sender.client, ...recipients.map((r) => r.client)]);
-    const seen = await trx.selectFrom('instructions').select('id').where('sender', '=', sender.client).where('secret_id', '=', secretId).executeTakeFirst();
-    if (seen) throw new ServerFailure('duplicate-secret', `${sender.client} sent secret ${secretId} here before; a secret ID is used once (§11.6).`);
+    const seen = await trx.selectFrom('requests_seen').select('at').where('sender', '=', sender.client).where('secret_id', '=', secretId).executeTakeFirst();
+    if (seen) throw new ServerFailure('duplicate-secret', `${sender.client} sent secret ${secretId} here before (${seen.at}); a secret ID is used once (§11.6).`);
+    await trx.insertInto('requests_seen').values({ sender: sender.client, secret_id: secretId, at: core.now().toISOString() }).execute();
     if (!onSide(await tablePackages(trx, sender.client), 'client', request.psrdIndex, length)) {
       throw new ServerFailure('wrong-half', `PSRD index ${request.psrdIndex} (${length} bytes) is not in ${sender.client}'s own halves of its PSRD table here (the first half of each package).`);
     }

@@ -99,6 +99,14 @@ describe("the hub's key-instruction API", () => {
     // Acknowledged, the instruction is forgotten; unacknowledged, it would come again.
     expect(await fetchFor(bob)).toHaveLength(1);
     expect(await fetchFor(bob, held[0].id)).toHaveLength(0);
+    // Long after its instructions are gone, the same request is still a replay (§11.6) …
+    expect((await post('/v1/dske/requests', frame)).json).toMatchObject({ code: 'duplicate-secret' });
+    // … and the next instruction never reuses an id the client acknowledged (or it would be skipped).
+    expect((await post('/v1/dske/requests', request(alice.tableOffset + 4 * LEN).frame)).status).toBe(200);
+    const next = await fetchFor(bob);
+    expect(next).toHaveLength(1);
+    expect(next[0].id).toBeGreaterThan(held[0].id);
+    await fetchFor(bob, next[0].id);
   });
 
   it('refuses, spending nothing: a replayed request, a reused index, the hub’s half, an altered envelope, an unknown client', async () => {
