@@ -16,16 +16,16 @@ import { runClientCli } from '../../src-client/cli';
 import { ClientFailure } from '../../src-client/errors';
 import { KeyClient, writeKeySettings, type Established, type FetchReport } from '../../src-client/keys/key-client';
 import { ClientStore } from '../../src-client/store/client-store';
-import { open as openEnvelope, seal } from '../../src-shared/dske/aead';
 import { decodeInstruction, psrdBytesPerHub } from '../../src-shared/dske/appendix-a';
 import { pad, signMessage } from '../../src-shared/dske/appendix-a/layout';
-import { decodeInstructions, encodeInstructions, type HeldInstruction } from '../../src-shared/hub-api/instruction-list';
+import type { HeldInstruction } from '../../src-shared/hub-api/instruction-list';
 import { halfOf } from '../../src-shared/hub-api/table-layout';
 import { readPackageHeader } from '../../src-shared/psrd/package-reader';
 import { clientPsrd } from '../../src-server/holdings';
 import { tempDir } from '../support/station';
 import { psrdOf } from './support/hub';
 import { openLiveHub, type LiveHub } from './support/live-hub';
+import { intercepting as intercept, lie, type Tamper } from './support/lying-hub';
 
 const HUBS = ['hub-a', 'hub-b', 'hub-c'];
 const M = 2;
@@ -81,19 +81,8 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** A fetch that hands B's instruction lists from some hubs to `tamper` (opened and re-sealed under B's transport key there). */
-function intercepting(who: Person, tamper: Record<string, (list: HeldInstruction[]) => HeldInstruction[]>): typeof fetch {
-  return async (input, init) => {
-    const res = await fetch(input, init);
-    const u = String(input);
-    const hub = HUBS.find((h) => u.startsWith(url(h)));
-    const t = hub ? tamper[hub] : undefined;
-    if (!hub || !t || !u.endsWith('/v1/dske/instructions') || res.status !== 200) return res;
-    const tk = who.store.transport(hub);
-    const list = decodeInstructions(openEnvelope(tk.key, Buffer.from(await res.arrayBuffer())).plaintext);
-    return new Response(seal(tk.key, tk.keyId, encodeInstructions(t(list))), { status: 200, headers: { 'content-type': 'application/octet-stream' } });
-  };
-}
+/** A fetch for `who` whose instruction lists from some hubs go through `tamper` (support/lying-hub.ts). */
+const intercepting = (who: Person, tamper: Record<string, Tamper>): typeof fetch => intercept(who.store, Object.fromEntries(HUBS.map((h) => [h, url(h)])), tamper);
 
 /** The hub's copy of B's PSRD at `index` (the station delivered the same bytes to both). */
 const hubCopy = (who: Person, hub: string, index: number): Uint8Array => {
@@ -101,15 +90,8 @@ const hubCopy = (who: Person, hub: string, index: number): Uint8Array => {
   return p.psrd.slice(index - p.tableOffset, index - p.tableOffset + LEN);
 };
 
-/** What hub-b can do as a liar: decrypt B's share with its copy of B's PSRD, alter it, re-encrypt and re-tag it. */
-const lie = (list: HeldInstruction[]): HeldInstruction[] => list.map((i) => {
-  const msg = decodeInstruction(i.frame);
-  const psrd = hubCopy(bob, 'hub-b', msg.psrdIndex);
-  const share = pad(new Uint8Array(msg.share), psrd); // the hub's plaintext share
-  share[3 * 16 + 5]! ^= 0x5a; // y1 altered
-  pad(share, psrd);
-  return { id: i.id, frame: signMessage({ ...msg, share }, psrd) };
-});
+/** What hub-b can do as a liar (support/lying-hub.ts): with its copy of B's PSRD. */
+const lieAtB = lie((index) => hubCopy(bob, 'hub-b', index));
 
 const usedBy = (who: Person, side: 'forRequests' | 'forInstructions'): number[] => who.store.status().map((s) => s[side].usedBytes);
 const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
@@ -197,7 +179,7 @@ describe('key establishment through three Security Servers (k = 2, n = 3, a 256-
     const liar = intercepting(bob, {
       'hub-b': (list) => {
         lied += list.length;
-        return lie(list);
+        return lieAtB(list);
       },
     });
     const { key, got } = await establishAndRecover(liar);
@@ -214,7 +196,7 @@ describe('key establishment through three Security Servers (k = 2, n = 3, a 256-
     bob.store.setHubUrl('hub-c', DEAD);
     let first: FetchReport;
     try {
-      first = await new KeyClient(bob.store, { fetch: intercepting(bob, { 'hub-b': lie }) }).fetchAndRecover();
+      first = await new KeyClient(bob.store, { fetch: intercepting(bob, { 'hub-b': lieAtB }) }).fetchAndRecover();
     } finally {
       bob.store.setHubUrl('hub-c', url('hub-c'));
     }

@@ -17,6 +17,8 @@ export interface LiveHub {
   enrol(name: string): Promise<{ client: string; keysFile: string }>;
   /** Delivers `bytes` of PSRD to a new package file; returns its path. */
   deliverFile(client: string, bytes: number): Promise<string>;
+  /** Delivers to any medium the station writes (usb:/dev/…, qr:/path.pdf, file:/path). */
+  deliver(client: string, bytes: number, to: string): Promise<{ package: string }>;
   /** Pushes the station's reports to the server (deliveries, initial keys). */
   push(): Promise<void>;
   cleanup(): Promise<void>;
@@ -24,9 +26,9 @@ export interface LiveHub {
 
 let serial = 0;
 
-export async function openLiveHub(hub: string, poolBytes = 1 << 20): Promise<LiveHub> {
+export async function openLiveHub(hub: string, poolBytes = 1 << 20, delivery: Record<string, unknown> = {}): Promise<LiveHub> {
   const dataDir = tempDir(`dske-live-${hub}-`);
-  writeFileSync(join(dataDir, 'station.json'), JSON.stringify({ hub: { id: hub }, delivery: { pkcs11Module: SOFTHSM_MODULE, twoPersonAboveBytes: 2 ** 40 } }));
+  writeFileSync(join(dataDir, 'station.json'), JSON.stringify({ hub: { id: hub }, delivery: { pkcs11Module: SOFTHSM_MODULE, twoPersonAboveBytes: 2 ** 40, ...delivery } }));
   const ts = openTestStation({ dataDir });
   const work = tempDir(`dske-live-${hub}-work-`);
   await ts.station.handlers.pool.generate({ bytes: poolBytes, sources: ['os'] }, OP);
@@ -47,6 +49,10 @@ export async function openLiveHub(hub: string, poolBytes = 1 << 20): Promise<Liv
       const file = join(work, 'pkg', `p${serial++}.pkg`);
       await ts.station.handlers.delivery.deliver({ client, bytes, to: `file:${file}` }, OP);
       return file;
+    },
+    async deliver(client, bytes, to) {
+      const r = await ts.station.handlers.delivery.deliver({ client, bytes, to }, OP);
+      return { package: r.package };
     },
     async push() {
       await ts.station.handlers.sync.push({ server: server.url }, OP);
