@@ -1,0 +1,193 @@
+// ETSI GS QKD 014 over DSKE, the whole path (issue S10, part 3): two reference clients, each the KME of one
+// SAE, serve QKD 014 over HTTPS with mutual TLS; their keys come from DskeKeyPool, established through three
+// real stations and Security Servers (k = 2 of 3). SAE A takes keys from its KME's enc_keys, SAE B gets
+// the same keys from its KME's dec_keys; one request's keys ride one secret (batching); with one hub down
+// the key is still the same; with two hubs down the answer is 503 with a clear message.
+import { readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeyClient } from '../../src-client/keys/key-client';
+import { kmeConfig, type KmeConfig } from '../../src-client/qkd014/config';
+import { DskeKeyPool, pairTag } from '../../src-client/qkd014/dske-pool';
+import { keyIdOf, UUID } from '../../src-client/qkd014/key-pool';
+import { LabCa, type Pem } from '../../src-client/qkd014/lab-certs';
+import { buildQkd014Server } from '../../src-client/qkd014/server';
+import { ClientStore } from '../../src-client/store/client-store';
+import { psrdBytesPerHub } from '../../src-shared/dske/appendix-a';
+import { tempDir } from '../support/station';
+import { openLiveHub, type LiveHub } from './support/live-hub';
+
+const HUBS = ['hub-a', 'hub-b', 'hub-c'];
+const PKG = 40_000;
+const DEAD = 'http://127.0.0.1:9'; // nothing listens there
+
+interface Kme {
+  store: ClientStore;
+  ids: Record<string, string>;
+  config?: KmeConfig;
+  app?: FastifyInstance;
+  port?: number;
+}
+
+const work = tempDir('dske-qkd014-live-');
+let live: LiveHub[];
+let ca: LabCa;
+const sae: Record<string, Pem> = {};
+const kme: Record<string, Kme> = {};
+
+const url = (hub: string): string => live.find((l) => l.hub === hub)!.server.url;
+const down = (who: string, ...hubs: string[]): void => {
+  for (const h of hubs) kme[who]!.store.setHubUrl(h, DEAD);
+};
+const up = (): void => {
+  for (const k of Object.values(kme)) for (const h of HUBS) k.store.setHubUrl(h, url(h));
+};
+
+interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+}
+function call(at: string, who: Pem, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = request({
+      host: '127.0.0.1', port: kme[at]!.port, method, path, cert: who.cert, key: who.key, ca: ca.ca, servername: 'localhost',
+      headers: data === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+    }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(parts).toString('utf8')) as Record<string, unknown> }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+type Key = { key_ID: string; key: string };
+const keysOf = (a: Answer): Key[] => {
+  expect(a.status, JSON.stringify(a.body)).toBe(200);
+  return (a.body as { keys: Key[] }).keys;
+};
+const enc = (body: unknown): Promise<Answer> => call('kme-a', sae['sae-a']!, 'POST', '/api/v1/keys/sae-b/enc_keys', body);
+const dec = (keys: readonly Key[]): Promise<Answer> => call('kme-b', sae['sae-b']!, 'POST', '/api/v1/keys/sae-a/dec_keys', { key_IDs: keys.map((k) => ({ key_ID: k.key_ID })) });
+const usedForRequests = (who: string): number[] => kme[who]!.store.status().map((s) => s.forRequests.usedBytes);
+
+beforeAll(async () => {
+  live = [];
+  for (const hub of HUBS) live.push(await openLiveHub(hub));
+  for (const name of ['kme-a', 'kme-b']) {
+    const dir = join(work, name);
+    ClientStore.init(dir);
+    kme[name] = { store: ClientStore.open(dir), ids: {} };
+  }
+  for (const l of live) {
+    for (const name of ['kme-a', 'kme-b']) {
+      const k = kme[name]!;
+      const e = await l.enrol(name);
+      const file = await l.deliverFile(e.client, PKG);
+      k.store.registerKeys(readFileSync(e.keysFile));
+      k.store.importPackage(readFileSync(file));
+      k.store.setHubUrl(l.hub, l.server.url);
+      k.ids[l.hub] = e.client;
+    }
+    await l.push();
+  }
+  ca = new LabCa(join(work, 'ca'));
+  for (const s of ['sae-a', 'sae-b']) sae[s] = ca.sae(s);
+  const ends = [['kme-a', 'sae-a', 'kme-b', 'sae-b'], ['kme-b', 'sae-b', 'kme-a', 'sae-a']] as const;
+  for (const [me, mySae, other, otherSae] of ends) {
+    const k = kme[me]!;
+    k.config = kmeConfig({ kmeId: me, saes: [mySae], peers: [{ kmeId: other, saes: [otherSae], clients: kme[other]!.ids }], hubs: HUBS, k: 2 });
+    const server = ca.server(me);
+    k.app = await buildQkd014Server({ config: k.config, pool: new DskeKeyPool(k.store, k.config), tls: { cert: server.cert, key: server.key, ca: ca.ca } });
+    await k.app.listen({ host: '127.0.0.1', port: 0 });
+    k.port = (k.app.server.address() as { port: number }).port;
+  }
+}, 240_000);
+
+afterAll(async () => {
+  for (const k of Object.values(kme)) {
+    await k.app?.close();
+    k.store.close();
+  }
+  for (const l of live ?? []) await l.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('QKD 014 over DSKE through three real hubs', () => {
+  it('status: stored_key_count from the PSRD left, within max_key_count', async () => {
+    const a = await call('kme-a', sae['sae-a']!, 'GET', '/api/v1/keys/sae-b/status');
+    expect(a.status).toBe(200);
+    expect(a.body).toMatchObject({ source_KME_ID: 'kme-a', target_KME_ID: 'kme-b', master_SAE_ID: 'sae-a', slave_SAE_ID: 'sae-b', key_size: 256 });
+    const n = a.body as Record<string, number>;
+    expect(n.stored_key_count).toBeGreaterThan(0);
+    expect(n.stored_key_count).toBeLessThanOrEqual(n.max_key_count!);
+  });
+
+  it('SAE A takes two keys from KME A; SAE B gets the same two from KME B, once; one secret carried both', async () => {
+    const before = usedForRequests('kme-a');
+    const keys = keysOf(await enc({ number: 2 }));
+    expect(keys).toHaveLength(2);
+    for (const k of keys) {
+      expect(k.key_ID).toMatch(UUID);
+      expect(Buffer.from(k.key, 'base64')).toHaveLength(32);
+    }
+    // One execution of m = 4 words at each hub.
+    expect(usedForRequests('kme-a').map((u, i) => u - before[i]!)).toEqual([0, 1, 2].map(() => psrdBytesPerHub(4)));
+    expect(keysOf(await dec(keys))).toEqual(keys);
+    const again = await dec(keys);
+    expect(again.status).toBe(400);
+    expect(again.body.message).toMatch(/No key is held with key_ID/);
+  });
+
+  it('key_IDs derive from (master KME, secret ID, index): the slave derived the same from the recovered secret', async () => {
+    const [key] = keysOf(await enc({}));
+    // The IDs the sender derived agree with the secret A's key client kept (found by its pair tag).
+    expect(keysOf(await call('kme-b', sae['sae-b']!, 'GET', `/api/v1/keys/sae-a/dec_keys?key_ID=${key!.key_ID}`))).toEqual([key]);
+    const tag = pairTag('sae-a', 'sae-b').toString('hex');
+    const sent = (kme['kme-a']!.store.vault.read('keys.sealed') as { keys: { role: string; secretId: string; key: string }[] }).keys.filter((k) => k.role === 'sent' && k.secretId.startsWith(tag));
+    const mine = sent.find((s) => keyIdOf('kme-a', s.secretId, 0) === key!.key_ID);
+    expect(mine).toBeDefined();
+    expect(Buffer.from(mine!.key, 'base64').subarray(0, 32).toString('base64')).toBe(key!.key);
+    expect(new KeyClient(kme['kme-b']!.store).key(mine!.secretId, 'received')).toBeDefined();
+  });
+
+  it('with one hub down at both ends, the key is still the same', async () => {
+    down('kme-a', 'hub-c');
+    down('kme-b', 'hub-c');
+    try {
+      const keys = keysOf(await enc({ number: 3, size: 512 }));
+      expect(keys).toHaveLength(3);
+      expect(keysOf(await dec(keys))).toEqual(keys);
+    } finally {
+      up();
+    }
+  });
+
+  it('with two hubs down at the master KME: 503 naming the hubs; nothing was established', async () => {
+    down('kme-a', 'hub-b', 'hub-c');
+    try {
+      const a = await enc({ number: 1 });
+      expect(a.status).toBe(503);
+      expect(Object.keys(a.body).sort()).toEqual(['details', 'message']);
+      expect(a.body.message).toMatch(/^No key could be established with kme-b for sae-b: Only 1 of 3 hubs accepted the key request, and 2 are needed; no key was established\. Hub hub-b .* Hub hub-c /);
+      expect(a.body.details).toEqual([{ code: 'establish-failed' }]);
+    } finally {
+      up();
+    }
+  });
+
+  it('with two hubs down at the slave KME: 503 naming them; once they are back, the same key', async () => {
+    const keys = keysOf(await enc({ number: 1 }));
+    down('kme-b', 'hub-a', 'hub-b');
+    try {
+      const a = await dec(keys);
+      expect(a.status).toBe(503);
+      expect(a.body.message).toMatch(/cannot be delivered now: the hubs have not delivered enough shares \(hub hub-a: .*; hub hub-b: .*; 1 secret waits for shares from more hubs\)/);
+    } finally {
+      up();
+    }
+    expect(keysOf(await dec(keys))).toEqual(keys);
+  });
+});
