@@ -10,6 +10,7 @@ import { ClientFailure } from './errors';
 import { DEFAULT_PKCS11_MODULE, readPackageFromToken } from './import/hsm-token';
 import { readPackageFile } from './import/package-file';
 import { readQrSheetImages } from './import/qr-images';
+import { destroyPackageFile, destroyTokenPackage } from './import/carrier-copy';
 import { KeyClient } from './keys/key-client';
 import { ClientStore } from './store/client-store';
 
@@ -17,7 +18,7 @@ const USAGE = `dske-client: the reference DSKE client (its PSRD store)
 
   dske-client init                                  make a new client store in the data directory
   dske-client register-keys FILE                    register with a hub: its initial keys file, from the desk (spec §11.1)
-  dske-client import FILE                           import a client package file (dske-pkg-….pkg)
+  dske-client import FILE [--keep]                  import a client package file (dske-pkg-….pkg), then overwrite and delete it
   dske-client import --qr IMAGE [IMAGE…]            import a printed QR sheet from PNG scans of its pages (any order)
   dske-client import --hsm LABEL --pin-file F [--package ID] [--module PATH]
                                                     import a package from a PKCS#11 token ("data" profile)
@@ -68,7 +69,7 @@ export async function runClientCli(argv: readonly string[], io: ClientCliIo = pr
       allowPositionals: true,
       options: {
         data: { type: 'string' }, qr: { type: 'boolean' }, hsm: { type: 'string' }, 'pin-file': { type: 'string' }, package: { type: 'string' },
-        module: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        module: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, keep: { type: 'boolean' },
         via: { type: 'string', multiple: true }, k: { type: 'string' }, bits: { type: 'string' },
       },
     });
@@ -112,20 +113,28 @@ export async function runClientCli(argv: readonly string[], io: ClientCliIo = pr
         const modes = [o.qr, o.hsm !== undefined].filter(Boolean).length;
         if (modes > 1) throw new UsageError('Import from one source at a time: a FILE, --qr IMAGE…, or --hsm LABEL.');
         let bytes: Uint8Array;
+        // What the medium still holds after the import: destroyed here unless --keep (a third copy of the PSRD).
+        let afterwards: (packageId: string) => Promise<string>;
         if (o.qr) {
           if (args.length === 0) throw new UsageError('--qr needs at least one image of the sheet.');
           bytes = readQrSheetImages(args);
+          afterwards = async () => ' Shred the printed sheet and delete these scans now: they are a copy of the PSRD.';
         } else if (o.hsm !== undefined) {
           if (args.length > 0) throw new UsageError('--hsm LABEL takes no file.');
           if (!o['pin-file']) throw new UsageError('--pin-file F is missing (the PIN is never taken from the command line).');
           const pin = readInput(o['pin-file'], 'The PIN file').toString('utf8').replace(/\r?\n$/, '');
-          bytes = readPackageFromToken({ module: o.module ?? DEFAULT_PKCS11_MODULE, token: o.hsm, pin, ...(o.package ? { packageId: o.package } : {}) });
+          const token = { module: o.module ?? DEFAULT_PKCS11_MODULE, token: o.hsm, pin };
+          bytes = readPackageFromToken({ ...token, ...(o.package ? { packageId: o.package } : {}) });
+          afterwards = async (packageId) => (o.keep ? ` The package is still on the token "${o.hsm}" (--keep).` : (await destroyTokenPackage({ ...token, packageId })) ? ` Its objects on the token "${o.hsm}" were destroyed.` : ` Its objects on the token "${o.hsm}" could NOT be destroyed: remove them with the token's tools.`);
         } else {
           if (o['pin-file'] || o.package || o.module) throw new UsageError('--pin-file, --package and --module go with --hsm.');
-          bytes = readPackageFile(one('The package file'));
+          const path = one('The package file');
+          bytes = readPackageFile(path);
+          afterwards = async () => (o.keep ? ` ${path} is kept (--keep): it is a copy of the PSRD; delete it once this client's store is backed up.` : (await destroyPackageFile(path)) ? ` ${path} was overwritten and deleted.` : ` ${path} could NOT be deleted: delete it yourself.`);
         }
         const r = withStore(dir, (s) => s.importPackage(bytes));
-        out(`Imported package ${r.package} from hub ${r.hub} (client ${r.client}): ${r.bytes} bytes of PSRD; ${r.available} bytes available for hub ${r.hub}.\n`);
+        const note = await afterwards(r.package);
+        out(`Imported package ${r.package} from hub ${r.hub} (client ${r.client}): ${r.bytes} bytes of PSRD; ${r.available} bytes available for hub ${r.hub}.${note}\n`);
         return 0;
       }
       case 'status': {

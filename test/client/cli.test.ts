@@ -2,11 +2,11 @@
 // and a SoftHSM2 token, status; refusals exit 1 with the reason on stderr and change nothing, usage
 // errors exit 2; and the entry point run as its own process.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runClientCli } from '../../src-client/cli';
-import { noQrToolsReason, noSoftHsmReason, softHsmTokens } from '../support/media';
+import { noQrToolsReason, noSoftHsmReason, SOFTHSM_MODULE, softHsmTokens, tokenObjectLabels } from '../support/media';
 import { tempDir } from '../support/station';
 import { openTestHub, psrdOf, takeWholePackage, type TestHub } from './support/hub';
 import { ClientStore } from '../../src-client/store/client-store';
@@ -63,19 +63,27 @@ describe('dske-client', () => {
     expect(conflict.err).toContain('a second, different registration');
 
     const { file, r } = await hub.deliverFile(alice.client, 60_000);
-    const imp = await cli('--data', dir, 'import', file);
+    const imp = await cli('--data', dir, 'import', file, '--keep');
     expect(imp).toMatchObject({ code: 0, err: '' });
     expect(imp.out).toContain(`Imported package ${r.package} from hub hub-a (client ${alice.client}): 60000 bytes of PSRD; 60000 bytes available`);
+    expect(imp.out).toContain('is kept (--keep)');
+    expect(existsSync(file)).toBe(true);
     const again = await cli('--data', dir, 'import', file);
     expect(again.code).toBe(1);
     expect(again.err).toContain('was imported already');
+    expect(existsSync(file)).toBe(true); // a refused import destroys nothing
     const other = await hub.deliverFile(bob.client, 1000);
     expect((await cli('--data', dir, 'import', other.file)).err).toContain(`This package is for client ${bob.client}`);
+    // Without --keep, the file is overwritten and deleted once imported: it was a third copy of the PSRD.
+    const second = await hub.deliverFile(alice.client, 2000);
+    const imp2 = await cli('--data', dir, 'import', second.file);
+    expect(imp2.out).toContain(`${second.file} was overwritten and deleted.`);
+    expect(existsSync(second.file)).toBe(false);
 
     const st = await cli('--data', dir, 'status', '--json');
     expect(st.code).toBe(0);
-    expect(JSON.parse(st.out)).toEqual([expect.objectContaining({ hub: 'hub-a', client: alice.client, packages: [r.package], heldBytes: 60_000, usedBytes: 0, availableBytes: 60_000 })]);
-    expect((await cli('--data', dir, 'status')).out).toMatch(/hub hub-a {2}client c-\d+ .* PSRD held 60000, used 0, available 60000 bytes/);
+    expect(JSON.parse(st.out)).toEqual([expect.objectContaining({ hub: 'hub-a', client: alice.client, packages: [r.package, second.r.package], heldBytes: 62_000, usedBytes: 0, availableBytes: 62_000 })]);
+    expect((await cli('--data', dir, 'status')).out).toMatch(/hub hub-a {2}client c-\d+ .* PSRD held 62000, used 0, available 62000 bytes/);
     // What the CLI imported is the package's PSRD.
     const store = ClientStore.open(dir);
     try {
@@ -125,6 +133,9 @@ describe('dske-client', () => {
     const imp = await cli('--data', dir, 'import', '--hsm', 'cli-token', '--pin-file', pinFile);
     expect(imp.code, imp.err).toBe(0);
     expect(imp.out).toContain(`Imported package ${r.package}`);
+    // The token's copy is destroyed once the client holds the PSRD: only two copies ever exist.
+    expect(imp.out).toContain('Its objects on the token "cli-token" were destroyed.');
+    expect(tokenObjectLabels(SOFTHSM_MODULE, 'cli-token', PIN).filter((l) => l.includes(r.package))).toEqual([]);
   });
 
   it('runs as a process: exit 2 without a command, 0 for status, 1 on a refusal', () => {
