@@ -16,7 +16,7 @@ import { psrdBytesPerHub } from '../../src-shared/dske/appendix-a';
 import { MAX_M } from '../../src-shared/dske/wire';
 import { clientNumber } from '../../src-shared/hub-api/transport-key';
 import { ClientFailure } from '../errors';
-import { KeyClient, type KeyClientOptions, type RecoveredKey } from '../keys/key-client';
+import { KEYS, KeyClient, type KeyClientOptions } from '../keys/key-client';
 import type { ClientStore } from '../store/client-store';
 import { peerOf, type KmeConfig, type PeerKme } from './config';
 import { KeyPoolError, keyIdOf, type KeyPool, type PoolKey } from './key-pool';
@@ -32,6 +32,15 @@ interface HeldKey {
 interface HeldFile {
   format: 1;
   keys: Record<string, HeldKey>;
+  /** `sender|secret ID` of every received secret already cut into keys here (each is cut once). */
+  ingested: string[];
+}
+/** What this module reads of the key client's kept keys (keys.sealed). */
+interface KeptReceived {
+  readonly role: string;
+  readonly peer: string;
+  readonly secretId: string;
+  readonly key: string;
 }
 
 export function pairTag(master: string, slave: string): Buffer {
@@ -68,8 +77,8 @@ export class DskeKeyPool implements KeyPool {
 
   private read(): HeldFile {
     const o = this.store.vault.read(QKD_KEYS) as HeldFile | undefined;
-    if (o === undefined) return { format: 1, keys: {} };
-    if (typeof o !== 'object' || o === null || o.format !== 1 || typeof o.keys !== 'object') throw new ClientFailure('store-damaged', `${QKD_KEYS} in the client folder does not hold what it should.`);
+    if (o === undefined) return { format: 1, keys: {}, ingested: [] };
+    if (typeof o !== 'object' || o === null || o.format !== 1 || typeof o.keys !== 'object' || !Array.isArray(o.ingested)) throw new ClientFailure('store-damaged', `${QKD_KEYS} in the client folder does not hold what it should.`);
     return o;
   }
 
@@ -107,7 +116,7 @@ export class DskeKeyPool implements KeyPool {
   }
 
   /** The peer KME and SAE pair a recovered secret belongs to, or undefined (not a QKD 014 secret for this KME). */
-  private place(r: RecoveredKey): { peer: PeerKme; master: string; slave: string; size: number; count: number } | undefined {
+  private place(r: { readonly sender: string; readonly secretId: string; readonly key: Uint8Array }): { peer: PeerKme; master: string; slave: string; size: number; count: number } | undefined {
     const labels = r.sender.split(',').map((l) => {
       const i = l.lastIndexOf('/');
       return { hub: l.slice(0, i), number: Number(l.slice(i + 1)) };
@@ -126,17 +135,12 @@ export class DskeKeyPool implements KeyPool {
   get(master: string, slave: string, keyIds: readonly string[]): Promise<PoolKey[]> {
     return this.serial(async () => {
       this.peer(master);
-      let held = this.read();
+      let held = this.ingest();
       let missing = keyIds.filter((id) => !held.keys[id]);
       if (missing.length > 0) {
         const report = await this.client.fetchAndRecover();
-        held = this.read();
-        for (const r of report.recovered) {
-          const at = this.place(r);
-          if (at) for (let i = 0; i < at.count; i++) held.keys[keyIdOf(at.peer.kmeId, r.secretId, i)] = { master: at.master, slave: at.slave, key: Buffer.from(r.key.subarray(i * at.size, (i + 1) * at.size)).toString('base64') };
-          r.key.fill(0);
-        }
-        this.store.vault.write(QKD_KEYS, held);
+        for (const r of report.recovered) r.key.fill(0);
+        held = this.ingest();
         missing = keyIds.filter((id) => !held.keys[id]);
         if (missing.length > 0) {
           const down = report.hubs.filter((h) => !h.ok);
@@ -158,6 +162,31 @@ export class DskeKeyPool implements KeyPool {
       this.store.vault.write(QKD_KEYS, held);
       return out;
     });
+  }
+
+  /**
+   * Cuts every received secret the key client keeps that was not cut before (whoever fetched it: this
+   * pool, or `dske-client fetch` while the service was stopped) into keys, and records it as cut; a crash
+   * between the key client's write and this one loses nothing.
+   */
+  private ingest(): HeldFile {
+    const held = this.read();
+    const kept = this.store.vault.read(KEYS) as { keys?: KeptReceived[] } | undefined;
+    const done = new Set(held.ingested);
+    let changed = false;
+    for (const k of kept?.keys ?? []) {
+      const tag = `${k.peer}|${k.secretId}`;
+      if (k.role !== 'received' || done.has(tag)) continue;
+      const key = Buffer.from(k.key, 'base64');
+      const at = this.place({ sender: k.peer, secretId: k.secretId, key });
+      if (at) for (let i = 0; i < at.count; i++) held.keys[keyIdOf(at.peer.kmeId, k.secretId, i)] = { master: at.master, slave: at.slave, key: key.subarray(i * at.size, (i + 1) * at.size).toString('base64') };
+      key.fill(0);
+      held.ingested.push(tag);
+      done.add(tag);
+      changed = true;
+    }
+    if (changed) this.store.vault.write(QKD_KEYS, held);
+    return held;
   }
 
   /** Keys of sizeBits the PSRD left for requests at the k-th best hub allows, one execution each (batching gives more). */

@@ -153,6 +153,14 @@ describe('QKD 014 over DSKE through three real hubs', () => {
     expect(new KeyClient(kme['kme-b']!.store).key(mine!.secretId, 'received')).toBeDefined();
   });
 
+  it('keys recovered by the key client outside the service (as dske-client fetch does) are still served, once', async () => {
+    const keys = keysOf(await enc({ number: 2, size: 128 }));
+    const report = await new KeyClient(kme['kme-b']!.store).fetchAndRecover();
+    expect(report.recovered).toHaveLength(1);
+    expect(keysOf(await dec(keys))).toEqual(keys);
+    expect((await dec(keys)).status).toBe(400);
+  });
+
   it('with one hub down at both ends, the key is still the same', async () => {
     down('kme-a', 'hub-c');
     down('kme-b', 'hub-c');
