@@ -7,6 +7,7 @@
 // keys belong to) and 503 (no key available).
 import type { TLSSocket } from 'node:tls';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { ClientFailure } from '../errors';
 import { peerOf, type KmeConfig } from './config';
 import { KeyPoolError, UUID, type KeyPool, type PoolKey } from './key-pool';
 
@@ -67,6 +68,8 @@ export async function buildQkd014Server(o: Qkd014Options): Promise<FastifyInstan
     if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
       return reply.code(400).send({ message: 'The request is malformed.', details: [{ reason: e.message ?? 'unreadable', ...(e.code ? { code: e.code } : {}) }] });
     }
+    // The client's failures are plain sentences without secrets (src-client/errors.ts).
+    if (err instanceof ClientFailure) return reply.code(503).send({ message: `The KME cannot deliver keys now: ${err.message}`, details: [{ code: err.code }] });
     app.log.error(err);
     return reply.code(503).send({ message: 'The KME cannot deliver keys now.', details: [{ reason: 'internal error' }] });
   });

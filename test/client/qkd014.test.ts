@@ -3,8 +3,9 @@
 // taken until its slave fetches it and then deletes it. Checked field by field against the
 // specification: status, enc_keys (POST and GET), dec_keys (POST and GET; the path names the master SAE),
 // every error (400, 401, 503 with {message, details}), and the same calls through curl as an SAE makes them.
-import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
+// Last, the service as a process over a client store (src-client/qkd014/main.ts).
+import { execFile, spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -13,6 +14,7 @@ import { kmeConfig, type KmeConfig } from '../../src-client/qkd014/config';
 import { keyIdOf, MemoryKeyPool, UUID } from '../../src-client/qkd014/key-pool';
 import { LabCa, type Pem } from '../../src-client/qkd014/lab-certs';
 import { buildQkd014Server } from '../../src-client/qkd014/server';
+import { ClientStore } from '../../src-client/store/client-store';
 import { tempDir } from '../support/station';
 
 const STATUS_FIELDS = ['source_KME_ID', 'target_KME_ID', 'master_SAE_ID', 'slave_SAE_ID', 'key_size', 'stored_key_count', 'max_key_count', 'max_key_per_request', 'max_key_size', 'min_key_size', 'max_SAE_ID_count'];
@@ -23,7 +25,7 @@ const work = tempDir('dske-qkd014-');
 let ca: LabCa;
 const sae: Record<string, Pem> = {};
 let stranger: Pem; // an SAE certificate from another CA
-const kme: Record<string, { app: FastifyInstance; port: number; config: KmeConfig }> = {};
+const kme: Record<string, { app?: FastifyInstance; port: number }> = {};
 let pool: MemoryKeyPool;
 
 interface Answer {
@@ -51,7 +53,7 @@ async function start(name: string, config: KmeConfig, p = pool): Promise<void> {
   const server = ca.server(name);
   const app = await buildQkd014Server({ config, pool: p, tls: { cert: server.cert, key: server.key, ca: ca.ca } });
   await app.listen({ host: '127.0.0.1', port: 0 });
-  kme[name] = { app, port: (app.server.address() as { port: number }).port, config };
+  kme[name] = { app, port: (app.server.address() as { port: number }).port };
 }
 
 beforeAll(async () => {
@@ -67,7 +69,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const k of Object.values(kme)) await k.app.close();
+  for (const k of Object.values(kme)) await k.app?.close();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -259,4 +261,38 @@ describe('through curl, as an SAE calls its KME', () => {
     const r = await curl('kme-a', sae['sae-nobody']!, ['KME/api/v1/keys/sae-b1/status']);
     expect(r.code).toBe(401);
   });
+});
+
+describe('the service as a process', () => {
+  it('starts from its files, answers status, 503 with the reason while no hub is registered, and stops on SIGTERM', async () => {
+    const dir = join(work, 'proc-client');
+    ClientStore.init(dir);
+    const cfg = join(work, 'proc-kme.json');
+    writeFileSync(cfg, JSON.stringify({ kmeId: 'kme-p', saes: ['sae-a1'], peers: [{ kmeId: 'kme-b', saes: ['sae-b1'], clients: ids('c-000002') }], hubs: HUBS, k: 2 }));
+    const server = ca.server('kme-p');
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'src-client', 'qkd014', 'main.ts'), '--dir', dir, '--config', cfg, '--cert', server.certFile, '--key', server.keyFile, '--ca', ca.caFile, '--port', '0'], { cwd: join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          const m = /listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+          if (m) resolve(Number(m[1]));
+        });
+        child.stderr.on('data', (c: Buffer) => reject(new Error(c.toString())));
+        void exited.then((code) => reject(new Error(`exited ${code}`)));
+      });
+      kme['proc'] = { port };
+      const st = await call('proc', sae['sae-a1']!, 'GET', '/api/v1/keys/sae-b1/status');
+      expect(st.status).toBe(200);
+      expect(st.body).toMatchObject({ source_KME_ID: 'kme-p', target_KME_ID: 'kme-b', stored_key_count: 0, key_size: 256 });
+      const e = await call('proc', sae['sae-a1']!, 'POST', '/api/v1/keys/sae-b1/enc_keys', { number: 1 });
+      isError(e, 503, /^No key could be established with kme-b for sae-b1: This client is not registered with hub hub-a\.$/);
+    } finally {
+      delete kme['proc'];
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 30_000);
 });
