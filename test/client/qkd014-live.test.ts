@@ -161,6 +161,19 @@ describe('QKD 014 over DSKE through three real hubs', () => {
     expect((await dec(keys)).status).toBe(400);
   });
 
+  it('requests at the same time get distinct keys, each delivered to the slave; stored_key_count goes down', async () => {
+    const status = async (): Promise<number> => (await call('kme-a', sae['sae-a']!, 'GET', '/api/v1/keys/sae-b/status')).body.stored_key_count as number;
+    const before = await status();
+    const sets = (await Promise.all([1, 2, 3].map((n) => enc({ number: n })))).map(keysOf);
+    expect(sets.map((s) => s.length)).toEqual([1, 2, 3]);
+    const all = sets.flat();
+    expect(new Set(all.map((k) => k.key_ID)).size).toBe(6);
+    expect(new Set(all.map((k) => k.key)).size).toBe(6);
+    expect(await status()).toBeLessThan(before);
+    const got = (await Promise.all(sets.map((s) => dec(s)))).map(keysOf);
+    expect(got).toEqual(sets);
+  });
+
   it('with one hub down at both ends, the key is still the same', async () => {
     down('kme-a', 'hub-c');
     down('kme-b', 'hub-c');

@@ -196,6 +196,16 @@ describe('errors', () => {
     isError(await call('kme-b', B1, 'POST', '/api/v1/keys/sae-zz/dec_keys', { key_IDs: [{ key_ID: unknown }] }), 400, /sae-zz is not an SAE/);
   });
 
+  it('400 at dec_keys when one of several key_IDs is unknown: none of the others is handed out', async () => {
+    const enc = keysOf(await call('kme-a', A1(), 'POST', '/api/v1/keys/sae-b1/enc_keys', { number: 2 }));
+    const unknown = keyIdOf('kme-a', 'ff'.repeat(16), 7);
+    const body = { key_IDs: [...enc.map((k) => ({ key_ID: k.key_ID })), { key_ID: unknown }] };
+    const a = await call('kme-b', sae['sae-b1']!, 'POST', '/api/v1/keys/sae-a1/dec_keys', body);
+    isError(a, 400, /No key is held with key_ID/);
+    expect(a.body.details).toEqual([{ key_ID: unknown }]);
+    expect(keysOf(await call('kme-b', sae['sae-b1']!, 'POST', '/api/v1/keys/sae-a1/dec_keys', { key_IDs: body.key_IDs.slice(0, 2) }))).toEqual(enc);
+  });
+
   it('401: a certificate of the right CA whose SAE is not registered with this KME', async () => {
     const a = await call('kme-a', sae['sae-nobody']!, 'GET', '/api/v1/keys/sae-b1/status');
     isError(a, 401, /SAE sae-nobody is not registered with KME kme-a/);
