@@ -468,6 +468,19 @@ export class KeyClient {
    * received, the sender as the hubs that carried it name it (`hub/number,…`); for a key sent, the
    * recipient (`hub/client ID,…`). Without it, the secret ID alone (unique per sender) finds the key.
    */
+  /**
+   * Deletes a kept key once the application holds it (a key is handed out once: QKD 014's dec_keys and
+   * enc_keys, src-client/qkd014). A received secret's replay record stays, so the same secret ID from the
+   * same sender is still refused (§11.6). Returns whether a key was deleted.
+   */
+  forget(secretId: string, role: 'sent' | 'received', peer?: string): boolean {
+    const file = readKeys(this.store);
+    const keep = file.keys.filter((x) => !(x.secretId === secretId && x.role === role && (peer === undefined || x.peer === peer)));
+    if (keep.length === file.keys.length) return false;
+    this.store.vault.write(KEYS, { ...file, keys: keep });
+    return true;
+  }
+
   key(secretId: string, role: 'sent' | 'received', peer?: string): { peer: string; key: Uint8Array; hubs: readonly string[]; confirmed: boolean } | undefined {
     const k = readKeys(this.store).keys.find((x) => x.secretId === secretId && x.role === role && (peer === undefined || x.peer === peer));
     return k ? { peer: k.peer, key: unb64(k.key), hubs: k.hubs, confirmed: k.confirmed !== false } : undefined;

@@ -109,6 +109,8 @@ export class DskeKeyPool implements KeyPool {
         const sid = secretId.toString('hex');
         for (let i = 0; i < count; i++) out.push({ keyId: keyIdOf(this.config.kmeId, sid, i), key: secret.slice(i * size, (i + 1) * size) });
         secret.fill(0);
+        // Handed to the master SAE now: the key client's copy goes (a key exists once on each side).
+        this.client.forget(sid, 'sent');
         left -= count;
       }
       return out;
@@ -173,19 +175,26 @@ export class DskeKeyPool implements KeyPool {
     const held = this.read();
     const kept = this.store.vault.read(KEYS) as { keys?: KeptReceived[] } | undefined;
     const done = new Set(held.ingested);
+    const cut: { secretId: string; peer: string }[] = [];
     let changed = false;
     for (const k of kept?.keys ?? []) {
       const tag = `${k.peer}|${k.secretId}`;
       if (k.role !== 'received' || done.has(tag)) continue;
       const key = Buffer.from(k.key, 'base64');
       const at = this.place({ sender: k.peer, secretId: k.secretId, key });
-      if (at) for (let i = 0; i < at.count; i++) held.keys[keyIdOf(at.peer.kmeId, k.secretId, i)] = { master: at.master, slave: at.slave, key: key.subarray(i * at.size, (i + 1) * at.size).toString('base64') };
+      if (at) {
+        for (let i = 0; i < at.count; i++) held.keys[keyIdOf(at.peer.kmeId, k.secretId, i)] = { master: at.master, slave: at.slave, key: key.subarray(i * at.size, (i + 1) * at.size).toString('base64') };
+        cut.push({ secretId: k.secretId, peer: k.peer });
+      }
       key.fill(0);
       held.ingested.push(tag);
       done.add(tag);
       changed = true;
     }
     if (changed) this.store.vault.write(QKD_KEYS, held);
+    // Cut into keys (and recorded as cut first): the key client's copy goes, so each key is held once, here,
+    // until its slave SAE takes it.
+    for (const c of cut) this.client.forget(c.secretId, 'received', c.peer);
     return held;
   }
 
