@@ -16,7 +16,7 @@ import { psrdBytesPerHub } from '../../src-shared/dske/appendix-a';
 import { MAX_M } from '../../src-shared/dske/wire';
 import { clientNumber } from '../../src-shared/hub-api/transport-key';
 import { ClientFailure } from '../errors';
-import { KEYS, KeyClient, type KeyClientOptions } from '../keys/key-client';
+import { KEYS, KeyClient, type FetchReport, type KeyClientOptions } from '../keys/key-client';
 import type { ClientStore } from '../store/client-store';
 import { peerOf, type KmeConfig, type PeerKme } from './config';
 import { KeyPoolError, keyIdOf, type KeyPool, type PoolKey } from './key-pool';
@@ -64,6 +64,8 @@ export class DskeKeyPool implements KeyPool {
     private readonly store: ClientStore,
     private readonly config: KmeConfig,
     opts: KeyClientOptions = {},
+    /** Told of every fetch from the hubs: the secrets recovered, and the hubs that lied, failed or were down (for the KME's log). */
+    private readonly onFetch?: (report: FetchReport) => void,
   ) {
     this.client = new KeyClient(store, opts);
   }
@@ -141,6 +143,7 @@ export class DskeKeyPool implements KeyPool {
       let missing = keyIds.filter((id) => !held.keys[id]);
       if (missing.length > 0) {
         const report = await this.client.fetchAndRecover();
+        this.onFetch?.(report);
         for (const r of report.recovered) r.key.fill(0);
         held = this.ingest();
         missing = keyIds.filter((id) => !held.keys[id]);

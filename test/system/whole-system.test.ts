@@ -2,16 +2,23 @@
 // Security Server over loopback HTTP (pool shipped and acknowledged, ranges reported); two clients
 // enrolled at all three — Alice's PSRD on a USB stick (a loop-mounted ext4 volume, read back by her
 // client from the mounted files), Bob's on printed QR sheets (rasterised by poppler, decoded by his
-// client from the PNG pages) — and the two establishing keys through the hubs with k = 2, n = 3: the
-// same key on both sides; with one hub down, and with one hub lying (a valid tag: it holds Bob's PSRD),
-// still the same key, the down and the lying hub named; with two hubs down, a clear refusal.
+// client from the PNG pages) — each client the KME of one application (SAE) over ETSI GS QKD 014 with
+// mutual TLS. SAE A takes a key from Alice's enc_keys, SAE B the same key from Bob's dec_keys, through
+// the hubs with k = 2, n = 3; with one hub down, and with one hub lying (a valid tag: it holds Bob's
+// PSRD), still the same key, the lying hub named; with two hubs down, 503 with a clear message.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPackageFile } from '../../src-client/import/package-file';
 import { readQrSheetImages } from '../../src-client/import/qr-images';
-import { KeyClient, writeKeySettings } from '../../src-client/keys/key-client';
+import { writeKeySettings, type FetchReport, type KeyClientOptions } from '../../src-client/keys/key-client';
+import { kmeConfig } from '../../src-client/qkd014/config';
+import { DskeKeyPool } from '../../src-client/qkd014/dske-pool';
+import { LabCa, type Pem } from '../../src-client/qkd014/lab-certs';
+import { buildQkd014Server } from '../../src-client/qkd014/server';
+import type { FastifyInstance } from 'fastify';
+import { request } from 'node:https';
 import { ClientStore } from '../../src-client/store/client-store';
 import { openPackage } from '../../src-shared/psrd/package-reader';
 import { psrdBytesPerHub } from '../../src-shared/dske/appendix-a';
@@ -20,7 +27,7 @@ import { keysIn } from '../support/enrol';
 import { MediaLab, noLoopsReason, noQrToolsReason, type Volume } from '../support/media';
 import { tempDir } from '../support/station';
 import { openLiveHub, type LiveHub } from '../client/support/live-hub';
-import { intercepting, lie } from '../client/support/lying-hub';
+import { intercepting, lie, type Tamper } from '../client/support/lying-hub';
 
 const HUBS = ['hub-a', 'hub-b', 'hub-c'] as const;
 const M = 2;
@@ -42,6 +49,19 @@ let bob: Person;
 const work = tempDir('dske-whole-system-');
 const urls = (): Record<string, string> => Object.fromEntries(live.map((l) => [l.hub, l.server.url]));
 const DEAD = 'http://127.0.0.1:9';
+
+interface Kme {
+  readonly app: FastifyInstance;
+  readonly port: number;
+}
+let ca: LabCa;
+let saeA: Pem;
+let saeB: Pem;
+let kmeA: Kme;
+let kmeB: Kme;
+/** What Bob's KME learnt at each fetch from the hubs: keys recovered, liars, hubs down. */
+const reports: FetchReport[] = [];
+let tamper: Record<string, Tamper> = {};
 
 function person(name: string): Person {
   const dir = join(work, name);
@@ -83,9 +103,26 @@ beforeAll(async () => {
     importInto(bob, l.hub, b.client, b.keysFile, readQrSheetImages(images));
     await l.push();
   }
+  // Each client the KME of one SAE, over mutual TLS with certificates made now.
+  ca = new LabCa(join(work, 'ca'));
+  saeA = ca.sae('sae-a');
+  saeB = ca.sae('sae-b');
+  const kme = async (me: string, mine: Person, sae: string, other: string, theirs: Person, theirSae: string, opts: KeyClientOptions, onFetch?: (r: FetchReport) => void): Promise<Kme> => {
+    const config = kmeConfig({ kmeId: me, saes: [sae], peers: [{ kmeId: other, saes: [theirSae], clients: theirs.ids }], hubs: [...HUBS], k: 2 });
+    const cert = ca.server(me);
+    const app = await buildQkd014Server({ config, pool: new DskeKeyPool(mine.store, config, opts, onFetch), tls: { cert: cert.cert, key: cert.key, ca: ca.ca } });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    return { app, port: (app.server.address() as { port: number }).port };
+  };
+  kmeA = await kme('kme-a', alice, 'sae-a', 'kme-b', bob, 'sae-b', { timeoutMs: 3000 });
+  // Bob's fetches pass through whatever a lying hub does (none until a test says so).
+  const bobFetch: typeof fetch = (input, init) => intercepting(bob.store, urls(), tamper)(input, init);
+  kmeB = await kme('kme-b', bob, 'sae-b', 'kme-a', alice, 'sae-a', { timeoutMs: 3000, fetch: bobFetch }, (r) => reports.push(r));
 }, 300_000);
 
 afterAll(async () => {
+  await kmeA?.app.close();
+  await kmeB?.app.close();
   alice?.store.close();
   bob?.store.close();
   for (const l of live) await l.cleanup();
@@ -96,41 +133,78 @@ afterAll(async () => {
   }
 });
 
-const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
 
-async function exchange(opts: { down?: readonly string[]; bobFetch?: typeof fetch } = {}) {
-  for (const p of [alice, bob]) for (const l of live) p.store.setHubUrl(l.hub, opts.down?.includes(l.hub) ? DEAD : l.server.url);
-  const sent = await new KeyClient(alice.store, { timeoutMs: 3000 }).establish({ peers: bob.ids, hubs: [...HUBS], k: 2, m: M });
-  const got = await new KeyClient(bob.store, { timeoutMs: 3000, ...(opts.bobFetch ? { fetch: opts.bobFetch } : {}) }).fetchAndRecover();
-  return { sent, got, mine: got.recovered.find((r) => r.secretId === sent.secretId) };
+interface Answer {
+  status: number;
+  body: Record<string, unknown>;
 }
 
-describe.skipIf(skip !== undefined)(`the whole system: three hubs, a stick and a QR sheet, k = 2 of n = 3${skip ? ` — skipped: ${skip}` : ''}`, () => {
-  it('Alice and Bob get the same 256-bit key through the three hubs', async () => {
-    const { sent, mine } = await exchange();
-    expect(sent.key.length).toBe(32);
-    expect(sent.hubs.every((h) => h.ok)).toBe(true);
-    expect(mine && same(mine.key, sent.key)).toBe(true);
-    expect(mine?.liars).toEqual([]);
+/** An SAE's call to its KME over mutual TLS, as an application makes it. */
+function sae(at: Kme, who: Pem, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = request({
+      host: '127.0.0.1', port: at.port, method, path, cert: who.cert, key: who.key, ca: ca.ca, servername: 'localhost',
+      headers: data === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+    }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(parts).toString('utf8')) as Record<string, unknown> }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+type Key = { key_ID: string; key: string };
+const keysOf = (a: Answer): Key[] => {
+  expect(a.status, JSON.stringify(a.body)).toBe(200);
+  return (a.body as { keys: Key[] }).keys;
+};
+
+function setDown(hubs: readonly string[]): void {
+  for (const p of [alice, bob]) for (const l of live) p.store.setHubUrl(l.hub, hubs.includes(l.hub) ? DEAD : l.server.url);
+}
+
+/** SAE A's key from Alice's KME (enc_keys), then SAE B's from Bob's KME (dec_keys, the path naming the master SAE). */
+async function exchange(down: readonly string[] = []): Promise<{ a: Key; b: Key }> {
+  setDown(down);
+  const [a] = keysOf(await sae(kmeA, saeA, 'POST', '/api/v1/keys/sae-b/enc_keys', { number: 1, size: 256 }));
+  const [b] = keysOf(await sae(kmeB, saeB, 'POST', '/api/v1/keys/sae-a/dec_keys', { key_IDs: [{ key_ID: a!.key_ID }] }));
+  return { a: a!, b: b! };
+}
+
+describe.skipIf(skip !== undefined)(`the whole system: three hubs, a stick and a QR sheet, QKD 014, k = 2 of n = 3${skip ? ` — skipped: ${skip}` : ''}`, () => {
+  it('SAE A takes a 256-bit key from enc_keys, SAE B the same key from dec_keys', async () => {
+    const { a, b } = await exchange();
+    expect(Buffer.from(a.key, 'base64')).toHaveLength(32);
+    expect(b).toEqual(a);
+    expect(reports.at(-1)?.recovered.every((r) => r.liars.length === 0)).toBe(true);
   });
 
-  it('one hub down: still the same key, and the hub that did not answer is named on both sides', async () => {
-    const { sent, got, mine } = await exchange({ down: ['hub-c'] });
-    expect(sent.hubs.find((h) => h.hub === 'hub-c')).toMatchObject({ ok: false });
-    expect(got.hubs.find((h) => h.hub === 'hub-c')).toMatchObject({ ok: false });
-    expect(mine && same(mine.key, sent.key)).toBe(true);
-    expect([...(mine?.hubs ?? [])].sort()).toEqual(['hub-a', 'hub-b']);
+  it('one hub down: still the same key, and the hub that did not answer is named', async () => {
+    const { a, b } = await exchange(['hub-c']);
+    expect(b).toEqual(a);
+    expect(reports.at(-1)?.hubs.find((h) => h.hub === 'hub-c')).toMatchObject({ ok: false });
   });
 
   it('one hub lying with a valid tag (it holds Bob’s PSRD): still the same key, and the liar named', async () => {
     const bobAtB = bob.psrd['hub-b']!;
-    const liar = intercepting(bob.store, urls(), { 'hub-b': lie((index) => bobAtB.bytes.slice(index - bobAtB.tableOffset, index - bobAtB.tableOffset + LEN)) });
-    const { sent, mine } = await exchange({ bobFetch: liar });
-    expect(mine && same(mine.key, sent.key)).toBe(true);
-    expect(mine?.liars).toEqual(['hub-b']);
+    tamper = { 'hub-b': lie((index) => bobAtB.bytes.slice(index - bobAtB.tableOffset, index - bobAtB.tableOffset + LEN)) };
+    try {
+      const { a, b } = await exchange();
+      expect(b).toEqual(a);
+      expect(reports.at(-1)?.recovered.flatMap((r) => r.liars)).toEqual(['hub-b']);
+    } finally {
+      tamper = {};
+    }
   });
 
-  it('two hubs down: no key, and a refusal that names both', async () => {
-    await expect(exchange({ down: ['hub-b', 'hub-c'] })).rejects.toMatchObject({ code: 'establish-failed', message: expect.stringMatching(/hub-b[\s\S]*hub-c|hub-c[\s\S]*hub-b/) });
+  it('two hubs down: 503 with a message that says why', async () => {
+    setDown(['hub-b', 'hub-c']);
+    const r = await sae(kmeA, saeA, 'POST', '/api/v1/keys/sae-b/enc_keys', { number: 1 });
+    expect(r.status).toBe(503);
+    expect(r.body).toMatchObject({ message: expect.stringMatching(/No key could be established[\s\S]*hub-b[\s\S]*hub-c|hub-c[\s\S]*hub-b/) });
+    expect(Array.isArray(r.body.details)).toBe(true);
   });
 });
