@@ -12,6 +12,7 @@ import { readPackageFile } from './import/package-file';
 import { readQrSheetImages } from './import/qr-images';
 import { destroyPackageFile, destroyTokenPackage } from './import/carrier-copy';
 import { KeyClient } from './keys/key-client';
+import { startQkd014Service } from './qkd014/service';
 import { ClientStore } from './store/client-store';
 
 const USAGE = `dske-client: the reference DSKE client (its PSRD store)
@@ -28,13 +29,15 @@ const USAGE = `dske-client: the reference DSKE client (its PSRD store)
                                                     establish a key with the peer (its client ID at each hub) through
                                                     those hubs, k of them needed (§11.4); the key is kept here, its ID printed
   dske-client fetch [--json]                        fetch key instructions from every hub set, and recover the keys sent
+  dske-client qkd014 --config FILE --cert PEM --key PEM --ca PEM [--host H] [--port P]
+                                                    serve ETSI GS QKD 014 to this client's SAEs (mutual TLS) until stopped
 
 Global: --data DIR (or DSKE_CLIENT_DATA; default ~/.local/share/dske-client).
 `;
 
 class UsageError extends Error {}
 
-const COMMANDS = ['init', 'register-keys', 'import', 'status', 'set-hub', 'establish', 'fetch'];
+const COMMANDS = ['init', 'register-keys', 'import', 'status', 'set-hub', 'establish', 'fetch', 'qkd014'];
 
 export interface ClientCliIo {
   out(s: string): void;
@@ -71,6 +74,7 @@ export async function runClientCli(argv: readonly string[], io: ClientCliIo = pr
         data: { type: 'string' }, qr: { type: 'boolean' }, hsm: { type: 'string' }, 'pin-file': { type: 'string' }, package: { type: 'string' },
         module: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, keep: { type: 'boolean' },
         via: { type: 'string', multiple: true }, k: { type: 'string' }, bits: { type: 'string' },
+        config: { type: 'string' }, cert: { type: 'string' }, key: { type: 'string' }, ca: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
       },
     });
   } catch (e) {
@@ -174,6 +178,20 @@ export async function runClientCli(argv: readonly string[], io: ClientCliIo = pr
         } finally {
           store.close();
         }
+        return 0;
+      }
+      case 'qkd014': {
+        const missing = (['config', 'cert', 'key', 'ca'] as const).filter((k) => !o[k]);
+        if (missing.length > 0) throw new UsageError(`qkd014 needs ${missing.map((m) => `--${m}`).join(', ')}.`);
+        const port = o.port === undefined ? 8443 : Number(o.port);
+        if (!Number.isSafeInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${o.port} is not a port number.`);
+        const svc = await startQkd014Service({ dir, config: o.config!, cert: o.cert!, key: o.key!, ca: o.ca!, host: o.host, port });
+        out(`QKD 014 service of KME ${svc.config.kmeId} listening on ${svc.url}\n`);
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await svc.close();
         return 0;
       }
       case 'fetch': {

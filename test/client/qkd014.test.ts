@@ -3,7 +3,7 @@
 // taken until its slave fetches it and then deletes it. Checked field by field against the
 // specification: status, enc_keys (POST and GET), dec_keys (POST and GET; the path names the master SAE),
 // every error (400, 401, 503 with {message, details}), and the same calls through curl as an SAE makes them.
-// Last, the service as a process over a client store (src-client/qkd014/main.ts).
+// Last, the service as a process over a client store (`dske-client qkd014`).
 import { execFile, spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -280,7 +280,7 @@ describe('the service as a process', () => {
     const cfg = join(work, 'proc-kme.json');
     writeFileSync(cfg, JSON.stringify({ kmeId: 'kme-p', saes: ['sae-a1'], peers: [{ kmeId: 'kme-b', saes: ['sae-b1'], clients: ids('c-000002') }], hubs: HUBS, k: 2 }));
     const server = ca.server('kme-p');
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'src-client', 'qkd014', 'main.ts'), '--dir', dir, '--config', cfg, '--cert', server.certFile, '--key', server.keyFile, '--ca', ca.caFile, '--port', '0'], { cwd: join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'src-client', 'main.ts'), 'qkd014', '--data', dir, '--config', cfg, '--cert', server.certFile, '--key', server.keyFile, '--ca', ca.caFile, '--port', '0'], { cwd: join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     try {
       const port = await new Promise<number>((resolve, reject) => {
