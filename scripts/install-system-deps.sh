@@ -4,7 +4,7 @@
 # postgresql: the Security Server's integration tests start throwaway clusters of their own
 # (test/support/postgres.ts); the default cluster the package may start on 5432 is never used.
 set -euo pipefail
-packages=(chromium zbar-tools softhsm2 opensc poppler-utils libusb-1.0-0 dosfstools mtools exfatprogs exfat-fuse e2fsprogs util-linux socat xvfb postgresql)
+packages=(chromium zbar-tools softhsm2 opensc poppler-utils libusb-1.0-0 dosfstools mtools exfatprogs exfat-fuse e2fsprogs util-linux socat xvfb postgresql curl openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
