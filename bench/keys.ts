@@ -11,12 +11,12 @@
 // (keys per execution from `--batches`, m = 2 words per key: App. A with m words). The baseline, in the same process:
 // App. A alone (send, five hubs' acceptRequest and instruct, recover) without HTTP, envelopes or stores.
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { acceptRequest, decodeInstruction, decodeRequest, instruct, openInstruction, psrdBytesPerHub, recover, send } from '../src-shared/dske/appendix-a';
 import { KeyClient, writeKeySettings } from '../src-client/keys/key-client';
 import { ClientStore } from '../src-client/store/client-store';
-import { openLiveHub, type LiveHub } from '../test/client/support/live-hub';
+import { enrolAtEvery, openLiveHub, type LiveHub } from '../test/client/support/live-hub';
 import { tempDir } from '../test/support/station';
 
 function arg(name: string, fallback: number): number {
@@ -36,6 +36,7 @@ const pct = (xs: number[], p: number): number => {
 };
 
 interface Party {
+  readonly name: string;
   readonly store: ClientStore;
   readonly ids: Record<string, string>;
   readonly keys: KeyClient;
@@ -72,26 +73,16 @@ async function main(): Promise<void> {
   try {
     console.log(`setting up ${N} stations and ${N} Security Servers (packages of ${packageBytes} bytes per client per hub) …`);
     for (const hub of HUBS) live.push(await openLiveHub(hub, 4 * packageBytes + (1 << 20)));
-    const party = async (name: string): Promise<Party> => {
+    const party = (name: string): Party => {
       const dir = join(work, name);
       ClientStore.init(dir);
       const store = ClientStore.open(dir);
       writeKeySettings(store, { kMin: K, nMax: N });
-      return { store, ids: {}, keys: new KeyClient(store) };
+      return { name, store, ids: {}, keys: new KeyClient(store) };
     };
-    const a = await party('alice');
-    const b = await party('bob');
-    for (const l of live) {
-      for (const p of [a, b]) {
-        const e = await l.enrol(p === a ? 'alice' : 'bob');
-        const file = await l.deliverFile(e.client, packageBytes);
-        p.store.registerKeys(readFileSync(e.keysFile));
-        p.store.importPackage(readFileSync(file));
-        p.store.setHubUrl(l.hub, l.server.url);
-        p.ids[l.hub] = e.client;
-      }
-      await l.push();
-    }
+    const a = party('alice');
+    const b = party('bob');
+    await enrolAtEvery(live, [a, b], packageBytes);
 
     const run = async (perExecution: number): Promise<{ keysPerSecond: number; p50: number; p99: number; psrdPerKey: number }> => {
       const m = 2 * perExecution;

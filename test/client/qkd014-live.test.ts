@@ -3,8 +3,7 @@
 // real stations and Security Servers (k = 2 of 3). SAE A takes keys from its KME's enc_keys, SAE B gets
 // the same keys from its KME's dec_keys; one request's keys ride one secret (batching); with one hub down
 // the key is still the same; with two hubs down the answer is 503 with a clear message.
-import { readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:https';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +16,8 @@ import { buildQkd014Server } from '../../src-client/qkd014/server';
 import { ClientStore } from '../../src-client/store/client-store';
 import { psrdBytesPerHub } from '../../src-shared/dske/appendix-a';
 import { tempDir } from '../support/station';
-import { openLiveHub, type LiveHub } from './support/live-hub';
+import { enrolAtEvery, openLiveHub, type LiveHub } from './support/live-hub';
+import { saeCall, type SaeAnswer } from './support/sae-call';
 
 const HUBS = ['hub-a', 'hub-b', 'hub-c'];
 const PKG = 40_000;
@@ -45,25 +45,10 @@ const up = (): void => {
   for (const k of Object.values(kme)) for (const h of HUBS) k.store.setHubUrl(h, url(h));
 };
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-}
-function call(at: string, who: Pem, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = request({
-      host: '127.0.0.1', port: kme[at]!.port, method, path, cert: who.cert, key: who.key, ca: ca.ca, servername: 'localhost',
-      headers: data === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
-    }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(parts).toString('utf8')) as Record<string, unknown> }));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+type Answer = SaeAnswer;
+
+const call = (at: string, who: Pem, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Answer> => saeCall(kme[at]!.port!, who, ca.ca, method, path, body);
+
 type Key = { key_ID: string; key: string };
 const keysOf = (a: Answer): Key[] => {
   expect(a.status, JSON.stringify(a.body)).toBe(200);
@@ -81,18 +66,7 @@ beforeAll(async () => {
     ClientStore.init(dir);
     kme[name] = { store: ClientStore.open(dir), ids: {} };
   }
-  for (const l of live) {
-    for (const name of ['kme-a', 'kme-b']) {
-      const k = kme[name]!;
-      const e = await l.enrol(name);
-      const file = await l.deliverFile(e.client, PKG);
-      k.store.registerKeys(readFileSync(e.keysFile));
-      k.store.importPackage(readFileSync(file));
-      k.store.setHubUrl(l.hub, l.server.url);
-      k.ids[l.hub] = e.client;
-    }
-    await l.push();
-  }
+  await enrolAtEvery(live, ['kme-a', 'kme-b'].map((name) => ({ name, store: kme[name]!.store, ids: kme[name]!.ids })), PKG);
   ca = new LabCa(join(work, 'ca'));
   for (const s of ['sae-a', 'sae-b']) sae[s] = ca.sae(s);
   const ends = [['kme-a', 'sae-a', 'kme-b', 'sae-b'], ['kme-b', 'sae-b', 'kme-a', 'sae-a']] as const;

@@ -18,7 +18,6 @@ import { DskeKeyPool } from '../../src-client/qkd014/dske-pool';
 import { LabCa, type Pem } from '../../src-client/qkd014/lab-certs';
 import { buildQkd014Server } from '../../src-client/qkd014/server';
 import type { FastifyInstance } from 'fastify';
-import { request } from 'node:https';
 import { ClientStore } from '../../src-client/store/client-store';
 import { openPackage } from '../../src-shared/psrd/package-reader';
 import { psrdBytesPerHub } from '../../src-shared/dske/appendix-a';
@@ -28,6 +27,7 @@ import { MediaLab, noLoopsReason, noQrToolsReason, type Volume } from '../suppor
 import { tempDir } from '../support/station';
 import { openLiveHub, type LiveHub } from '../client/support/live-hub';
 import { intercepting, lie, type Tamper } from '../client/support/lying-hub';
+import { saeCall, type SaeAnswer } from '../client/support/sae-call';
 
 const HUBS = ['hub-a', 'hub-b', 'hub-c'] as const;
 const M = 2;
@@ -134,30 +134,11 @@ afterAll(async () => {
 });
 
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-}
-
 /** An SAE's call to its KME over mutual TLS, as an application makes it. */
-function sae(at: Kme, who: Pem, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = request({
-      host: '127.0.0.1', port: at.port, method, path, cert: who.cert, key: who.key, ca: ca.ca, servername: 'localhost',
-      headers: data === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
-    }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(parts).toString('utf8')) as Record<string, unknown> }));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+const sae = (at: Kme, who: Pem, method: 'GET' | 'POST', path: string, body?: unknown): Promise<SaeAnswer> => saeCall(at.port, who, ca.ca, method, path, body);
 
 type Key = { key_ID: string; key: string };
-const keysOf = (a: Answer): Key[] => {
+const keysOf = (a: SaeAnswer): Key[] => {
   expect(a.status, JSON.stringify(a.body)).toBe(200);
   return (a.body as { keys: Key[] }).keys;
 };

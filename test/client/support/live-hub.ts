@@ -3,7 +3,8 @@
 // pool shipped there (the path a hub takes); clients enrolled through the desk's steps, packages
 // delivered to files, and the station's reports pushed to the server, which then holds each client's
 // initial keys and PSRD table.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ClientStore } from '../../../src-client/store/client-store';
 import { join } from 'node:path';
 import { enrolClient } from '../../support/enrol';
 import { registerWith, shipTo, startTestServer, type TestServer } from '../../support/server';
@@ -62,4 +63,29 @@ export async function openLiveHub(hub: string, poolBytes = 1 << 20, delivery: Re
       await ts.cleanup();
     },
   };
+}
+
+/** A client's store and its ID at each hub, as enrolAtEvery fills it. */
+export interface EnrolledClient {
+  readonly name: string;
+  readonly store: ClientStore;
+  readonly ids: Record<string, string>;
+}
+
+/**
+ * Enrols each client at every hub, delivers it a package of `bytes` to a file, and imports its initial
+ * keys and the package into its store (with the hub's address); then pushes each station's reports.
+ */
+export async function enrolAtEvery(live: readonly LiveHub[], clients: readonly EnrolledClient[], bytes: number): Promise<void> {
+  for (const l of live) {
+    for (const c of clients) {
+      const e = await l.enrol(c.name);
+      const file = await l.deliverFile(e.client, bytes);
+      c.store.registerKeys(readFileSync(e.keysFile));
+      c.store.importPackage(readFileSync(file));
+      c.store.setHubUrl(l.hub, l.server.url);
+      c.ids[l.hub] = e.client;
+    }
+    await l.push();
+  }
 }
