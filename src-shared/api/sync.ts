@@ -27,7 +27,7 @@ export interface ShipmentView {
   readonly segments: number;
   readonly bytes: number;
   readonly path: string;
-  readonly state: 'writing' | 'written' | 'acknowledged';
+  readonly state: 'writing' | 'written' | 'acknowledged' | 'abandoned';
   readonly time: string;
 }
 
@@ -130,6 +130,12 @@ export const syncCalls = {
     }),
     result: returns<ShipmentResult>(), access: ['operator'], approval: ['operator', 'admin'],
   }),
+  /**
+   * Gives up a shipment whose write never finished (the medium died, the wrong stick): its segments may
+   * be chosen again. A shipment written in full is not abandoned: the server may hold it (import its
+   * acknowledgement instead). Two operators.
+   */
+  abandonShipment: call({ args: object({ shipment: text({ maxLength: 36, pattern: /^shp-[0-9a-f]{32}$/ }), reason: text({ maxLength: 500, pattern: /^[^\x00-\x1f\x7f]{1,500}$/ }) }), result: returns<{ readonly shipment: string; readonly segments: number }>(), access: ['operator'], approval: ['operator', 'admin'] }),
   /** An acknowledgement file from the server (of a shipment, or of range reports), checked and recorded. */
   import: call({ args: object({ file: inFile }), result: returns<ImportResult>(), access: ['operator'] }),
   /** Sends the waiting reports to the server online, with retry and backoff, and fetches shipment acknowledgements. */

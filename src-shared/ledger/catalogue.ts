@@ -185,6 +185,8 @@ export const catalogue = {
   })),
   /** An acknowledgement that authenticated but contradicts this station's own record (see the reason): nothing was drained. */
   'sync.acknowledgement-refused': entry(1, object({ kind: word, reason: prose, via: oneOf(['file', 'online']), actor: optional(actor) })),
+  /** A shipment whose write never finished, given up: its segments may be chosen again (two operators). */
+  'sync.shipment-abandoned': entry(1, object({ shipment: shipmentId, reason: prose, actor })),
 
   // Enrolment (issue S7, spec §11.1): every step names its operator; a person's name and document number
   // appear only as HMACs under the audit key (the name itself is in the client directory).

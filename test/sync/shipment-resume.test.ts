@@ -66,6 +66,29 @@ describe('a shipment resumed', () => {
     expect(imported).toMatchObject({ added: true, bytes: 8 << 20, segments: 2 });
   });
 
+  it('a shipment that never finished can be abandoned (its segments free again); a written one cannot', async () => {
+    const h = ts.station.handlers;
+    const core = ts.station.core;
+    const out = join(work, 'dead-stick.dskeshp');
+    await expect(writeShipment(core, { out, bytes: 4 << 20 }, stoppingAfter(1), { host: 'test' })).rejects.toMatchObject({ code: 'cancelled' });
+    const sh = Object.values(core.sync.state.shipments).find((s) => s.path === out)!;
+    expect(existsSync(`${out}.partial`)).toBe(true);
+    expect(core.sync.inShipment.has(sh.segments[0]!)).toBe(true);
+    expect(await h.sync.abandonShipment({ shipment: sh.shipment, reason: 'the stick died' }, OP)).toEqual({ shipment: sh.shipment, segments: 1 });
+    expect(core.sync.inShipment.has(sh.segments[0]!)).toBe(false);
+    expect(existsSync(`${out}.partial`)).toBe(false);
+    expect((await refusal(h.sync.abandonShipment({ shipment: sh.shipment, reason: 'again' }, OP))).message).toMatch(/abandoned already/);
+    const written = Object.values(core.sync.state.shipments).find((s) => s.written)!;
+    expect((await refusal(h.sync.abandonShipment({ shipment: written.shipment, reason: 'no' }, OP))).message).toMatch(/written in full/);
+    expect((await h.sync.status({}, OP)).shipments.find((s) => s.shipment === sh.shipment)?.state).toBe('abandoned');
+    // The same place later starts a new shipment, never the abandoned one.
+    await expect(writeShipment(core, { out, bytes: 4 << 20 }, stoppingAfter(1), { host: 'test' })).rejects.toMatchObject({ code: 'cancelled' });
+    const again = Object.values(core.sync.state.shipments).filter((s) => s.path === out);
+    expect(again).toHaveLength(2);
+    expect(again[1]!.segments).toEqual(sh.segments);
+    await h.sync.abandonShipment({ shipment: again[1]!.shipment, reason: 'test done' }, OP);
+  });
+
   it('never over an existing file; the rest of the pool in a new shipment, nothing twice', async () => {
     const h = ts.station.handlers;
     expect((await refusal(h.sync.ship({ out: join(work, 'pool.dskeshp') }, OP))).message).toMatch(/exists already/);

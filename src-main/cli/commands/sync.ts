@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import type { ImportResult, PushResult, ReconcileResult, RegistrationView, ShipmentResult, SyncStatus } from '../../../src-shared/api/sync';
 import { formatBytes, parseSize } from '../../../src-shared/psrd/size';
-import { requiredPath, single, UsageError } from '../args';
+import { required, requiredPath, single, UsageError } from '../args';
 import { noArgs, type Command } from '../command';
 
 function syncStatus(s: SyncStatus): string {
@@ -104,5 +104,15 @@ export const syncCommands: readonly Command[] = [
       ? `${r.server}: no difference (${r.checkedShipments} shipment(s), ${r.checkedReports} report(s); in sync up to #${r.appliedUpTo}).`
       : [`${r.server}: ${r.differences.length} difference(s):`, ...r.differences.map((d) => `  ${d.what}: here ${d.station}; server ${d.server}`)].join('\n'),
     failed: (r: ReconcileResult) => r.differences.length > 0,
+  },
+  {
+    words: 'sync abandon',
+    usage: 'sync abandon SHIPMENT --reason TEXT --approver NAME',
+    summary: 'give up a shipment whose write never finished (its segments may be shipped again); two operators',
+    call: 'sync.abandonShipment',
+    mode: 'write',
+    operands: ['SHIPMENT'],
+    args: (a, { operands }) => ({ shipment: operands[0], reason: required(a, '--reason', 'sync abandon') }),
+    show: (r: { shipment: string; segments: number }) => `Shipment ${r.shipment} abandoned: its ${r.segments} segment(s) may be shipped again.`,
   },
 ];

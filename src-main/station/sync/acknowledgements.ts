@@ -47,6 +47,7 @@ export function acceptAcknowledgement(core: Core, a: Acknowledgement, via: AckVi
   if (a.kind === 'shipment') {
     const sh = core.sync.state.shipments[a.shipment];
     if (!sh) return reject(`The server acknowledges shipment ${a.shipment}, which this station never started.`);
+    if (sh.abandoned) return reject(`The server acknowledges shipment ${a.shipment}, which this station abandoned on ${sh.abandoned.time} (${sh.abandoned.reason}); its segments may have gone into another shipment.`);
     if (!sh.written) return reject(`The server acknowledges shipment ${a.shipment}, which this station has not finished writing.`);
     if (sh.segments.length !== a.segments || sh.bytes !== a.bytes) return reject(`The server acknowledges shipment ${a.shipment} with ${a.segments} segments and ${a.bytes} bytes; this station wrote ${sh.segments.length} and ${sh.bytes}.`);
     if (sh.acknowledged) return { kind: 'shipment', changed: false, shipment: a.shipment };

@@ -9,7 +9,7 @@ import type { OutboxReport, RegistrationView, syncCalls } from '../../../src-sha
 import { confirmationCode, encodeRegistration, type Registration } from '../../../src-shared/sync/registration-file';
 import { writeNewFile } from '../../../src-node/new-file';
 import { actorOf, type Core } from '../core';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { formatBytes } from '../../../src-shared/psrd/size';
 import { ioReason } from '../../../src-node/io-reason';
 import { acceptAcknowledgement, openAck } from './acknowledgements';
@@ -61,7 +61,7 @@ export function syncHandlers(core: Core): Handlers<{ sync: typeof syncCalls }, O
       const s = core.sync.state;
       const shipments: ShipmentView[] = Object.values(s.shipments).map((sh) => ({
         shipment: sh.shipment, segments: sh.segments.length, bytes: sh.bytes, path: sh.path,
-        state: sh.acknowledged ? 'acknowledged' : sh.written ? 'written' : 'writing', time: sh.acknowledged?.time ?? sh.written?.time ?? sh.startedAt,
+        state: sh.abandoned ? 'abandoned' : sh.acknowledged ? 'acknowledged' : sh.written ? 'written' : 'writing', time: sh.acknowledged?.time ?? sh.written?.time ?? sh.startedAt,
       }));
       let shippedBytes = 0;
       let unshippedBytes = 0;
@@ -121,6 +121,16 @@ export function syncHandlers(core: Core): Handlers<{ sync: typeof syncCalls }, O
         { kind: 'shipment', title: `Shipping ${args.bytes ? formatBytes(args.bytes) : 'the pool'} to the Security Server`, resources: ['pool:segments', `medium:${args.out ?? args.to ?? ''}`], total, unit: 'bytes', actor, signal: ctx.signal },
         async (job) => ({ job: job.id, ...(await writeShipment(core, { ...(args.out ? { out: args.out } : {}), ...(args.to ? { to: args.to } : {}), ...(args.token ? { pin: args.token.pin } : {}), ...(args.bytes ? { bytes: args.bytes } : {}) }, job, actor)) }),
       );
+    },
+    abandonShipment: async ({ shipment, reason }, ctx) => {
+      const sh = core.sync.state.shipments[shipment];
+      if (!sh) throw new StationFailure('bad-request', `No shipment ${shipment} was started at this station.`);
+      if (sh.abandoned) throw new StationFailure('bad-request', `Shipment ${shipment} was abandoned already (${sh.abandoned.time}).`);
+      if (sh.written) throw new StationFailure('bad-request', `Shipment ${shipment} was written in full (${sh.written.time}): the Security Server may hold it. Import its acknowledgement (sync import, or sync push) rather than abandon it.`);
+      core.ledger.append('sync.shipment-abandoned', { shipment, reason, actor: actorOf(ctx) }, core.now);
+      // What an interrupted write left of the file goes too (a carrier's leftovers are discarded by the next write there).
+      if (!sh.path.includes(':')) rmSync(`${sh.path}.partial`, { force: true });
+      return { shipment, segments: sh.segments.length };
     },
     import: async ({ file }, ctx) => {
       let bytes: Buffer;

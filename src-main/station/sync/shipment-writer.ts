@@ -151,7 +151,7 @@ export async function writeShipment(core: Core, target: ShipmentTarget, job: Shi
   const args = { out: dest, bytes: target.bytes };
   const medium = target.to !== undefined ? { ...target, to: target.to } : undefined;
   let carrier: Carrier | undefined;
-  let sh = Object.values(core.sync.state.shipments).find((s) => s.path === args.out && !s.written);
+  let sh = Object.values(core.sync.state.shipments).find((s) => s.path === args.out && !s.written && !s.abandoned);
   const resumed = sh !== undefined;
   if (!sh) {
     const segments = chooseSegments(core, args.bytes);

@@ -15,6 +15,7 @@ export interface ShipmentRecord {
   readonly startedAt: string;
   written?: { readonly fileBytes: number; readonly digest: string; readonly time: string };
   acknowledged?: { readonly time: string; readonly via: string };
+  abandoned?: { readonly time: string; readonly reason: string };
 }
 
 export interface SyncRecord {
@@ -48,6 +49,7 @@ export class SyncState implements Fold {
   }
 
   private index(sh: ShipmentRecord): void {
+    if (sh.abandoned) return;
     for (const seg of sh.segments) {
       this.inShipment.set(seg, sh.shipment);
       if (sh.acknowledged) this.acknowledged.add(seg);
@@ -89,6 +91,14 @@ export class SyncState implements Fold {
         if (typeof d.refusedSeq === 'number') this.state.lastRefusal = { seq: d.refusedSeq, code: String(d.refusedCode), reason: String(d.refusedReason), time: e.time };
         else delete this.state.lastRefusal;
         break;
+      case 'sync.shipment-abandoned': {
+        const sh = this.state.shipments[String(d.shipment)];
+        if (sh) {
+          sh.abandoned = { time: e.time, reason: String(d.reason) };
+          for (const seg of sh.segments) if (this.inShipment.get(seg) === sh.shipment) this.inShipment.delete(seg);
+        }
+        break;
+      }
       case 'sync.acknowledgement-refused':
         this.state.lastRejected = { kind: String(d.kind), reason: String(d.reason), time: e.time };
         break;
