@@ -1,6 +1,7 @@
 // `dske-server`: the reference Security Server's command line (issue S8). Every refusal prints its reason
 // in plain words and exits 1; a usage error exits 2.
 import { readFileSync } from 'node:fs';
+import { sql } from 'kysely';
 import { parseArgs } from 'node:util';
 import { writeNewFile } from '../src-node/new-file';
 import { verifyAudit } from './audit-log';
@@ -26,13 +27,14 @@ const USAGE = `dske-server: the reference DSKE Security Server
   dske-server import-reports FILE --ack-out FILE    apply a report batch from an air-gapped station; write the acknowledgement
   dske-server clients [--json]                      the clients and the PSRD held for each
   dske-server verify                                check the audit log's hash chain end to end
+  dske-server vacuum                                reclaim the pages of deleted rows (PostgreSQL keeps them until then)
 
 Global: --data DIR (or DSKE_SERVER_DATA; default ./dske-server-data). PostgreSQL: DSKE_SERVER_DATABASE_URL.
 `;
 
 class UsageError extends Error {}
 
-const COMMANDS = ['init', 'serve', 'status', 'register', 'import-shipment', 'import-reports', 'clients', 'verify'];
+const COMMANDS = ['init', 'serve', 'status', 'register', 'import-shipment', 'import-reports', 'clients', 'verify', 'vacuum'];
 
 function need(value: string | undefined, what: string): string {
   if (!value) throw new UsageError(`${what} is missing.`);
@@ -163,6 +165,14 @@ export async function runServerCli(argv: readonly string[], io: ServerCliIo = pr
           const v = await verifyAudit(core);
           out(v.ok ? `The audit log verifies: ${v.entries} entries, head ${v.head}.\n` : `The audit log does NOT verify: ${v.problem}.\n`);
           return v.ok ? 0 : 1;
+        });
+      case 'vacuum':
+        return await withCore(config, async (core) => {
+          // A deleted PSRD row is useless without its key, which went with it; on PostgreSQL its page keeps
+          // the ciphertext until VACUUM (SQLite overwrites it at once: secure_delete). VACUUM runs outside a transaction.
+          await sql.raw(core.sdb.dialect === 'postgres' ? 'vacuum (analyze) psrd, secrets, instructions, refusal_log' : 'vacuum').execute(core.sdb.db);
+          out(`Vacuumed the ${core.sdb.dialect === 'postgres' ? 'PostgreSQL' : 'SQLite'} database: the pages of deleted rows are reclaimed.\n`);
+          return 0;
         });
       default:
         throw new UsageError(`Unknown command: ${command}.`);

@@ -2,21 +2,44 @@
 // that must hold across server processes: one row per report (station, seq), one per client, one per
 // segment, PSRD pieces that never share a start, an audit log without two entries at one seq.
 import { sql, type Kysely } from 'kysely';
+import { ServerFailure } from '../errors';
 import type { ServerDatabase } from './schema';
 
+/** The tables' shape. A database of another version is refused with its reason, never half-used. */
+export const SCHEMA_VERSION = 1;
+
 export async function migrate(db: Kysely<ServerDatabase>, dialect: 'sqlite' | 'postgres'): Promise<void> {
-  if (dialect === 'sqlite') return createTables(db, dialect);
+  if (dialect === 'sqlite') return prepare(db, dialect);
   // Several server processes may start at once: one creates the tables, the others wait for it.
   await db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(4242424242)`.execute(trx);
-    await createTables(trx, dialect);
+    await prepare(trx, dialect);
   });
+}
+
+async function prepare(db: Kysely<ServerDatabase>, dialect: 'sqlite' | 'postgres'): Promise<void> {
+  const tables = new Set((await db.introspection.getTables()).map((t) => t.name));
+  if (tables.has('stations')) {
+    const row = tables.has('meta') ? await db.selectFrom('meta').select('value').where('key', '=', 'schema').executeTakeFirst() : undefined;
+    const version = row ? Number(row.value) : undefined;
+    if (version !== SCHEMA_VERSION) {
+      throw new ServerFailure('bad-config', version === undefined
+        ? 'This database was made by an earlier build of dske-server, before its tables carried a version; it is not upgraded. Make a new server (dske-server init) and register the stations with it again.'
+        : `This database has tables of version ${version}; this dske-server knows version ${SCHEMA_VERSION}. Use the dske-server that made it.`);
+    }
+  }
+  await createTables(db, dialect);
+  await db.insertInto('meta').values({ key: 'schema', value: String(SCHEMA_VERSION) }).onConflict((oc) => oc.column('key').doNothing()).execute();
 }
 
 async function createTables(db: Kysely<ServerDatabase>, dialect: 'sqlite' | 'postgres'): Promise<void> {
   const bytes = dialect === 'sqlite' ? 'blob' : 'bytea';
   const big = dialect === 'sqlite' ? 'integer' : 'bigint';
   const serial = dialect === 'sqlite' ? 'integer' : 'bigserial';
+  await db.schema.createTable('meta').ifNotExists()
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .execute();
   await db.schema.createTable('stations').ifNotExists()
     .addColumn('station', 'text', (c) => c.primaryKey())
     .addColumn('hub', 'text', (c) => c.notNull())

@@ -148,7 +148,14 @@ export interface HubCursorsTable {
   next_offset: number;
 }
 
+/** The database's own facts: `schema` is the tables' version (db/migrate.ts SCHEMA_VERSION). */
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
 export interface ServerDatabase {
+  meta: MetaTable;
   instructions: InstructionsTable;
   requests_seen: RequestsSeenTable;
   hub_cursors: HubCursorsTable;

@@ -143,6 +143,17 @@ describe('the database attacked by someone who can write to it', () => {
     expect(noted.every((n) => n.code === 'malformed' && n.station === null && /not a DSKE report batch/.test(n.reason))).toBe(true);
   });
 
+  it('a database of another version, or from before versions, is refused with its reason, never half-used', async () => {
+    const config = loadConfig({}, { dataDir: server.dataDir });
+    const db = server.core.sdb.db;
+    await db.updateTable('meta').set({ value: '2' }).where('key', '=', 'schema').execute();
+    await expect(openServer(config)).rejects.toMatchObject({ code: 'bad-config', message: expect.stringMatching(/tables of version 2; this dske-server knows version 1/) });
+    await db.deleteFrom('meta').execute();
+    await expect(openServer(config)).rejects.toMatchObject({ code: 'bad-config', message: expect.stringMatching(/earlier build of dske-server/) });
+    await db.insertInto('meta').values({ key: 'schema', value: '1' }).execute();
+    await (await openServer(config)).close();
+  });
+
   it('a deleted or foreign master key stops the server with its reason', async () => {
     const config = loadConfig({}, { dataDir: server.dataDir });
     const keep = join(work, 'master.key.saved');

@@ -104,6 +104,7 @@ describe('sync from the two command lines, air-gapped', () => {
     expect(JSON.parse(clients.out)).toEqual([{ client, state: 'active', bytes: 100_000, initialKeyBytes: 64, reports: 2 }]);
     expect((await server('status')).out).toMatch(/in sync up to #2; 1 shipment\(s\) held/);
     expect((await server('verify')).out).toMatch(/The audit log verifies: \d+ entries/);
+    expect((await server('vacuum')).out).toMatch(/Vacuumed the SQLite database/);
     expect(readFileSync(join(out, 'reports.dskeack')).subarray(0, 8).toString()).toBe('DSKEACK1');
   });
 });
