@@ -7,6 +7,8 @@
 // (station, seq) primary key of `reports` beneath it: however many server processes receive the same
 // batch, each report is applied once. A report that cannot be applied stops the batch there (those
 // before it stay applied) and is named, with its reason, in the audit log and in the acknowledgement.
+// What anyone could send without the station's keys (a batch that does not parse or authenticate, or
+// an authentic one sent again) is refused and noted in the bounded refusal log (refusal-log.ts) instead.
 import { SyncFormatError } from '../src-shared/sync/errors';
 import { openReportBatch, readReportBatchHeader, verifyWitness, type RangeReport, type ReportBatchHeader } from '../src-shared/sync/report-batch';
 import { sealAcknowledgement } from '../src-shared/sync/acknowledgement';
@@ -139,7 +141,7 @@ async function decide(core: ServerCore, trx: Trx, header: ReportBatchHeader, rep
   return { state: { appliedUpTo: upTo, witnessed: newer ? { treeSize: cp.treeSize, rootHash: cp.rootHash, chainHead: cp.chainHead } : state.witnessed }, applied, refused };
 }
 
-/** Applies a sealed batch; a forged or malformed one changes nothing and is logged with its reason. */
+/** Applies a sealed batch; a forged or malformed one changes nothing and is noted, with its reason, in the refusal log. */
 export async function applyReportBatch(core: ServerCore, bytes: Uint8Array): Promise<BatchOutcome> {
   let header: ReportBatchHeader;
   try {
