@@ -11,6 +11,7 @@ import { verifyAudit } from '../../src-server/audit-log';
 import { clientPsrd, serverStatus } from '../../src-server/holdings';
 import { registerStation } from '../../src-server/registration';
 import { importShipment } from '../../src-server/shipments';
+import { runServerCli } from '../../src-server/cli';
 import { enrolClient, keysIn } from '../support/enrol';
 import { startPostgres, type PostgresCluster } from '../support/postgres';
 import { refusal } from '../support/refusal';
@@ -105,5 +106,10 @@ describe.each(['sqlite', 'postgres'] as const)('station and Security Server on %
     // Pushing again sends nothing; the same shipment imported again changes nothing.
     expect(await h.sync.push({ server: server.url }, OP)).toMatchObject({ batches: 0, appliedUpTo: 3 });
     expect((await importShipment(server.core, shipped.path)).added).toBe(false);
+    // The operator's vacuum (deleted rows' pages reclaimed) runs on either database beside a serving process.
+    let said = '';
+    expect(await runServerCli(['vacuum', '--data', server.dataDir], { out: (t) => (said += t), err: (t) => (said += t) }, {})).toBe(0);
+    expect(said).toMatch(database === 'postgres' ? /Vacuumed the PostgreSQL database/ : /Vacuumed the SQLite database/);
+    expect((await clientPsrd(server.core, client, { package: d.package })).equals(Buffer.from(pkg.psrd))).toBe(true);
   });
 });
