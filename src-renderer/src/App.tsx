@@ -12,8 +12,9 @@ import { LedgerView } from './views/LedgerView';
 import { remainingSetupStep, SetupView, type SetupStep } from './views/SetupView';
 import { SignInView } from './views/SignInView';
 import { SourcesView } from './views/SourcesView';
+import { SyncView } from './views/SyncView';
 
-type Tab = 'pool' | 'sources' | 'ledger';
+type Tab = 'pool' | 'sources' | 'sync' | 'ledger';
 
 /** How often the window asks whether its session is still open (the station signs idle sessions out). */
 const SESSION_CHECK_MS = 30_000;
@@ -97,9 +98,10 @@ export function App(): React.JSX.Element {
           <nav className="tabs" role="tablist">
             <button role="tab" aria-selected={tab === 'pool'} onClick={() => setTab('pool')}>Pool</button>
             <button role="tab" aria-selected={tab === 'sources'} onClick={() => setTab('sources')}>Sources</button>
+            <button role="tab" aria-selected={tab === 'sync'} onClick={() => setTab('sync')}>Security Server</button>
             <button role="tab" aria-selected={tab === 'ledger'} onClick={() => setTab('ledger')}>Ledger</button>
           </nav>
-          <main>{tab === 'pool' ? <PoolView /> : tab === 'sources' ? <SourcesView /> : <LedgerView />}</main>
+          <main>{tab === 'pool' ? <PoolView /> : tab === 'sources' ? <SourcesView /> : tab === 'sync' ? <SyncView /> : <LedgerView />}</main>
         </>
       )}
     </div>
