@@ -16,6 +16,39 @@ import { SyncView } from './views/SyncView';
 
 type Tab = 'pool' | 'sources' | 'sync' | 'ledger';
 
+const TABS: readonly { readonly id: Tab; readonly label: string }[] = [
+  { id: 'pool', label: 'Pool' },
+  { id: 'sources', label: 'Sources' },
+  { id: 'sync', label: 'Security Server' },
+  { id: 'ledger', label: 'Ledger' },
+];
+
+/**
+ * The WAI-ARIA tabs pattern: one tab stop (the selected tab), arrow keys, Home and End move and select,
+ * each tab naming the panel it controls.
+ */
+function Tabs({ tab, onSelect }: { tab: Tab; onSelect: (t: Tab) => void }): React.JSX.Element {
+  function onKeyDown(e: React.KeyboardEvent): void {
+    const i = TABS.findIndex((t) => t.id === tab);
+    const to = e.key === 'ArrowRight' ? (i + 1) % TABS.length : e.key === 'ArrowLeft' ? (i + TABS.length - 1) % TABS.length : e.key === 'Home' ? 0 : e.key === 'End' ? TABS.length - 1 : -1;
+    if (to < 0) return;
+    e.preventDefault();
+    onSelect(TABS[to]!.id);
+    document.getElementById(`tab-${TABS[to]!.id}`)?.focus();
+  }
+  return (
+    <nav aria-label="Station">
+      <div className="tabs" role="tablist" aria-label="Station" onKeyDown={onKeyDown}>
+        {TABS.map((t) => (
+          <button key={t.id} id={`tab-${t.id}`} role="tab" aria-selected={tab === t.id} aria-controls={`panel-${t.id}`} tabIndex={tab === t.id ? 0 : -1} onClick={() => onSelect(t.id)}>
+            {t.label}
+          </button>
+        ))}
+      </div>
+    </nav>
+  );
+}
+
 /** How often the window asks whether its session is still open (the station signs idle sessions out). */
 const SESSION_CHECK_MS = 30_000;
 
@@ -95,13 +128,12 @@ export function App(): React.JSX.Element {
         <p className="fine">Opening the station…</p>
       ) : (
         <>
-          <nav className="tabs" role="tablist">
-            <button role="tab" aria-selected={tab === 'pool'} onClick={() => setTab('pool')}>Pool</button>
-            <button role="tab" aria-selected={tab === 'sources'} onClick={() => setTab('sources')}>Sources</button>
-            <button role="tab" aria-selected={tab === 'sync'} onClick={() => setTab('sync')}>Security Server</button>
-            <button role="tab" aria-selected={tab === 'ledger'} onClick={() => setTab('ledger')}>Ledger</button>
-          </nav>
-          <main>{tab === 'pool' ? <PoolView /> : tab === 'sources' ? <SourcesView /> : tab === 'sync' ? <SyncView /> : <LedgerView />}</main>
+          <Tabs tab={tab} onSelect={setTab} />
+          <main>
+            <div id={`panel-${tab}`} role="tabpanel" aria-labelledby={`tab-${tab}`} tabIndex={0}>
+              {tab === 'pool' ? <PoolView /> : tab === 'sources' ? <SourcesView /> : tab === 'sync' ? <SyncView /> : <LedgerView />}
+            </div>
+          </main>
         </>
       )}
     </div>

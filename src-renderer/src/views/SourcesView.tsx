@@ -49,7 +49,7 @@ export function SourcesView(): React.JSX.Element {
             <th>State</th>
             <th>Source</th>
             <th>Device</th>
-            <th />
+            <th><span className="visually-hidden">Actions</span></th>
           </tr>
         </thead>
         <tbody>

@@ -25,16 +25,22 @@ export function SyncView(): React.JSX.Element {
           <p data-testid="sync-registration">
             {s.registration ? `Registered with the Security Server of hub ${s.registration.hub} since ${when(s.registration.createdAt)}.` : 'Not registered with a Security Server yet (dske-station sync register, two operators).'}
           </p>
-          <dl className="facts">
-            <dt>Pool the server holds too (allocatable)</dt>
-            <dd data-testid="sync-shipped" data-bytes={s.shippedBytes}>{formatBytes(s.shippedBytes)}</dd>
-            <dt>Pool not shipped or not acknowledged</dt>
-            <dd data-testid="sync-unshipped" data-bytes={s.unshippedBytes}>{formatBytes(s.unshippedBytes)}</dd>
-            <dt>Range reports</dt>
-            <dd data-testid="sync-position">
-              {`In sync up to #${s.acknowledgedUpTo}`}
-              {s.reportsWaiting > 0 ? `; ${s.reportsWaiting} waiting (${formatBytes(s.bytesWaiting)})` : '; nothing waits'}
-            </dd>
+          <dl className="figures">
+            <div>
+              <dt>Pool the server holds too (allocatable)</dt>
+              <dd data-testid="sync-shipped" data-bytes={s.shippedBytes}>{formatBytes(s.shippedBytes)}</dd>
+            </div>
+            <div>
+              <dt>Pool not shipped or not acknowledged</dt>
+              <dd data-testid="sync-unshipped" data-bytes={s.unshippedBytes}>{formatBytes(s.unshippedBytes)}</dd>
+            </div>
+            <div>
+              <dt>Range reports</dt>
+              <dd data-testid="sync-position">
+                {`In sync up to #${s.acknowledgedUpTo}`}
+                {s.reportsWaiting > 0 ? `; ${s.reportsWaiting} waiting (${formatBytes(s.bytesWaiting)})` : '; nothing waits'}
+              </dd>
+            </div>
           </dl>
           {s.lastRefusal && (
             <p role="alert" className="error" data-testid="sync-refusal">
@@ -44,7 +50,7 @@ export function SyncView(): React.JSX.Element {
           {s.lastRejected && (
             <p role="alert" className="error">This station refused the server&apos;s last {s.lastRejected.kind} acknowledgement: {s.lastRejected.reason}</p>
           )}
-          <table data-testid="sync-shipments">
+          {s.shipments.length > 0 && <table className="ledger" data-testid="sync-shipments">
             <thead>
               <tr>
                 <th>Shipment</th>
@@ -65,7 +71,7 @@ export function SyncView(): React.JSX.Element {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </table>}
           {s.shipments.length === 0 && <p className="fine">No shipment yet (dske-station sync ship, two operators).</p>}
         </>
       )}
