@@ -42,6 +42,17 @@ test('the tabs are real tab panels, and the keyboard alone moves between them', 
   for (const t of ['Sources', 'Security Server', 'Ledger']) await expect(page.getByRole('tab', { name: t })).toHaveAttribute('tabindex', '-1');
 });
 
+test('a generation is announced to screen readers in tenths, through a live region, not byte by byte', async ({ page }) => {
+  await page.goto(host.url);
+  await signIn(page);
+  const status = page.getByTestId('pool-announce');
+  await expect(status).toHaveAttribute('role', 'status');
+  await expect(status).toHaveAttribute('aria-live', 'polite');
+  await page.getByLabel('Amount').fill('2MiB');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(status).toHaveText('The generation has finished.');
+});
+
 for (const scheme of ['light', 'dark'] as const) {
   test(`every main screen is clean under axe-core in the ${scheme} theme (screenshots saved)`, async ({ page }) => {
     await page.emulateMedia({ colorScheme: scheme });

@@ -131,6 +131,10 @@ export function PoolView(): React.JSX.Element {
           </button>
         )}
       </form>
+      {/* For screen readers: the generation's start, every tenth of its way, and its end — not every byte. */}
+      <p className="visually-hidden" role="status" aria-live="polite" data-testid="pool-announce">
+        {running ? `${running.title}: ${Math.floor((10 * running.done) / Math.max(running.total, 1)) * 10} % done.` : last?.type === 'pool.generation-finished' ? 'The generation has finished.' : ''}
+      </p>
       {running && (
         <p className="progress" data-testid="pool-job" data-job={running.id}>
           {running.title}, started by {running.startedBy}: {formatBytes(running.done)} of {formatBytes(running.total)}
