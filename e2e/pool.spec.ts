@@ -30,6 +30,9 @@ test('an operator generates a small pool and sees its size and ledger entry', as
   await page.getByRole('tab', { name: 'Ledger' }).click();
   await expect(page.locator('[data-testid="ledger-entry"][data-type="pool.segment-added"]')).toHaveCount(1);
   await expect(page.locator('[data-testid="ledger-entry"][data-type="pool.segment-added"]')).toContainText('bytes: 2097152');
+  // Times carry their zone (the browser's own).
+  const zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+  await expect(page.locator('[data-testid="ledger-entry"][data-type="pool.segment-added"] td').nth(1)).toContainText(`(${zone})`);
   await page.getByRole('button', { name: 'Verify the ledger' }).click();
   await expect(page.getByTestId('ledger-verification')).toContainText(/Verified: \d+ entries/);
 });

@@ -4,6 +4,7 @@ import type { LedgerEntryView, LedgerVerification } from '../../../src-shared/ap
 import { station } from '../station-client';
 import { useCall } from '../use-call';
 import { ErrorNote } from './ErrorNote';
+import { shownTime } from '../time';
 
 export function LedgerView(): React.JSX.Element {
   const entries = useCall(() => station().audit.ledger({ limit: 200 }), []);
@@ -42,7 +43,7 @@ export function LedgerView(): React.JSX.Element {
           {list.map((e) => (
             <tr key={e.seq} data-testid="ledger-entry" data-type={e.type}>
               <td>{e.seq}</td>
-              <td>{new Date(e.time).toLocaleString()}</td>
+              <td>{shownTime(e.time)}</td>
               <td>{e.type}</td>
               <td className="facts">{Object.entries(e.data).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' · ')}</td>
             </tr>

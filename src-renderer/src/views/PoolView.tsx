@@ -8,6 +8,7 @@ import type { StationError } from '../../../src-shared/api/result';
 import { station } from '../station-client';
 import { useCall } from '../use-call';
 import { ErrorNote } from './ErrorNote';
+import { shownTime } from '../time';
 
 export function PoolView(): React.JSX.Element {
   const status = useCall(() => station().pool.status({}), []);
@@ -151,7 +152,7 @@ export function PoolView(): React.JSX.Element {
       <ErrorNote error={error} />
       {last && (
         <p className="ledger-note" data-testid="pool-last-ledger">
-          Ledger #{last.seq}: {last.type} at {new Date(last.time).toLocaleString()}
+          Ledger #{last.seq}: {last.type} at {shownTime(last.time)}
         </p>
       )}
       {page.value && page.value.total > 0 && (
@@ -172,7 +173,7 @@ export function PoolView(): React.JSX.Element {
                 <tr key={g.id}>
                   <td className="facts">{g.id}</td>
                   <td>{formatBytes(g.liveBytes)}{g.liveBytes < g.bytes ? ` of ${formatBytes(g.bytes)}` : ''}</td>
-                  <td>{new Date(g.createdAt).toLocaleString()}</td>
+                  <td>{shownTime(g.createdAt)}</td>
                   <td>{g.label}</td>
                   <td className="facts">{g.sources.join(' ⊕ ')}</td>
                 </tr>

@@ -8,8 +8,9 @@ import { formatBytes } from '../../../src-shared/psrd/size';
 import { station } from '../station-client';
 import { useCall } from '../use-call';
 import { ErrorNote } from './ErrorNote';
+import { shownTime } from '../time';
 
-const when = (iso: string): string => `${new Date(iso).toLocaleString()} (${Intl.DateTimeFormat().resolvedOptions().timeZone})`;
+const when = shownTime;
 
 export function SyncView(): React.JSX.Element {
   const status = useCall(() => station().sync.status({}), []);
