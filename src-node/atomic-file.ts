@@ -12,6 +12,12 @@ export interface PreparedReplacement {
   abandon(): void;
 }
 
+/** Writes all of `body` at the file's position: one write(2) may take fewer bytes than it is given. */
+export function writeAllSync(fd: number, body: Uint8Array): void {
+  let off = 0;
+  while (off < body.length) off += writeSync(fd, body, off);
+}
+
 /** Writes `body` into a synced temporary file beside `path`; `commit` puts it in place. Throws the system error. */
 export function prepareReplacement(path: string, body: Uint8Array, mode = 0o600): PreparedReplacement {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
@@ -25,8 +31,7 @@ export function prepareReplacement(path: string, body: Uint8Array, mode = 0o600)
   try {
     const fd = openSync(tmp, 'wx', mode);
     try {
-      let off = 0;
-      while (off < body.length) off += writeSync(fd, body, off);
+      writeAllSync(fd, body);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

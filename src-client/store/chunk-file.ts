@@ -4,9 +4,10 @@
 // key is kept only wrapped by the client master key, in the hub's state file; dropping it there is what
 // destroys the chunk (crypto-erase), and the file is then overwritten and unlinked as a best effort.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MasterKey } from '../../src-node/psrd-store/master-key';
+import { writeAllSync } from '../../src-node/atomic-file';
 import { overwriteAndUnlink } from '../../src-node/psrd-store/segment-file';
 
 const NONCE = 12;
@@ -29,8 +30,7 @@ export function writeChunk(chunksDir: string, hub: string, id: string, plain: Ui
     const body = Buffer.concat([nonce, c.update(plain), c.final(), c.getAuthTag()]);
     const fd = openSync(chunkPath(chunksDir, id), 'wx', 0o600);
     try {
-      let off = 0;
-      while (off < body.length) off += writeSync(fd, body, off);
+      writeAllSync(fd, body);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

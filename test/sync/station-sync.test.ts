@@ -1,7 +1,7 @@
 // The station's side of the link to its Security Server (issue S8, parts 2 and 4): registration without
 // public-key cryptography (keys made here, written to a file for a medium, a code confirmed on both
 // sides), and the waiting range reports exported, sealed under the report key, for an air-gapped server.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { confirmationCode, decodeRegistration } from '../../src-shared/sync/registration-file';
@@ -42,6 +42,8 @@ describe('registration and report export', () => {
     expect((await refusal(h().sync.export({ out: join(out, 'early.dskereports') }, OP))).code).toBe('not-registered');
     const reg = await h().sync.register({ out: join(out, 'station.dskereg') }, two);
     const file = decodeRegistration(readFileSync(reg.path));
+    // The file holds the keys the station shares with its server: no other local user may read it.
+    expect(statSync(reg.path).mode & 0o777).toBe(0o600);
     expect(file).toMatchObject({ hub: 'hub', station: reg.station, createdAt: reg.createdAt });
     expect(confirmationCode(file)).toBe(reg.confirmationCode);
     expect(reg.confirmationCode).toMatch(/^\d{8}$/);

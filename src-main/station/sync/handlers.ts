@@ -87,7 +87,8 @@ export function syncHandlers(core: Core): Handlers<{ sync: typeof syncCalls }, O
       try {
         // The keys are kept first: a registration file whose keys the station lost would be worthless.
         store.write(station, r.keys);
-        writeNewFile(out, file);
+        // The file holds the shared keys: its owner alone may read it (umask cannot widen it).
+        writeNewFile(out, file, 0o600);
         core.ledger.append('sync.registered', { station, hub: r.hub, createdAt: r.createdAt, keysCheck: keysCheck(r.keys.report), actor: actorOf(ctx) }, core.now);
         return { station, hub: r.hub, createdAt: r.createdAt, confirmationCode: confirmationCode(r), path: out };
       } finally {
