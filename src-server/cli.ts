@@ -1,6 +1,8 @@
 // `dske-server`: the reference Security Server's command line (issue S8). Every refusal prints its reason
 // in plain words and exits 1; a usage error exits 2.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ioReason } from '../src-node/io-reason';
 import { sql } from 'kysely';
 import { parseArgs } from 'node:util';
 import { writeNewFile } from '../src-node/new-file';
@@ -50,12 +52,36 @@ async function withCore<T>(config: ServerConfig, work: (core: ServerCore) => Pro
   }
 }
 
+/** A file the operator named, or a sentence saying why it cannot be read (a mistyped path is not a crash). */
+function readInput(file: string, what: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new ServerFailure('io', `${what} ${file} cannot be read (${ioReason(e)}).`);
+  }
+}
+
 /** The PIN from its file (its first line), never from the command line where ps would show it. */
 function readPin(file: string): string {
+  return readInput(file, 'The PIN file').toString('utf8').split('\n')[0];
+}
+
+/**
+ * Where the acknowledgement goes, checked before anything is imported or applied: a new file in a folder
+ * that exists. (The import is idempotent, but the operator should not learn of a bad path after it.)
+ */
+function ackTarget(path: string): string {
+  const full = resolve(path);
+  if (existsSync(full)) throw new ServerFailure('io', `${full} exists already; an acknowledgement is never written over a file. Name a new file.`);
+  if (!existsSync(dirname(full))) throw new ServerFailure('io', `The folder ${dirname(full)} does not exist; nothing was imported.`);
+  return full;
+}
+
+function writeAck(path: string, ack: Uint8Array): void {
   try {
-    return readFileSync(file, 'utf8').split('\n')[0];
-  } catch {
-    throw new ServerFailure('bad-config', `The PIN file ${file} cannot be read.`);
+    writeNewFile(path, ack);
+  } catch (e) {
+    throw new ServerFailure('io', `The acknowledgement could not be written to ${path}: ${(e as Error).message} Run the same import again to write it elsewhere (it changes nothing twice).`);
   }
 }
 
@@ -128,28 +154,28 @@ export async function runServerCli(argv: readonly string[], io: ServerCliIo = pr
         });
       case 'register':
         return await withCore(config, async (core) => {
-          const r = await registerStation(core, readFileSync(need(arg, 'The registration file')), need(o.code, '--code (the 8 digits read aloud at the station)'));
+          const r = await registerStation(core, readInput(need(arg, 'The registration file'), 'The registration file'), need(o.code, '--code (the 8 digits read aloud at the station)'));
           out(r.added ? `Station ${r.station} registered for hub ${r.hub}; confirmation code ${r.confirmationCode} matches.\n` : `Station ${r.station} was registered already with these keys; nothing changed.\n`);
           return 0;
         });
       case 'import-shipment':
         return await withCore(config, async (core) => {
-          const ackOut = need(o['ack-out'], '--ack-out (where to write the acknowledgement for the station)');
+          const ackOut = ackTarget(need(o['ack-out'], '--ack-out (where to write the acknowledgement for the station)'));
           const from = need(arg, 'The shipment (a file, or hsm:LABEL)');
           const source = from.startsWith('hsm:')
             ? tokenSource({ token: from.slice(4), shipment: need(o.shipment, '--shipment (the ID the station printed)'), pin: readPin(need(o['pin-file'], '--pin-file (a file holding the token\'s user PIN)')), ...(o.module ? { module: o.module } : {}) })
             : from;
           const r = await importShipment(core, source, (p) => io.err(`\rimporting ${mib(p.bytes)} of ${mib(p.total)}`));
           io.err('\n');
-          writeNewFile(ackOut, r.ack);
+          writeAck(ackOut, r.ack);
           out(`${r.added ? 'Imported' : 'Already held:'} shipment ${r.shipment}: ${r.segments} segment(s), ${mib(r.bytes)}. Acknowledgement written to ${ackOut}: take it to the station (dske-station sync import).\n`);
           return 0;
         });
       case 'import-reports':
         return await withCore(config, async (core) => {
-          const ackOut = need(o['ack-out'], '--ack-out (where to write the acknowledgement for the station)');
-          const r = await applyReportBatch(core, readFileSync(need(arg, 'The report batch file')));
-          writeNewFile(ackOut, r.ack);
+          const ackOut = ackTarget(need(o['ack-out'], '--ack-out (where to write the acknowledgement for the station)'));
+          const r = await applyReportBatch(core, readInput(need(arg, 'The report batch file'), 'The report batch'));
+          writeAck(ackOut, r.ack);
           out(`Applied ${r.applied} report(s); station in sync up to #${r.appliedUpTo}.${r.refused ? ` Refused: ${r.refused.reason} (${r.refused.code}).` : ''} Acknowledgement written to ${ackOut}.\n`);
           return r.refused && r.refused.code !== 'replay' ? 1 : 0;
         });

@@ -63,6 +63,10 @@ describe('sync from the two command lines, air-gapped', () => {
     const wrong = await server('register', join(out, 'station.dskereg'), '--code', code === '00000000' ? '00000001' : '00000000');
     expect(wrong).toMatchObject({ code: EXIT_FAILED });
     expect(wrong.err).toMatch(/confirmation code does not match/);
+    // A mistyped path is a refusal in plain words, never a crash.
+    const typo = await server('register', join(out, 'statoin.dskereg'), '--code', code);
+    expect(typo).toMatchObject({ code: EXIT_FAILED });
+    expect(typo.err).toMatch(/The registration file .*statoin\.dskereg cannot be read \(it is missing\)/);
     expect((await server('register', join(out, 'station.dskereg'), '--code', code)).out).toMatch(/registered for hub hub; confirmation code \d{8} matches/);
 
     // Shipping needs a second operator; the shipment is useless until acknowledged.
@@ -71,6 +75,12 @@ describe('sync from the two command lines, air-gapped', () => {
     expect(ship.code).toBe(EXIT_OK);
     expect(ship.out).toMatch(/Wrote shipment shp-[0-9a-f]{32}: 2 segment\(s\)/);
     expect((await server('import-shipment', join(out, 'pool.dskeshp'))).code).toBe(EXIT_USAGE); // where does the ack go?
+    // Where the acknowledgement goes is checked before anything is imported.
+    const taken = await server('import-shipment', join(out, 'pool.dskeshp'), '--ack-out', join(out, 'station.dskereg'));
+    expect(taken).toMatchObject({ code: EXIT_FAILED });
+    expect(taken.err).toMatch(/exists already; an acknowledgement is never written over a file/);
+    expect((await server('import-shipment', join(out, 'pool.dskeshp'), '--ack-out', join(out, 'no-such-folder', 'a.dskeack'))).err).toMatch(/does not exist; nothing was imported/);
+    expect((await server('status')).out).toMatch(/0 shipment\(s\) held/);
     const imported = await server('import-shipment', join(out, 'pool.dskeshp'), '--ack-out', join(out, 'pool.dskeack'));
     expect(imported).toMatchObject({ code: EXIT_OK });
     expect(imported.out).toMatch(/Imported shipment shp-[0-9a-f]{32}: 2 segment\(s\), 2\.00 MiB/);
@@ -90,6 +100,7 @@ describe('sync from the two command lines, air-gapped', () => {
     }
     expect((await station(op, 'sync', 'status')).out).toMatch(/2 range report\(s\), .* wait for the Security Server; in sync up to #0/);
     expect((await station(op, 'sync', 'export', '--out', join(out, 'reports.dskerpt'))).code).toBe(EXIT_OK);
+    expect((await server('import-reports', join(out, 'reprots.dskerpt'), '--ack-out', join(out, 'r.dskeack'))).err).toMatch(/The report batch .*reprots\.dskerpt cannot be read \(it is missing\)/);
     const applied = await server('import-reports', join(out, 'reports.dskerpt'), '--ack-out', join(out, 'reports.dskeack'));
     expect(applied.out).toMatch(/Applied 2 report\(s\); station in sync up to #2/);
     // The same file again: a replay, refused as such, harmless.
