@@ -48,6 +48,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
   const dataDir = resolve(overrides.dataDir ?? env.DSKE_SERVER_DATA ?? 'dske-server-data');
   const file = readConfigFile(dataDir);
   const hub = overrides.hub ?? env.DSKE_SERVER_HUB ?? file.hub;
+  if (hub === undefined && !existsSync(join(dataDir, CONFIG_FILE))) {
+    throw new ServerFailure('bad-config', `No Security Server in ${dataDir} (it has no ${CONFIG_FILE}): run \`dske-server init --hub HUB\` there first, or name the right folder with --data.`);
+  }
   if (typeof hub !== 'string' || !HUB_ID.test(hub)) throw new ServerFailure('bad-config', `The hub ID is missing or invalid (${String(hub)}): give --hub at init (lower-case letters, digits, dots and dashes).`);
   const url = overrides.databaseUrl ?? env.DSKE_SERVER_DATABASE_URL ?? file.databaseUrl;
   if (url !== undefined && (typeof url !== 'string' || !/^postgres(ql)?:\/\//.test(url))) throw new ServerFailure('bad-config', 'The database URL must be a postgres:// URL; leave it out for SQLite in the data directory.');

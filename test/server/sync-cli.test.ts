@@ -52,7 +52,9 @@ const approve = (): string[] => ['--approver', PEOPLE.second.name, '--approver-p
 
 describe('sync from the two command lines, air-gapped', () => {
   it('registers, ships, acknowledges, reports and agrees, with every refusal said', async () => {
-    expect((await server('status')).code).toBe(EXIT_FAILED); // no server yet: it says to init
+    const none = await server('status'); // no server yet: it says to init
+    expect(none.code).toBe(EXIT_FAILED);
+    expect(none.err).toMatch(/No Security Server in .* run `dske-server init --hub HUB` there first/);
     expect((await server('frobnicate')).code).toBe(EXIT_USAGE);
     expect((await server('init', '--hub', 'hub')).code).toBe(EXIT_OK);
 
