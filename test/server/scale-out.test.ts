@@ -19,7 +19,8 @@ import { openPiece } from '../../src-server/psrd-table';
 import { registerStation } from '../../src-server/registration';
 import { importShipment } from '../../src-server/shipments';
 import { startPostgres, type PostgresCluster } from '../support/postgres';
-import { prng, SimulatedLedger, SimulatedStation, type SimulatedBatch } from '../support/simulated-station';
+import { SimulatedLedger, SimulatedStation, type SimulatedBatch } from '../support/simulated-station';
+import { prng } from '../support/prng';
 import { recentRefusals } from '../../src-server/refusal-log';
 import { spawnListening, stopProcess } from '../support/listening-process';
 

@@ -6,6 +6,7 @@
 // node:http only.
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { prng } from './prng';
 
 /** pass: forward; down: destroy the client's socket without a reply (unreachable); down-502: reply 502. */
 export type ProxyMode = 'pass' | 'down' | 'down-502';
@@ -54,17 +55,6 @@ export interface FaultProxy {
 type Fault = 'pass' | 'dropRequest' | 'dropReply' | 'duplicate' | 'reorder';
 interface Upstream { status: number; headers: IncomingHttpHeaders; body: Buffer }
 
-/** mulberry32: a small deterministic PRNG, uniform in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length', 'host']);
 const endToEnd = (h: IncomingHttpHeaders): IncomingHttpHeaders => Object.fromEntries(Object.entries(h).filter(([k]) => !HOP_BY_HOP.has(k)));

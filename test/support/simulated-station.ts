@@ -28,18 +28,8 @@ import { openAcknowledgement, type Acknowledgement, type WitnessedCheckpoint } f
 import { confirmationCode, encodeRegistration, type Registration } from '../../src-shared/sync/registration-file';
 import { sealReportBatch, type RangeReport, type ReportBatchHeader } from '../../src-shared/sync/report-batch';
 import { encodeShipment, type ShipmentHeader } from '../../src-shared/sync/shipment';
+import { prng } from './prng';
 
-/** mulberry32: a small deterministic PRNG, uniform in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const hex = (n: number): string => randomBytes(n).toString('hex');
 

@@ -10,21 +10,13 @@ import {
   openAcknowledgement, readAcknowledgementHeader, sealAcknowledgement, type Acknowledgement, type ReportsAcknowledgement, type ShipmentAcknowledgement,
   type StateAcknowledgement,
 } from '../../src-shared/sync/acknowledgement';
+import { code } from './support/sync-error-code';
 
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b);
 const STATION = 'ab'.repeat(32);
 const SHP = `shp-${'5a'.repeat(16)}`;
 const TIME = '2026-11-30T09:00:00.000Z';
 
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof SyncFormatError) return e.code;
-    throw e;
-  }
-  return 'no error';
-}
 
 const shipmentAck: ShipmentAcknowledgement = { format: 1, kind: 'shipment', hub: 'hub-1', station: STATION, shipment: SHP, segments: 64, bytes: 64 << 20, time: TIME };
 const witnessed = { treeSize: 1234, rootHash: '01'.repeat(32), chainHead: '02'.repeat(32) };

@@ -11,16 +11,8 @@ import { confirmationCode, decodeRegistration, encodeRegistration, type Registra
 import { openReportBatch, readReportBatchHeader, sealReportBatch, verifyWitness, type RangeReport, type ReportBatchHeader } from '../../src-shared/sync/report-batch';
 import type { Checkpoint } from '../../src-shared/ledger/checkpoint';
 import { consistencyProof, leafHash, rootHash } from '../../src-shared/ledger/merkle';
+import { code } from './support/sync-error-code';
 
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof SyncFormatError) return e.code;
-    throw e;
-  }
-  return 'no error';
-}
 
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b);
 const STATION = 'ab'.repeat(32);

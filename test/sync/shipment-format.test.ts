@@ -14,6 +14,7 @@ import {
 import { nobleCipher } from '../../src-shared/psrd/package-cipher';
 import type { ChunkCipher } from '../../src-shared/psrd/package-format';
 import { nodeCipher } from '../../src-node/psrd-store/package-cipher-node';
+import { code } from './support/sync-error-code';
 
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b);
 const STATION = 'ab'.repeat(32);
@@ -84,15 +85,6 @@ function assemble(h: ShipmentHeader, pieces: ShipmentPiece[]): Map<string, Uint8
 const same = (a: Map<string, Uint8Array>, b: Map<string, Uint8Array>): boolean =>
   a.size === b.size && [...a].every(([k, v]) => Buffer.from(v).equals(Buffer.from(b.get(k) ?? new Uint8Array(0))));
 
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof SyncFormatError) return e.code;
-    throw e;
-  }
-  return 'no error';
-}
 
 /** Where chunk i starts in the file, for every i, and the end. */
 function boundaries(h: ShipmentHeader): number[] {
