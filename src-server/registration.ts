@@ -3,14 +3,13 @@
 // before the server accepts it. No public-key cryptography anywhere: the medium's custody and the code
 // are the whole ceremony.
 import { timingSafeEqual } from 'node:crypto';
-import { confirmationCode, decodeRegistration, type Registration } from '../src-shared/sync/registration-file';
+import { confirmationCode, decodeRegistration, reportKeyCheck as keysCheck, type Registration } from '../src-shared/sync/registration-file';
 import { SyncFormatError } from '../src-shared/sync/errors';
 import { appendAudit } from './audit-log';
 import type { ServerCore } from './core';
 import { inTransaction } from './db/transaction';
 import { ServerFailure } from './errors';
 import { unwrapStationKeys, wipeKeys, wrapStationKeys } from './station-keys';
-import { createHmac } from 'node:crypto';
 
 export interface RegisteredStation {
   readonly station: string;
@@ -22,7 +21,6 @@ export interface RegisteredStation {
 }
 
 const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && timingSafeEqual(a, b);
-const keysCheck = (reportKey: Uint8Array): string => createHmac('sha256', reportKey).update('dske-station report key check value').digest('hex').slice(0, 8);
 
 /** Reads a registration file; `code` is what the station's operator reads aloud (8 digits). */
 export async function registerStation(core: ServerCore, file: Uint8Array, code: string): Promise<RegisteredStation> {

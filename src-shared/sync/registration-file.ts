@@ -120,6 +120,17 @@ export function decodeRegistration(bytes: Uint8Array): Registration {
 }
 
 /**
+ * The check value both sides record of a registration (8 hex of HMAC-SHA-256 under the report key): it
+ * names the keys in a ledger or an audit log without revealing them.
+ */
+export function reportKeyCheck(reportKey: Uint8Array): string {
+  const mac = hmac(sha256, reportKey, utf8('dske-station report key check value'));
+  const hex = Array.from(mac.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join('');
+  mac.fill(0);
+  return hex;
+}
+
+/**
  * The code both sides read aloud: 8 decimal digits from HMAC-SHA-256 keyed by the report key over
  * "dske registration|<hub>|<station>|<createdAt>", by RFC 4226's dynamic truncation. Equal codes show
  * that both hold the same report key for the same registration; the code does not reveal the key.

@@ -1,12 +1,12 @@
 // The `sync` namespace: what waits for the Security Server (the outbox of range reports), the station's
 // registration with it (keys made here, carried on a medium, confirmed by a short code), and the export
 // of waiting reports to a file for an air-gapped server (issue S8, parts 2 and 4: station side).
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { abortSignalOf, DEFAULT_LINK } from './server-link';
 import type { Handlers } from '../../../src-shared/api/dispatch';
 import { StationFailure } from '../../../src-shared/api/result';
 import type { OutboxReport, RegistrationView, syncCalls } from '../../../src-shared/api/sync';
-import { confirmationCode, encodeRegistration, type Registration } from '../../../src-shared/sync/registration-file';
+import { confirmationCode, encodeRegistration, reportKeyCheck as keysCheck, type Registration } from '../../../src-shared/sync/registration-file';
 import { writeNewFile } from '../../../src-node/new-file';
 import { actorOf, type Core } from '../core';
 import { readFileSync, rmSync } from 'node:fs';
@@ -25,7 +25,6 @@ const LISTED = 100;
 /** The station's identity towards its server: the chain hash of its ledger's first entry (as in checkpoints). */
 const stationId = (core: Core): string => core.ledger.checkpoint(core.now).station;
 
-const keysCheck = (reportKey: Uint8Array): string => createHmac('sha256', reportKey).update('dske-station report key check value').digest('hex').slice(0, 8);
 
 export function syncHandlers(core: Core): Handlers<{ sync: typeof syncCalls }, Operator>['sync'] {
   const store = core.registration;

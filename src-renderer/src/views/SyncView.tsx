@@ -10,8 +10,6 @@ import { useCall } from '../use-call';
 import { ErrorNote } from './ErrorNote';
 import { shownTime } from '../time';
 
-const when = shownTime;
-
 export function SyncView(): React.JSX.Element {
   const status = useCall(() => station().sync.status({}), []);
   const { refresh } = status;
@@ -24,7 +22,7 @@ export function SyncView(): React.JSX.Element {
       {s && (
         <>
           <p data-testid="sync-registration">
-            {s.registration ? `Registered with the Security Server of hub ${s.registration.hub} since ${when(s.registration.createdAt)}.` : 'Not registered with a Security Server yet (dske-station sync register, two operators).'}
+            {s.registration ? `Registered with the Security Server of hub ${s.registration.hub} since ${shownTime(s.registration.createdAt)}.` : 'Not registered with a Security Server yet (dske-station sync register, two operators).'}
           </p>
           <dl className="figures">
             <div>
@@ -68,7 +66,7 @@ export function SyncView(): React.JSX.Element {
                   <td>{sh.segments}</td>
                   <td>{formatBytes(sh.bytes)}</td>
                   <td>{sh.state}</td>
-                  <td>{when(sh.time)}</td>
+                  <td>{shownTime(sh.time)}</td>
                 </tr>
               ))}
             </tbody>
