@@ -16,6 +16,8 @@ export interface RunningHost {
 export const ADMIN = 'Ada Admin';
 export const OPERATOR = 'Otto Operator';
 export const SECOND = 'Sam Second';
+export const DESK = 'Dee Desk';
+export const AUDITOR = 'Ava Auditor';
 export const passphraseOf = (name: string): string => `${name} passphrase`;
 
 /** Creates the station and its accounts with the built CLI, as an administrator would. */
@@ -31,14 +33,20 @@ function enrol(dataDir: string): void {
     if (r.status !== 0) throw new Error(`dske-station ${args.join(' ')} failed: ${r.stdout}${r.stderr}`);
   };
   cli('init', '--admin', ADMIN, '--passphrase-file', file(ADMIN));
-  for (const name of [OPERATOR, SECOND]) cli('--operator', ADMIN, '--passphrase-file', file(ADMIN), 'operators', 'add', name, '--role', 'operator', '--new-passphrase-file', file(name));
+  for (const [name, role] of [[OPERATOR, 'operator'], [SECOND, 'operator'], [DESK, 'desk'], [AUDITOR, 'auditor']] as const)
+    cli('--operator', ADMIN, '--passphrase-file', file(ADMIN), 'operators', 'add', name, '--role', role, '--new-passphrase-file', file(name));
   rmSync(files, { recursive: true, force: true });
 }
 
-/** Signs in through the window's sign-in screen (the browser host's session is one per run, so a later page may find it open). */
+/** Signs in as `name` through the window's sign-in screen (the browser host's session is one per run: a later page may find it open, for this person or another, who is signed out first). */
 export async function signIn(page: Page, name = OPERATOR): Promise<void> {
   await page.getByTestId('signed-in').or(page.getByLabel('Name')).first().waitFor();
-  if (await page.getByTestId('signed-in').isVisible()) return;
+  const who = page.getByTestId('signed-in');
+  if (await who.isVisible()) {
+    if ((await who.textContent())?.startsWith(`${name} (`)) return;
+    await who.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Name').waitFor();
+  }
   await page.getByLabel('Name').fill(name);
   await page.getByLabel('Passphrase', { exact: true }).fill(passphraseOf(name));
   await page.getByRole('button', { name: 'Sign in' }).click();

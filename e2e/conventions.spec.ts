@@ -13,7 +13,7 @@ test.afterAll(async () => {
   await host.stop();
 });
 
-const TABS = ['Pool', 'Sources', 'Security Server', 'Ledger'] as const;
+const TABS = ['Dashboard', 'Sources', 'Security Server', 'Ledger'] as const;
 
 async function violations(page: Page): Promise<string[]> {
   const r = await new AxeBuilder({ page }).analyze();
@@ -23,7 +23,7 @@ async function violations(page: Page): Promise<string[]> {
 test('the tabs are real tab panels, and the keyboard alone moves between them', async ({ page }) => {
   await page.goto(host.url);
   await signIn(page);
-  const pool = page.getByRole('tab', { name: 'Pool' });
+  const pool = page.getByRole('tab', { name: 'Dashboard' });
   await expect(pool).toHaveAttribute('aria-selected', 'true');
   await pool.focus();
   await page.keyboard.press('ArrowRight');
@@ -33,11 +33,11 @@ test('the tabs are real tab panels, and the keyboard alone moves between them', 
   await page.keyboard.press('End');
   await expect(page.getByRole('tabpanel', { name: 'Ledger' })).toBeVisible();
   await page.keyboard.press('ArrowRight');
-  await expect(page.getByRole('tab', { name: 'Pool' })).toBeFocused();
+  await expect(page.getByRole('tab', { name: 'Dashboard' })).toBeFocused();
   await page.keyboard.press('ArrowLeft');
   await expect(page.getByRole('tab', { name: 'Ledger' })).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('Home');
-  await expect(page.getByRole('tabpanel', { name: 'Pool' })).toBeVisible();
+  await expect(page.getByRole('tabpanel', { name: 'Dashboard' })).toBeVisible();
   // One tab stop: the others are reached by the arrow keys, not by Tab.
   for (const t of ['Sources', 'Security Server', 'Ledger']) await expect(page.getByRole('tab', { name: t })).toHaveAttribute('tabindex', '-1');
 });

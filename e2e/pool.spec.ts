@@ -62,7 +62,7 @@ test('a generation survives a tab switch: the window finds it in the station, an
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByTestId('pool-job')).toContainText('Generating 8.00 GiB of PSRD');
   await page.getByRole('tab', { name: 'Ledger' }).click();
-  await page.getByRole('tab', { name: 'Pool' }).click();
+  await page.getByRole('tab', { name: 'Dashboard' }).click();
   // A fresh Pool view: the running job comes from the station, so Generate stays refused.
   await expect(page.getByTestId('pool-job')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Generating…' })).toBeDisabled();

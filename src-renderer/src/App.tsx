@@ -1,5 +1,5 @@
-// The station UI. Three people use it (docs/DESIGN.md): the hub operator (pool), the IT desk (enrolment,
-// later issues) and the auditor (ledger). Nothing is shown before someone signs in; the first run is a
+// The station UI. Three people use it (docs/DESIGN.md), each in a workspace of their own (workspaces.ts):
+// the IT desk (enrolment), the hub operator (dashboard, sources, Security Server) and the auditor (ledger). Nothing is shown before someone signs in; the first run is a
 // guided setup (first administrator, entropy sources, first pool: SetupView). It holds no PSRD, ever:
 // only sizes, ids and ledger facts.
 import { useCallback, useEffect, useState } from 'react';
@@ -7,39 +7,31 @@ import type { SessionInfo } from '../../src-shared/api/session';
 import type { StationError } from '../../src-shared/api/result';
 import { station } from './station-client';
 import { ErrorNote } from './views/ErrorNote';
-import { PoolView } from './views/PoolView';
-import { LedgerView } from './views/LedgerView';
 import { remainingSetupStep, SetupView, type SetupStep } from './views/SetupView';
 import { SignInView } from './views/SignInView';
-import { SourcesView } from './views/SourcesView';
-import { SyncView } from './views/SyncView';
+import { ScreenView } from './screen-table';
+import { useHashRoute } from './use-hash-route';
+import { screensFor, type Screen } from './workspaces';
 
-type Tab = 'pool' | 'sources' | 'sync' | 'ledger';
-
-const TABS: readonly { readonly id: Tab; readonly label: string }[] = [
-  { id: 'pool', label: 'Pool' },
-  { id: 'sources', label: 'Sources' },
-  { id: 'sync', label: 'Security Server' },
-  { id: 'ledger', label: 'Ledger' },
-];
+type Tab = { readonly id: Screen; readonly label: string };
 
 /**
  * The WAI-ARIA tabs pattern: one tab stop (the selected tab), arrow keys, Home and End move and select,
  * each tab naming the panel it controls.
  */
-function Tabs({ tab, onSelect }: { tab: Tab; onSelect: (t: Tab) => void }): React.JSX.Element {
+function Tabs({ tabs, tab, onSelect }: { tabs: readonly Tab[]; tab: Screen; onSelect: (t: Screen) => void }): React.JSX.Element {
   function onKeyDown(e: React.KeyboardEvent): void {
-    const i = TABS.findIndex((t) => t.id === tab);
-    const to = e.key === 'ArrowRight' ? (i + 1) % TABS.length : e.key === 'ArrowLeft' ? (i + TABS.length - 1) % TABS.length : e.key === 'Home' ? 0 : e.key === 'End' ? TABS.length - 1 : -1;
+    const i = tabs.findIndex((t) => t.id === tab);
+    const to = e.key === 'ArrowRight' ? (i + 1) % tabs.length : e.key === 'ArrowLeft' ? (i + tabs.length - 1) % tabs.length : e.key === 'Home' ? 0 : e.key === 'End' ? tabs.length - 1 : -1;
     if (to < 0) return;
     e.preventDefault();
-    onSelect(TABS[to]!.id);
-    document.getElementById(`tab-${TABS[to]!.id}`)?.focus();
+    onSelect(tabs[to]!.id);
+    document.getElementById(`tab-${tabs[to]!.id}`)?.focus();
   }
   return (
     <nav aria-label="Station">
       <div className="tabs" role="tablist" aria-label="Station" onKeyDown={onKeyDown}>
-        {TABS.map((t) => (
+        {tabs.map((t) => (
           <button key={t.id} id={`tab-${t.id}`} role="tab" aria-selected={tab === t.id} aria-controls={`panel-${t.id}`} tabIndex={tab === t.id ? 0 : -1} onClick={() => onSelect(t.id)}>
             {t.label}
           </button>
@@ -53,7 +45,7 @@ function Tabs({ tab, onSelect }: { tab: Tab; onSelect: (t: Tab) => void }): Reac
 const SESSION_CHECK_MS = 30_000;
 
 export function App(): React.JSX.Element {
-  const [tab, setTab] = useState<Tab>('pool');
+  const [route, setRoute] = useHashRoute();
   const [session, setSession] = useState<SessionInfo>();
   const [error, setError] = useState<StationError>();
   /** The setup step showing; 'none' when there is no setup to do; undefined while not yet known. */
@@ -108,6 +100,9 @@ export function App(): React.JSX.Element {
   }
 
   const who = session?.signedIn;
+  const screens = who ? screensFor(who.roles) : [];
+  // The route names the screen (a reload comes back to it); one this account does not have falls back to its first.
+  const tab = screens.find((s) => s.id === route)?.id ?? screens[0]?.id;
   return (
     <div className="app">
       <header className="top">
@@ -127,14 +122,18 @@ export function App(): React.JSX.Element {
       ) : setup === undefined ? (
         <p className="fine">Opening the station…</p>
       ) : (
-        <>
-          <Tabs tab={tab} onSelect={setTab} />
-          <main>
-            <div id={`panel-${tab}`} role="tabpanel" aria-labelledby={`tab-${tab}`} tabIndex={0}>
-              {tab === 'pool' ? <PoolView /> : tab === 'sources' ? <SourcesView /> : tab === 'sync' ? <SyncView /> : <LedgerView />}
-            </div>
-          </main>
-        </>
+        tab === undefined ? (
+          <p className="warn">Your account has no role with a screen in this window. An administrator can give it one.</p>
+        ) : (
+          <>
+            <Tabs tabs={screens} tab={tab} onSelect={setRoute} />
+            <main>
+              <div id={`panel-${tab}`} role="tabpanel" aria-labelledby={`tab-${tab}`} tabIndex={0}>
+                <ScreenView screen={tab} />
+              </div>
+            </main>
+          </>
+        )
       )}
     </div>
   );

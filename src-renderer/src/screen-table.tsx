@@ -1,0 +1,21 @@
+// Each screen's view, one line each (the screens and who sees them: workspaces.ts).
+import type { Screen } from './workspaces';
+import { LedgerView } from './views/LedgerView';
+import { PoolView } from './views/PoolView';
+import { SourcesView } from './views/SourcesView';
+import { SyncView } from './views/SyncView';
+
+export function ScreenView({ screen }: { screen: Screen }): React.JSX.Element {
+  switch (screen) {
+    case 'dashboard':
+      return <PoolView />;
+    case 'sources':
+      return <SourcesView />;
+    case 'sync':
+      return <SyncView />;
+    case 'ledger':
+      return <LedgerView />;
+    default:
+      return <p className="fine">This screen is not in this build of the station.</p>;
+  }
+}
