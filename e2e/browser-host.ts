@@ -55,12 +55,15 @@ export async function signIn(page: Page, name = OPERATOR): Promise<void> {
 
 /**
  * `prepare` may write settings (station.json) into the fresh data directory before the host starts.
- * With `empty`, the host starts on a folder with no station at all (the first-run setup).
+ * With `empty`, the host starts on a folder with no station at all (the first-run setup). `afterInit` runs
+ * on the made station before the host opens it (which then holds its lock): a pool shipped to a real
+ * Security Server, a long ledger.
  */
-export async function startBuiltHost(prepare?: (dataDir: string) => void, opts: { empty?: boolean } = {}): Promise<RunningHost> {
+export async function startBuiltHost(prepare?: (dataDir: string) => void, opts: { empty?: boolean; afterInit?: (dataDir: string) => Promise<void> } = {}): Promise<RunningHost> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dske-e2e-'));
   prepare?.(dataDir);
   if (!opts.empty) enrol(dataDir);
+  await opts.afterInit?.(dataDir);
   const child: ChildProcess = spawn(process.execPath, ['out/main/browser-host.js', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
