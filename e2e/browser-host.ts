@@ -38,6 +38,20 @@ function enrol(dataDir: string): void {
   rmSync(files, { recursive: true, force: true });
 }
 
+/** The built CLI on a station, as `operator` (their passphrase from a file of their own): its stdout, or a thrown error with its output. */
+export function stationCli(dataDir: string, operator: string, ...args: string[]): string {
+  const files = mkdtempSync(join(tmpdir(), 'dske-e2e-pass-'));
+  try {
+    const f = join(files, 'passphrase');
+    writeFileSync(f, passphraseOf(operator), { mode: 0o600 });
+    const r = spawnSync(process.execPath, ['out/main/cli.js', '--data-dir', dataDir, '--operator', operator, '--passphrase-file', f, ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`dske-station ${args.join(' ')} failed: ${r.stdout}${r.stderr}`);
+    return r.stdout;
+  } finally {
+    rmSync(files, { recursive: true, force: true });
+  }
+}
+
 /** Signs in as `name` through the window's sign-in screen (the browser host's session is one per run: a later page may find it open, for this person or another, who is signed out first). */
 export async function signIn(page: Page, name = OPERATOR): Promise<void> {
   await page.getByTestId('signed-in').or(page.getByLabel('Name')).first().waitFor();

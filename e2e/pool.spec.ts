@@ -1,7 +1,7 @@
 // The walking skeleton through the UI (issue S1, part 6): open the printed URL in Chromium, generate a
 // small pool, and see its size and its ledger entry.
 import { expect, test } from '@playwright/test';
-import { signIn, startBuiltHost, type RunningHost } from './browser-host';
+import { AUDITOR, signIn, startBuiltHost, stationCli, type RunningHost } from './browser-host';
 
 let host: RunningHost;
 test.beforeAll(async () => {
@@ -55,7 +55,7 @@ test('the page opened without the token gets no data and says why', async ({ pag
   await expect(page.getByTestId('pool-size')).toHaveCount(0);
 });
 
-test('a generation survives a tab switch: the window finds it in the station, and it can be cancelled', async ({ page }) => {
+test('a generation survives a tab switch and a reload: the window finds it in the station, and it can be cancelled', async ({ page }) => {
   await page.goto(host.url);
   await signIn(page);
   await page.getByLabel('Amount').fill('8GiB');
@@ -63,12 +63,20 @@ test('a generation survives a tab switch: the window finds it in the station, an
   await expect(page.getByTestId('pool-job')).toContainText('Generating 8.00 GiB of PSRD');
   await page.getByRole('tab', { name: 'Ledger' }).click();
   await page.getByRole('tab', { name: 'Dashboard' }).click();
-  // A fresh Pool view: the running job comes from the station, so Generate stays refused.
+  // A fresh dashboard: the running job comes from the station, so Generate stays refused.
   await expect(page.getByTestId('pool-job')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Generating…' })).toBeDisabled();
+  // A reload: the same screen (the route), the same job, its progress moving and Cancel still there.
+  await page.reload();
+  await expect(page.getByRole('tabpanel', { name: 'Dashboard' })).toBeVisible();
+  await expect(page.getByTestId('pool-job')).toContainText('Generating 8.00 GiB of PSRD');
+  await expect(page.getByTestId('pool-progress')).toContainText(/generating: .* of 8\.00 GiB · .*\/s/);
   await expect(page.getByRole('button', { name: 'Generating…' })).toBeDisabled();
   await page.getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByTestId('pool-job')).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Generate' })).toBeEnabled();
-  await page.getByRole('tab', { name: 'Ledger' }).click();
-  await expect(page.locator('[data-testid="ledger-entry"][data-type="job.ended"]').filter({ hasText: 'outcome: cancelled' })).toHaveCount(1);
+  await expect(page.getByTestId('pool-announce')).toHaveText('The generation ended: cancelled.');
+  // The ledger records the cancellation (read with the CLI, which takes no lock).
+  const ended = JSON.parse(stationCli(host.dataDir, AUDITOR, '--json', 'ledger', 'show', '--type', 'job.ended')) as unknown;
+  expect(JSON.stringify(ended)).toContain('"outcome":"cancelled"');
 });

@@ -1,14 +1,14 @@
 // Each screen's view, one line each (the screens and who sees them: workspaces.ts).
 import type { Screen } from './workspaces';
 import { LedgerView } from './views/LedgerView';
-import { PoolView } from './views/PoolView';
+import { Dashboard } from './views/dashboard/Dashboard';
 import { SourcesView } from './views/SourcesView';
 import { SyncView } from './views/SyncView';
 
 export function ScreenView({ screen }: { screen: Screen }): React.JSX.Element {
   switch (screen) {
     case 'dashboard':
-      return <PoolView />;
+      return <Dashboard />;
     case 'sources':
       return <SourcesView />;
     case 'sync':
