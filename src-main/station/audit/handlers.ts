@@ -3,6 +3,10 @@ import type { auditCalls, LedgerEntryView, LedgerQueryResult } from '../../../sr
 import type { HandlerArgs } from '../../../src-shared/api/contract';
 import type { Handlers } from '../../../src-shared/api/dispatch';
 import { keysOf, type IndexKey } from './ledger-index';
+import { rows } from './rows';
+import { SeriesFold } from './series';
+import { exportEntries, saveCheckpoint } from './export';
+import type { Ledger } from '../../../src-node/ledger/ledger';
 import type { LedgerEntry } from '../../../src-node/ledger/entry';
 import { actorOf, type Core } from '../core';
 import type { Operator } from '../operators/gate';
@@ -50,7 +54,20 @@ function query(core: Core, q: HandlerArgs<typeof auditCalls.query>): LedgerQuery
   return { entries: out, more };
 }
 
+/** The series fold of each open ledger: restored with the handlers, at open, so that the next snapshot holds it. */
+const seriesOf = new WeakMap<Ledger, SeriesFold>();
+function seriesFold(ledger: Ledger): SeriesFold {
+  let fold = seriesOf.get(ledger);
+  if (!fold) {
+    fold = new SeriesFold();
+    ledger.restore(fold);
+    seriesOf.set(ledger, fold);
+  }
+  return fold;
+}
+
 export function auditHandlers(core: Core): Handlers<{ audit: typeof auditCalls }, Operator>['audit'] {
+  const series = seriesFold(core.ledger);
   return {
     ledger: async ({ afterSeq, limit }) => {
       const from = afterSeq === undefined ? Math.max(0, core.ledger.length - (limit ?? 100)) : afterSeq + 1;
@@ -63,6 +80,10 @@ export function auditHandlers(core: Core): Handlers<{ audit: typeof auditCalls }
         (job) => core.ledger.verify((entries) => job.progress(entries, 'checking entries'), () => job.signal.aborted),
       ),
     query: async (q) => query(core, q),
+    rows: async ({ from, limit, ...filter }) => rows(core, filter, from, limit ?? 100, ledgerView),
+    series: async ({ top }) => ({ ...series.series(top ?? 12), entries: core.ledger.length }),
+    exportEntries: async (args) => exportEntries(core, args),
+    saveCheckpoint: async ({ to }) => saveCheckpoint(core, to),
     checkpoint: async () => core.ledger.checkpoint(core.now),
     verifyAgainst: async ({ checkpoint }) => core.ledger.verifyAgainst(checkpoint),
   };

@@ -91,6 +91,17 @@ export class LedgerIndex implements Fold {
     }
   }
 
+  /** Where entry `seq`'s line starts (every entry is indexed). */
+  offsetOf(seq: number): number {
+    return this.offsets.at(seq);
+  }
+
+  /** The sequence numbers of the entries that name `key`, oldest first, read in place: `at(i)` is the i-th. */
+  list(key: IndexKey): { readonly length: number; at(i: number): number } {
+    const p = this.postings.get(key);
+    return p ? { length: p.length, at: (i) => p.at(i) } : { length: 0, at: () => NaN };
+  }
+
   /** How many entries name `key`. */
   count(key: IndexKey): number {
     return this.postings.get(key)?.length ?? 0;
