@@ -34,7 +34,7 @@ test('a failing source is latched by its test and re-enabled by a named acknowle
   await expect(stuck).toHaveAttribute('data-state', 'failed');
 
   await stuck.getByRole('button', { name: 'Acknowledge' }).click();
-  await expect(page.getByRole('alert')).toContainText('A second operator approves this');
+  await expect(page.getByRole('alert')).toContainText('A second person approves this');
   await page.getByLabel('Approver', { exact: true }).fill(SECOND);
   await page.getByLabel('Approver passphrase').fill('not the passphrase');
   await stuck.getByRole('button', { name: 'Acknowledge' }).click();

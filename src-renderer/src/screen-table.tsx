@@ -3,12 +3,15 @@ import type { Screen } from './workspaces';
 import { LedgerView } from './views/LedgerView';
 import { Dashboard } from './views/dashboard/Dashboard';
 import { SourcesView } from './views/SourcesView';
-import { SyncView } from './views/SyncView';
+import { EnrolWizard } from './views/enrol/EnrolWizard';
+import { SyncView } from './views/sync/SyncView';
 
 export function ScreenView({ screen }: { screen: Screen }): React.JSX.Element {
   switch (screen) {
     case 'dashboard':
       return <Dashboard />;
+    case 'enrol':
+      return <EnrolWizard />;
     case 'sources':
       return <SourcesView />;
     case 'sync':

@@ -6,13 +6,13 @@ import type { StationError } from '../../../src-shared/api/result';
 import { station } from '../station-client';
 import { useCall } from '../use-call';
 import { ErrorNote } from './ErrorNote';
+import { APPROVAL_MISSING, useApproval } from './ApprovalFields';
 
 export function SourcesView(): React.JSX.Element {
   const list = useCall(() => station().devices.listSources({}), []);
   const [tested, setTested] = useState<SourceTestReport>();
   const [error, setError] = useState<StationError>();
-  const [approver, setApprover] = useState('');
-  const [approverPassphrase, setApproverPassphrase] = useState('');
+  const approval = useApproval('approves acknowledgements', 'sources');
   const [busy, setBusy] = useState<string>();
   const { refresh } = list;
   useEffect(() => station().on('devices.changed', () => refresh()), [refresh]);
@@ -28,13 +28,14 @@ export function SourcesView(): React.JSX.Element {
   }
 
   async function acknowledge(s: SourceView): Promise<void> {
-    if (!approver.trim() || !approverPassphrase) {
-      setError({ code: 'approval-required', message: 'A second operator approves this: enter their name and passphrase first.' });
+    const approver = approval.take();
+    if (!approver) {
+      setError(APPROVAL_MISSING);
       return;
     }
     setError(undefined);
-    const r = await station().devices.acknowledgeSource({ spec: s.spec, approval: { operator: approver.trim(), passphrase: approverPassphrase } });
-    setApproverPassphrase('');
+    const r = await station().devices.acknowledgeSource({ spec: s.spec, approval: approver });
+    approval.clear();
     if (!r.ok) setError(r.error);
     list.refresh();
   }
@@ -76,14 +77,7 @@ export function SourcesView(): React.JSX.Element {
           ))}
         </tbody>
       </table>
-      <div className="row">
-        <label>
-          Second operator (approves acknowledgements) <input aria-label="Approver" autoComplete="off" value={approver} onChange={(e) => setApprover(e.target.value)} />
-        </label>
-        <label>
-          Their passphrase <input aria-label="Approver passphrase" type="password" autoComplete="off" value={approverPassphrase} onChange={(e) => setApproverPassphrase(e.target.value)} />
-        </label>
-      </div>
+      {approval.fields}
       <ErrorNote error={error} />
       {tested && (
         <p data-testid="source-test" className={tested.passed ? 'good' : 'error'}>

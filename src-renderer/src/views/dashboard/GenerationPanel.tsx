@@ -10,7 +10,7 @@ import type { StationError } from '../../../../src-shared/api/result';
 import { station } from '../../station-client';
 import { ErrorNote } from '../ErrorNote';
 import { grouped, rateBetween, timeLeft } from './rate';
-import { useRunningJob } from './use-running-job';
+import { useRunningJob } from '../../use-running-job';
 
 /** One source's samples and their rate during the generation. */
 interface SourceRate {

@@ -9,7 +9,7 @@ import type { StationError } from '../../../../src-shared/api/result';
 import { station } from '../../station-client';
 import { shownTime } from '../../time';
 import { ErrorNote } from '../ErrorNote';
-import { useRunningJob } from './use-running-job';
+import { useRunningJob } from '../../use-running-job';
 
 export function PoolLevel({ status, error, onRefreshed }: { status: PoolStatus | undefined; error: StationError | undefined; onRefreshed: () => void }): React.JSX.Element {
   const busy = useRunningJob('pool-generation') !== undefined;

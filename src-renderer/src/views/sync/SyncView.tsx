@@ -1,14 +1,18 @@
-// The hub operator's view of the link to the Security Server (issue S8; the window's full dashboard is
-// issue S9): the registration, how much of the pool the server holds too (only that may be allocated),
-// each shipment and its state, "in sync up to #N", what waits, and the server's last refusal with its
-// reason. Read-only: registering, shipping and syncing stay two-operator CLI steps for now.
+// The hub operator's view of the link to the Security Server (issues S8, S9): the registration, how much
+// of the pool the server holds too (only that may be allocated), each shipment and its state, "in sync
+// up to #N", what waits, and the server's last refusal with its reason; and the work itself —
+// registering and shipping with a second person's approval inline, acknowledgements imported, reports
+// pushed or exported, the two records reconciled.
 import { useEffect } from 'react';
-import type { SyncStatus } from '../../../src-shared/api/sync';
-import { formatBytes } from '../../../src-shared/psrd/size';
-import { station } from '../station-client';
-import { useCall } from '../use-call';
-import { ErrorNote } from './ErrorNote';
-import { shownTime } from '../time';
+import type { SyncStatus } from '../../../../src-shared/api/sync';
+import { formatBytes } from '../../../../src-shared/psrd/size';
+import { station } from '../../station-client';
+import { useCall } from '../../use-call';
+import { ErrorNote } from '../ErrorNote';
+import { shownTime } from '../../time';
+import { RegisterPanel } from './RegisterPanel';
+import { ReportsPanel } from './ReportsPanel';
+import { ShipPanel } from './ShipPanel';
 
 export function SyncView(): React.JSX.Element {
   const status = useCall(() => station().sync.status({}), []);
@@ -22,8 +26,14 @@ export function SyncView(): React.JSX.Element {
       {s && (
         <>
           <p data-testid="sync-registration">
-            {s.registration ? `Registered with the Security Server of hub ${s.registration.hub} since ${shownTime(s.registration.createdAt)}.` : 'Not registered with a Security Server yet (dske-station sync register, two operators).'}
+            {s.registration ? `Registered with the Security Server of hub ${s.registration.hub} since ${shownTime(s.registration.createdAt)}.` : 'Not registered with a Security Server yet: register below, with a second operator.'}
           </p>
+          {s.registration && (
+            <p data-testid="sync-registered">
+              Confirmation code <strong>{s.registration.confirmationCode}</strong>: the server&apos;s operator types it when importing the registration file
+              (dske-server register FILE --code {s.registration.confirmationCode}); carry the file on a medium of its own and destroy that copy afterwards.
+            </p>
+          )}
           <dl className="figures">
             <div>
               <dt>Pool the server holds too (allocatable)</dt>
@@ -61,7 +71,7 @@ export function SyncView(): React.JSX.Element {
             </thead>
             <tbody>
               {s.shipments.map((sh) => (
-                <tr key={sh.shipment}>
+                <tr key={sh.shipment} data-state={sh.state}>
                   <td>{sh.shipment}</td>
                   <td>{sh.segments}</td>
                   <td>{formatBytes(sh.bytes)}</td>
@@ -71,7 +81,15 @@ export function SyncView(): React.JSX.Element {
               ))}
             </tbody>
           </table>}
-          {s.shipments.length === 0 && <p className="fine">No shipment yet (dske-station sync ship, two operators).</p>}
+          {s.shipments.length === 0 && <p className="fine">No shipment yet.</p>}
+          {s.registration ? (
+            <>
+              <ShipPanel unshippedBytes={s.unshippedBytes} onDone={refresh} />
+              <ReportsPanel onDone={refresh} />
+            </>
+          ) : (
+            <RegisterPanel onDone={refresh} />
+          )}
         </>
       )}
     </section>
