@@ -8,6 +8,7 @@ export type Screen = 'enrol' | 'dashboard' | 'sources' | 'sync' | 'ledger';
 
 export const SCREENS: readonly { readonly id: Screen; readonly label: string; readonly roles: readonly Role[] }[] = [
   { id: 'dashboard', label: 'Dashboard', roles: ['operator', 'admin'] },
+  { id: 'enrol', label: 'Enrolment', roles: ['desk', 'operator'] },
   { id: 'sources', label: 'Sources', roles: ['operator', 'admin'] },
   { id: 'sync', label: 'Security Server', roles: ['operator', 'admin'] },
   { id: 'ledger', label: 'Ledger', roles: ['auditor', 'operator', 'admin'] },
