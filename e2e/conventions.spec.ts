@@ -1,9 +1,10 @@
-// The window's conventions (issue S9, part 5, begun): real tab panels driven by the keyboard alone (arrow
+// The window's conventions (issue S9, part 5): a workspace per person, routes a reload comes back to, real tab panels driven by the keyboard alone (arrow
 // keys, Home, End), light and dark themes following the system, and every main screen clean under
-// axe-core in both themes, with a screenshot of each saved as a test artifact (test-results/, screen-*.png).
+// axe-core in both themes and readable at 800×600, with a screenshot of each saved as a test artifact
+// (test-results/, screen-*.png).
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { signIn, startBuiltHost, type RunningHost } from './browser-host';
+import { AUDITOR, DESK, OPERATOR, signIn, startBuiltHost, type RunningHost } from './browser-host';
 
 let host: RunningHost;
 test.beforeAll(async () => {
@@ -23,23 +24,25 @@ async function violations(page: Page): Promise<string[]> {
 test('the tabs are real tab panels, and the keyboard alone moves between them', async ({ page }) => {
   await page.goto(host.url);
   await signIn(page);
-  const pool = page.getByRole('tab', { name: 'Dashboard' });
-  await expect(pool).toHaveAttribute('aria-selected', 'true');
-  await pool.focus();
+  const names = await page.getByRole('tab').allTextContents();
+  expect(names[0]).toBe('Dashboard');
+  const tab = (i: number) => page.getByRole('tab', { name: names[(i + names.length) % names.length], exact: true });
+  await expect(tab(0)).toHaveAttribute('aria-selected', 'true');
+  await tab(0).focus();
   await page.keyboard.press('ArrowRight');
-  await expect(page.getByRole('tab', { name: 'Sources' })).toBeFocused();
-  await expect(page.getByRole('tab', { name: 'Sources' })).toHaveAttribute('aria-selected', 'true');
-  await expect(page.getByRole('tabpanel', { name: 'Sources' })).toBeVisible();
+  await expect(tab(1)).toBeFocused();
+  await expect(tab(1)).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('tabpanel', { name: names[1] })).toBeVisible();
   await page.keyboard.press('End');
-  await expect(page.getByRole('tabpanel', { name: 'Ledger' })).toBeVisible();
+  await expect(page.getByRole('tabpanel', { name: names[names.length - 1] })).toBeVisible();
   await page.keyboard.press('ArrowRight');
-  await expect(page.getByRole('tab', { name: 'Dashboard' })).toBeFocused();
+  await expect(tab(0)).toBeFocused();
   await page.keyboard.press('ArrowLeft');
-  await expect(page.getByRole('tab', { name: 'Ledger' })).toHaveAttribute('aria-selected', 'true');
+  await expect(tab(-1)).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('Home');
-  await expect(page.getByRole('tabpanel', { name: 'Dashboard' })).toBeVisible();
+  await expect(page.getByRole('tabpanel', { name: names[0] })).toBeVisible();
   // One tab stop: the others are reached by the arrow keys, not by Tab.
-  for (const t of ['Sources', 'Security Server', 'Ledger']) await expect(page.getByRole('tab', { name: t })).toHaveAttribute('tabindex', '-1');
+  for (let i = 1; i < names.length; i++) await expect(tab(i)).toHaveAttribute('tabindex', '-1');
 });
 
 test('a generation is announced to screen readers in tenths, through a live region, not byte by byte', async ({ page }) => {
@@ -59,7 +62,10 @@ for (const scheme of ['light', 'dark'] as const) {
     await page.goto(host.url);
     await signIn(page);
     const found: string[] = [];
-    for (const t of TABS) {
+    // Every screen the operator's workspace has (an operator sees them all).
+    const tabs = await page.getByRole('tab').allTextContents();
+    expect(tabs).toEqual(expect.arrayContaining([...TABS]));
+    for (const t of tabs) {
       await page.getByRole('tab', { name: t }).click();
       await expect(page.getByRole('tabpanel', { name: t })).toBeVisible();
       await page.waitForTimeout(200); // the panel's first answer from the station
@@ -69,3 +75,31 @@ for (const scheme of ['light', 'dark'] as const) {
     expect(found).toEqual([]);
   });
 }
+
+test('each person lands in their own workspace, and a reload comes back to the same screen', async ({ page }) => {
+  await page.goto(host.url);
+  await signIn(page, AUDITOR);
+  await expect(page.getByRole('tab')).toHaveText(['Ledger']);
+  await signIn(page, DESK);
+  await expect(page.getByRole('tab', { selected: true })).toHaveText('Enrolment');
+  await expect(page.getByRole('tab', { name: 'Sources' })).toHaveCount(0);
+  await signIn(page, OPERATOR);
+  await page.getByRole('tab', { name: 'Security Server' }).click();
+  await page.reload();
+  await expect(page.getByRole('tab', { selected: true })).toHaveText('Security Server');
+  await expect(page).toHaveURL(/#\/sync$/);
+});
+
+test('at 800×600 every screen fits the window: nothing is cut off sideways', async ({ page }) => {
+  await page.setViewportSize({ width: 800, height: 600 });
+  await page.goto(host.url);
+  await signIn(page);
+  for (const t of await page.getByRole('tab').allTextContents()) {
+    await page.getByRole('tab', { name: t }).click();
+    await expect(page.getByRole('tabpanel', { name: t })).toBeVisible();
+    await page.waitForTimeout(200);
+    const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+    expect(scroll, `${t} at 800×600`).toBeLessThanOrEqual(client);
+    await page.screenshot({ path: test.info().outputPath(`screen-${t.toLowerCase().replace(/ /g, '-')}-800x600.png`) });
+  }
+});
