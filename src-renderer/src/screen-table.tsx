@@ -1,6 +1,6 @@
 // Each screen's view, one line each (the screens and who sees them: workspaces.ts).
 import type { Screen } from './workspaces';
-import { LedgerView } from './views/LedgerView';
+import { LedgerBrowser } from './views/ledger/LedgerBrowser';
 import { Dashboard } from './views/dashboard/Dashboard';
 import { SourcesView } from './views/SourcesView';
 import { EnrolWizard } from './views/enrol/EnrolWizard';
@@ -17,7 +17,7 @@ export function ScreenView({ screen }: { screen: Screen }): React.JSX.Element {
     case 'sync':
       return <SyncView />;
     case 'ledger':
-      return <LedgerView />;
+      return <LedgerBrowser />;
     default:
       return <p className="fine">This screen is not in this build of the station.</p>;
   }
