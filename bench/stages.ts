@@ -420,7 +420,40 @@ function playDevice(path: string): { statuses: DeviceStatus[]; stop: () => Promi
 }
 
 /** A station generating from `spec` at claimed H while the device plays; rates offered and achieved. */
-async function qrng(label: string, spec: string, h: number, devicePath: string, startDeviceFirst: boolean): Promise<void> {
+type Player = ReturnType<typeof playDevice>;
+
+/**
+ * The serial QRNG on one pty (bench/pty-device.py): the device writes into the master side, the station
+ * reads the slave, one pass through the tty layer as from a USB CDC-ACM device. One play per rig.
+ */
+async function ptyRig(): Promise<{ readonly path: string; play: () => Player; close: () => Promise<void> }> {
+  const child = spawn('python3', [join(import.meta.dirname, 'pty-device.py')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const path = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(out.trim());
+    });
+    child.on('exit', (code) => reject(new Error(`pty-device.py exited (${code})`)));
+  });
+  const statuses: DeviceStatus[] = [];
+  let rest = '';
+  child.stderr.on('data', (d: Buffer) => {
+    const lines = (rest + d.toString()).split('\n');
+    rest = lines.pop()!;
+    for (const l of lines) statuses.push({ ...(JSON.parse(l) as Omit<DeviceStatus, 'at'>), at: performance.now() });
+  });
+  const close = (): Promise<void> => (child.kill('SIGKILL'), exited);
+  const stopPlaying = async (): Promise<void> => {
+    child.kill('SIGUSR1');
+    await new Promise((r) => setTimeout(r, 50));
+  };
+  return { path, play: () => (child.stdin.write(`play ${qrngRate} ${qrngSeconds}\n`), { statuses, stop: stopPlaying }), close };
+}
+
+async function qrng(label: string, spec: string, h: number, devicePath: string | (() => Player), startDeviceFirst: boolean): Promise<void> {
+  const play = typeof devicePath === 'string' ? () => playDevice(devicePath) : devicePath;
   const nIn = new HmacSha512Conditioner(8, h).description.inputBytesPerBlock;
   // The output that 90 % of the device's bytes make after conditioning: the generation ends before the device does.
   const bytes = Math.floor((qrngRate * qrngSeconds * 0.9) / nIn) * 64;
@@ -428,12 +461,12 @@ async function qrng(label: string, spec: string, h: number, devicePath: string, 
   // α = 2^-40: at the default 2^-30 a good source at H = 8 trips the RCT about once per 4 GiB, i.e. every ~80 s
   // at 50 MB/s, which would stop this run for nothing (a unit this fast wants α = 2^-40 in its settings too).
   const st = openStation({ dataDir: sdir, host: 'cli', mode: 'create', entropy: { alphaExponent: 40, claimedMinEntropy: { [spec]: h } } });
-  let device: ReturnType<typeof playDevice> | undefined = startDeviceFirst ? playDevice(devicePath) : undefined;
+  let device: Player | undefined = startDeviceFirst ? play() : undefined;
   let tested = 0;
   const off = st.events.on('pool.progress', (pr) => {
     tested = Math.max(tested, pr.sources.reduce((a, s) => a + s.samplesTested, 0));
     // A serial port discards what was queued before it opened: the device starts once it is open.
-    if (!device && pr.phase === 'start-up test') device = playDevice(devicePath);
+    if (!device && pr.phase === 'start-up test') device = play();
   });
   try {
     await st.handlers.pool.generate({ bytes, sources: [spec] }, ctx);
@@ -463,11 +496,12 @@ async function qrng(label: string, spec: string, h: number, devicePath: string, 
 }
 
 /** The rig alone: the device read by the bare driver machinery, no station (what the rig can carry at all). */
-async function ceiling(label: string, devicePath: string, read: (onBytes: (n: number) => void) => Promise<() => Promise<void>>, startDeviceFirst: boolean): Promise<void> {
+async function ceiling(label: string, devicePath: string | (() => Player), read: (onBytes: (n: number) => void) => Promise<() => Promise<void>>, startDeviceFirst: boolean): Promise<void> {
+  const play = typeof devicePath === 'string' ? () => playDevice(devicePath) : devicePath;
   let got = 0;
-  let device = startDeviceFirst ? playDevice(devicePath) : undefined;
+  let device = startDeviceFirst ? play() : undefined;
   const stop = await read((n) => (got += n));
-  device ??= playDevice(devicePath);
+  device ??= play();
   const t = performance.now();
   await new Promise((r) => setTimeout(r, qrngSeconds * 900));
   const s = (performance.now() - t) / 1000;
@@ -531,6 +565,30 @@ if (hardware) {
       };
     }, false);
     for (const h of [6, 8]) await qrng('serial (a pty through socat, read on the driver’s reader thread; reads of at most 4 KiB, the tty layer’s)', `serial:${ptyDir}/device:raw`, h, `${ptyDir}/host`, false);
+    // The same device on one pty, as a USB CDC-ACM device is one tty (no copier between two ptys).
+    {
+      const rig = await ptyRig();
+      await ceiling('the single pty read by the serial driver alone (its reader thread), no station', rig.play, async (onBytes) => {
+        const source = createSource(`serial:${rig.path}:raw`);
+        await source.open();
+        let on = true;
+        const loop = (async () => {
+          while (on) onBytes((await source.read(MiB)).length);
+        })();
+        return async () => {
+          on = false;
+          const ended = loop.catch(() => undefined);
+          await source.close();
+          await ended;
+          await rig.close();
+        };
+      }, false);
+    }
+    for (const h of [6, 8]) {
+      const rig = await ptyRig();
+      await qrng('serial (one pty, as a CDC-ACM device; read on the driver’s reader thread)', `serial:${rig.path}:raw`, h, rig.play, false);
+      await rig.close();
+    }
     socat.kill('SIGTERM');
     rmSync(ptyDir, { recursive: true, force: true });
   }
