@@ -3,7 +3,7 @@
 // (refused with a wrong approval, then approved), the server imports it, its acknowledgement imported in
 // the window, and the two records reconciled online. Only what the server acknowledged becomes allocatable.
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { OPERATOR, SECOND, passphraseOf, signIn, startBuiltHost, type RunningHost } from './browser-host';
 import { makeSecurityServer, type SecurityServer } from './security-server';
@@ -47,8 +47,18 @@ test('register, generate, ship with a second approver inline, import the acknowl
   await expect(page.getByTestId('sync-unshipped')).toHaveAttribute('data-bytes', String(4 << 20));
   await expect(page.getByTestId('sync-shipped')).toHaveAttribute('data-bytes', '0');
 
-  // The shipment: a wrong passphrase for the approver ships nothing; the right one ships it all.
+  // The shipment: a path that is not a full one, a folder that does not exist and a wrong passphrase for
+  // the approver each ship nothing, in plain words; the right one ships it all.
   const shipment = join(server.work, 'pool.dskeshp');
+  await page.getByLabel(/^To \(/).fill('pool.dskeshp');
+  await page.getByRole('button', { name: 'Ship' }).click();
+  await expect(page.getByRole('alert')).toContainText('"pool.dskeshp" is not a full path');
+  await page.getByLabel(/^To \(/).fill(join(server.work, 'no-such-folder', 'pool.dskeshp'));
+  await page.getByLabel('Approver', { exact: true }).fill(SECOND);
+  await page.getByLabel('Approver passphrase').fill(passphraseOf(SECOND));
+  await page.getByRole('button', { name: 'Ship' }).click();
+  await expect(page.getByRole('alert')).toContainText('no-such-folder cannot be used (it is missing); nothing was chosen or written');
+  await expect(page.getByTestId('sync-shipments').locator('tbody tr')).toHaveCount(0);
   await page.getByLabel(/^To \(/).fill(shipment);
   await page.getByLabel('Approver', { exact: true }).fill(SECOND);
   await page.getByLabel('Approver passphrase').fill('not the passphrase');
@@ -61,6 +71,14 @@ test('register, generate, ship with a second approver inline, import the acknowl
   await page.getByRole('button', { name: 'Ship' }).click();
   await expect(page.getByTestId('ship-done')).toContainText('4.00 MiB');
   await expect(page.getByTestId('sync-shipments').locator('tbody tr')).toHaveAttribute('data-state', 'written');
+
+  // An acknowledgement file that is not one changes nothing.
+  const junk = join(server.work, 'junk.dskeack');
+  writeFileSync(junk, 'DSKEACK1 but not really');
+  await page.getByLabel('Acknowledgement file').fill(junk);
+  await page.getByRole('button', { name: 'Import' }).click();
+  await expect(page.getByRole('alert')).toContainText('This is not a valid acknowledgement');
+  await expect(page.getByTestId('sync-shipped')).toHaveAttribute('data-bytes', '0');
 
   // The server imports it and answers with an acknowledgement, imported here.
   const ack = join(server.work, 'pool.dskeack');

@@ -6,6 +6,7 @@ import type { StationError } from '../../../../src-shared/api/result';
 import { station } from '../../station-client';
 import { APPROVAL_MISSING, useApproval } from '../ApprovalFields';
 import { ErrorNote } from '../ErrorNote';
+import { fullPathProblem } from './full-path';
 
 export function RegisterPanel({ onDone }: { onDone: () => void }): React.JSX.Element {
   const [out, setOut] = useState('');
@@ -13,10 +14,12 @@ export function RegisterPanel({ onDone }: { onDone: () => void }): React.JSX.Ele
   const approval = useApproval('approves the registration', 'register');
 
   async function register(): Promise<void> {
+    const bad = fullPathProblem('registration file', out.trim());
+    if (bad) return setError(bad);
     const approver = approval.take();
     if (!approver) return setError(APPROVAL_MISSING);
     setError(undefined);
-    const r = await station().sync.register({ out, approval: approver });
+    const r = await station().sync.register({ out: out.trim(), approval: approver });
     approval.clear();
     if (!r.ok) setError(r.error);
     onDone();

@@ -6,6 +6,7 @@ import type { ImportResult, PushResult, ReconcileResult } from '../../../../src-
 import type { StationError } from '../../../../src-shared/api/result';
 import { station } from '../../station-client';
 import { ErrorNote } from '../ErrorNote';
+import { fullPathProblem } from './full-path';
 
 type Outcome = { kind: 'import'; value: ImportResult } | { kind: 'push'; value: PushResult } | { kind: 'export'; value: { path: string; first: number; last: number; reports: number } } | { kind: 'reconcile'; value: ReconcileResult };
 
@@ -34,7 +35,12 @@ export function ReportsPanel({ onDone }: { onDone: () => void }): React.JSX.Elem
   const [error, setError] = useState<StationError>();
   const [busy, setBusy] = useState(false);
 
-  async function run<T>(kind: Outcome['kind'], call: () => Promise<{ ok: true; value: T } | { ok: false; error: StationError }>): Promise<void> {
+  async function run<T>(kind: Outcome['kind'], call: () => Promise<{ ok: true; value: T } | { ok: false; error: StationError }>, file?: [string, string]): Promise<void> {
+    const bad = file && fullPathProblem(file[0], file[1]);
+    if (bad) {
+      setOutcome(undefined);
+      return setError(bad);
+    }
     setBusy(true);
     setError(undefined);
     setOutcome(undefined);
@@ -53,7 +59,7 @@ export function ReportsPanel({ onDone }: { onDone: () => void }): React.JSX.Elem
         <label>
           Acknowledgement file <input value={ackFile} onChange={(e) => setAckFile(e.target.value)} placeholder="/media/transfer/ack.dske" />
         </label>
-        <button disabled={busy || !ackFile.trim()} onClick={() => void run('import', () => station().sync.import({ file: ackFile.trim() }))}>
+        <button disabled={busy || !ackFile.trim()} onClick={() => void run('import', () => station().sync.import({ file: ackFile.trim() }), ['acknowledgement file', ackFile.trim()])}>
           Import
         </button>
       </div>
@@ -72,7 +78,7 @@ export function ReportsPanel({ onDone }: { onDone: () => void }): React.JSX.Elem
         <label>
           Reports file, for an air-gapped server <input value={exportFile} onChange={(e) => setExportFile(e.target.value)} placeholder="/media/transfer/reports.dske" />
         </label>
-        <button disabled={busy || !exportFile.trim()} onClick={() => void run('export', () => station().sync.export({ out: exportFile.trim() }))}>
+        <button disabled={busy || !exportFile.trim()} onClick={() => void run('export', () => station().sync.export({ out: exportFile.trim() }), ['reports file', exportFile.trim()])}>
           Export
         </button>
       </div>

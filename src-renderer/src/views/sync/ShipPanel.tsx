@@ -11,6 +11,7 @@ import { station } from '../../station-client';
 import { useRunningJob } from '../../use-running-job';
 import { APPROVAL_MISSING, useApproval } from '../ApprovalFields';
 import { ErrorNote } from '../ErrorNote';
+import { fullPathProblem } from './full-path';
 
 export function ShipPanel({ unshippedBytes, onDone }: { unshippedBytes: number; onDone: () => void }): React.JSX.Element {
   const [amount, setAmount] = useState('');
@@ -28,12 +29,14 @@ export function ShipPanel({ unshippedBytes, onDone }: { unshippedBytes: number; 
     if (bytes === null) return setError({ code: 'bad-request', message: `"${amount}" is not a size. Write for example 4GiB, or leave it empty to ship all that waits.` });
     const where = target.trim();
     if (!where) return setError({ code: 'bad-request', message: 'Name where the shipment goes: a full file path, usb:/dev/sdX or hsm:LABEL.' });
+    const medium = where.startsWith('usb:') || where.startsWith('hsm:');
+    const bad = medium ? undefined : fullPathProblem('shipment file', where);
+    if (bad) return setError(bad);
     const approver = approval.take();
     if (!approver) return setError(APPROVAL_MISSING);
     setError(undefined);
     setShipped(undefined);
     setStarting(true);
-    const medium = where.startsWith('usb:') || where.startsWith('hsm:');
     const r = await station().sync.ship({
       ...(medium ? { to: where } : { out: where }),
       ...(isToken ? { token: { pin } } : {}),
