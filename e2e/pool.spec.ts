@@ -26,6 +26,8 @@ test('an operator generates a small pool and sees its size and ledger entry', as
   await expect(page.getByTestId('pool-last-ledger')).toContainText('pool.generation-finished');
   await expect(page.getByTestId('segments').locator('tbody tr')).toHaveCount(1);
   await expect(page.getByTestId('segments')).toContainText('computational');
+  // The level over time, from the ledger's series, moved with it.
+  await expect(page.getByTestId('chart-pool-level')).toContainText(/the pool went from .* to 2\.00 MiB/);
 
   await page.getByRole('tab', { name: 'Ledger' }).click();
   await expect(page.locator('[data-testid="ledger-entry"][data-type="pool.segment-added"]')).toHaveCount(1);
