@@ -11,7 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DESK, OPERATOR, SECOND, passphraseOf, signIn, startBuiltHost, type RunningHost } from './browser-host';
+import { AUDITOR, DESK, OPERATOR, SECOND, passphraseOf, signIn, startBuiltHost, type RunningHost } from './browser-host';
 import { readyHub, type RunningHub } from './hub';
 import { presenceCode } from '../src-shared/enrolment/presence-code';
 
@@ -547,16 +547,16 @@ test('every step of the wizard in both themes: screenshots saved, no serious or 
   expect(cli<AppRecord>(DESK, 'enrol', 'show', withdrawn)).toMatchObject({ step: 'refused', refusedReason: 'the applicant changed their mind' });
 });
 
-test('readable at 800×600: no step is cut off sideways', async ({ page }) => {
+test('readable at 800×600: no step is cut off sideways (the drive list shown, the PSRD printed as a QR sheet whose file is then destroyed)', async ({ page }) => {
   await page.setViewportSize({ width: 800, height: 600 });
-  const stick = sticks.make(16);
+  sticks.make(16); // a drive in the list, with its long description
   await openFresh(page);
   const wide: string[] = [];
   await expect(heading(page)).toHaveText('New application');
   const fits = async (step: string): Promise<void> => {
     const [scroll, client] = await page.evaluate<[number, number]>('[document.documentElement.scrollWidth, document.documentElement.clientWidth]');
     if (scroll > client) wide.push(`${step}: ${scroll} > ${client}`);
-    // The heading and every button of the step lie within the window's width.
+    // The heading and every control of the step lie within the window's width.
     for (const el of [heading(page), ...(await page.locator('.enrol button, .enrol input, .enrol .enrol-steps li').all())]) {
       const box = await el.boundingBox();
       if (box && (box.x < 0 || box.x + box.width > client)) wide.push(`${step}: ${(await el.textContent()) || (await el.getAttribute('name'))} spans ${box.x}–${box.x + box.width}`);
@@ -569,14 +569,30 @@ test('readable at 800×600: no step is cut off sideways', async ({ page }) => {
   await fits('client-id');
   const client = await register(page);
   await fits('keys');
-  await handOverKeys(page, join(out, 'radia-with-a-rather-long-file-name-for-the-envelope.keys'));
-  await chooseStick(page, '32KiB', stick);
-  await fits('medium');
+  mkdirSync(join(out, 'envelopes'), { recursive: true });
+  await handOverKeys(page, join(out, 'envelopes', 'radia-with-a-rather-long-file-name-for-the-envelope.keys'));
+  await page.getByLabel(/^Amount of PSRD/).fill('8KiB');
+  await expect(page.getByTestId('enrol-drives').locator('li[data-device]').first()).toBeVisible();
+  await fits('medium (drives)');
+  await page.getByRole('radio', { name: 'Printed QR sheet' }).check();
+  const sheet = join(out, 'sheets', 'radia-perlman-qr-sheet.pdf');
+  mkdirSync(join(out, 'sheets'), { recursive: true });
+  await page.getByLabel(/^PDF of the QR sheet/).fill(sheet);
+  await fits('medium (QR sheet)');
   await page.getByRole('button', { name: 'Write the PSRD' }).click();
   await finishDelivery(page);
   await fits('receipt');
+  // The sheet's PDF is a third copy: the desk destroys it once printed, and the station records it.
+  expect(existsSync(sheet)).toBe(true);
+  await expect(page.getByTestId('enrol-sheet')).toContainText(sheet);
+  await page.getByRole('button', { name: 'Destroy the sheet file' }).click();
+  await expect(page.getByTestId('enrol-sheet')).toContainText('was overwritten and removed, and that is recorded');
+  expect(existsSync(sheet)).toBe(false);
   await receipt(page, join(out, 'radia-receipt.pdf'));
   await fits('done');
   expect(wide).toEqual([]);
-  expect(cli<ClientRecord>(DESK, 'clients', 'show', client).packageList.map((p) => p.state)).toEqual(['delivered']);
+  const c = cli<ClientRecord>(DESK, 'clients', 'show', client);
+  expect(c.packageList.map((p) => [p.state, p.bytes, p.medium.kind, p.medium.target])).toEqual([['delivered', 8 * KiB, 'qr', sheet]]);
+  const ledger = cli<{ entries: { type: string; data: { target?: string } }[] }>(AUDITOR, 'ledger', 'show', '--type', 'allocation.sheet-destroyed');
+  expect(ledger.entries.filter((e) => e.type === 'allocation.sheet-destroyed').map((e) => e.data.target)).toContain(sheet);
 });
