@@ -5,8 +5,8 @@ import { grouped } from '../../../../src-shared/ledger/entry-words';
 import { ChartFrame } from './ChartFrame';
 
 const ROW = 22;
-const LEFT = 120;
-const WIDTH = 600;
+const LEFT = 66;
+const WIDTH = 360;
 
 export function ClientBytesChart({ clients, others }: { clients: readonly ClientTotal[]; others: LedgerSeries['others'] }): React.JSX.Element {
   const top = clients[0];
@@ -29,7 +29,7 @@ export function ClientBytesChart({ clients, others }: { clients: readonly Client
     >
       <svg viewBox={`0 0 ${WIDTH} ${height}`} aria-hidden="true" focusable="false">
         {clients.map((c, i) => {
-          const w = Math.max(1, (c.bytes / max) * (WIDTH - LEFT - 90));
+          const w = Math.max(1, (c.bytes / max) * (WIDTH - LEFT - 64));
           const y = 4 + i * ROW;
           return (
             <g key={c.client}>

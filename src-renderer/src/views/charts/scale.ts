@@ -1,7 +1,8 @@
 // Small helpers the charts share: days as numbers, and the plot area inside the viewBox.
-export const W = 600;
-export const H = 180;
-export const PAD = { left: 64, right: 10, top: 10, bottom: 22 } as const;
+// About the size it is shown at (a third of the screen), so that its words are read at their own size.
+export const W = 360;
+export const H = 170;
+export const PAD = { left: 58, right: 8, top: 10, bottom: 22 } as const;
 export const plotW = W - PAD.left - PAD.right;
 export const plotH = H - PAD.top - PAD.bottom;
 

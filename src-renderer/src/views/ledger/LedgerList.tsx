@@ -223,7 +223,7 @@ export function LedgerList({
         >
           <td className="seq">{grouped(e.seq)}</td>
           <td className="time">{shownTime(e.time)}</td>
-          <td className="type">{e.type}</td>
+          <td className="type" title={e.type}>{e.type}</td>
           <td className="what" title={entryInWords(e)}>{entryInWords(e)}</td>
           <td className="facts">{factsLine(e.data)}</td>
         </tr>
