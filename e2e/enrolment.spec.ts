@@ -399,7 +399,7 @@ test('a stick pulled out mid-write: the desk is told in plain words what happene
   }, 1);
   try {
     await page.getByRole('button', { name: 'Approve and write the PSRD' }).click();
-    await expect.poll(() => paused, { timeout: 20_000 }).toBe(true);
+    await expect.poll(() => paused, { message: 'the stick was not caught while its package was written', timeout: 20_000 }).toBe(true);
   } finally {
     clearInterval(watch);
   }

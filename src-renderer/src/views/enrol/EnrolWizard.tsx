@@ -70,7 +70,9 @@ export function EnrolWizard(): React.JSX.Element {
   const [delivering, setDelivering] = useState(false);
   const [choice, setChoice] = useState<MediumChoice>(NO_CHOICE);
   const jobId = useRef<string | undefined>(undefined);
-  const firstSample = useRef<{ job: string; phase: string; done: number; at: number } | undefined>(undefined);
+  const firstSample = useRef<{ job: string; done: number; at: number; startedAt: number | undefined } | undefined>(undefined);
+  /** When the job being watched started, by the station's clock (ms). */
+  const startedAt = useRef<number | undefined>(undefined);
 
   const refresh = useCallback(async (): Promise<void> => {
     if (!appId) {
@@ -109,12 +111,14 @@ export function EnrolWizard(): React.JSX.Element {
         const running = mine.find((j) => j.state === 'running');
         if (running) {
           jobId.current = running.id;
+          startedAt.current = Date.parse(running.startedAt);
           setJob(running);
         } else if (mine[0] && mine[0].state !== 'done') setLastAttempt(mine[0]);
       });
     const off = station().on('jobs.changed', (j) => {
       if (!isDeliveryFor(j, client)) return;
       jobId.current = j.id;
+      startedAt.current = Date.parse(j.startedAt);
       setJob(j);
       if (j.state === 'running') return;
       if (j.state === 'done') setFinished((f) => f ?? { job: j.id });
@@ -135,12 +139,14 @@ export function EnrolWizard(): React.JSX.Element {
     () =>
       station().on('delivery.progress', (p) => {
         if (p.job !== jobId.current) return;
-        const now = performance.now();
+        const now = Date.now();
         const first = firstSample.current;
-        if (!first || first.job !== p.job || first.phase !== p.phase) firstSample.current = { job: p.job, phase: p.phase, done: p.bytesDone, at: now };
+        if (!first || first.job !== p.job) firstSample.current = { job: p.job, done: p.bytesDone, at: now, startedAt: startedAt.current };
         const f = firstSample.current!;
+        // Over the samples seen here; with only one so far, since the job started (the station's clock).
         const seconds = (now - f.at) / 1000;
-        const speed = seconds > 0.2 ? (p.bytesDone - f.done) / seconds : undefined;
+        const since = f.startedAt !== undefined ? (now - f.startedAt) / 1000 : 0;
+        const speed = seconds > 0.5 ? (p.bytesDone - f.done) / seconds : since > 0.05 && p.bytesDone > 0 ? p.bytesDone / since : undefined;
         setProgress({ job: p.job, phase: p.phase, done: p.bytesDone, total: p.bytesTotal, bytesPerSecond: speed, etaSeconds: speed && speed > 0 ? (p.bytesTotal - p.bytesDone) / speed : undefined });
       }),
     [],
