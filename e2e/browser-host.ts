@@ -52,6 +52,11 @@ export function stationCli(dataDir: string, operator: string, ...args: string[])
   }
 }
 
+/** Whether the page fits its window's width: nothing cut off sideways (the document scrolls only down). */
+export async function fitsSideways(page: Page): Promise<boolean> {
+  return page.evaluate<boolean>('document.documentElement.scrollWidth <= document.documentElement.clientWidth');
+}
+
 /** Signs in as `name` through the window's sign-in screen (the browser host's session is one per run: a later page may find it open, for this person or another, who is signed out first). */
 export async function signIn(page: Page, name = OPERATOR): Promise<void> {
   await page.getByTestId('signed-in').or(page.getByLabel('Name')).first().waitFor();

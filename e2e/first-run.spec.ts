@@ -93,6 +93,8 @@ test('the setup takes an empty station to its first administrator, its sources a
   // The choice is in the station's settings file, and the setup does not come back.
   expect(JSON.parse(readFileSync(join(host.dataDir, 'station.json'), 'utf8'))).toEqual({ sources: ['os'] });
   await page.reload();
+  await expect(page.getByRole('tab', { selected: true })).toHaveText('Ledger');
+  await page.getByRole('tab', { name: 'Dashboard' }).click();
   await expect(page.getByTestId('pool-size')).toHaveAttribute('data-bytes', String(FIRST_POOL));
   await expect(page.getByTestId('setup')).toHaveCount(0);
 });

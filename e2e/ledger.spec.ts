@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { AUDITOR, signIn, startBuiltHost, type RunningHost } from './browser-host';
+import { AUDITOR, fitsSideways, signIn, startBuiltHost, type RunningHost } from './browser-host';
 import { readyHub, type RunningHub } from './hub';
 import { buildLongLedger, type LongLedger } from './long-ledger';
 
@@ -265,7 +265,7 @@ test.describe('the auditor’s ledger browser', () => {
     await signIn(page, AUDITOR);
     await expect(page.getByTestId('ledger-entry').first()).toBeVisible();
     const all = await total(page);
-    const fits = await page.evaluate('document.documentElement.scrollWidth <= document.documentElement.clientWidth');
+    const fits = await fitsSideways(page);
     expect(fits).toBe(true);
     await grid(page).focus();
     await page.keyboard.press('Home');
