@@ -57,7 +57,7 @@ test('register, generate, ship with a second approver inline, import the acknowl
   await page.getByLabel('Approver', { exact: true }).fill(SECOND);
   await page.getByLabel('Approver passphrase').fill(passphraseOf(SECOND));
   await page.getByRole('button', { name: 'Ship' }).click();
-  await expect(page.getByRole('alert')).toContainText('no-such-folder cannot be used (it is missing); nothing was chosen or written');
+  await expect(page.getByRole('alert')).toContainText('no-such-folder cannot be used (it is missing); nothing was written');
   await expect(page.getByTestId('sync-shipments').locator('tbody tr')).toHaveCount(0);
   await page.getByLabel(/^To \(/).fill(shipment);
   await page.getByLabel('Approver', { exact: true }).fill(SECOND);

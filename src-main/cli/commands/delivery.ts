@@ -1,5 +1,6 @@
 // `dske-station deliver …`, `ledger reconcile`, `ledger export --csv`, `sync status`: PSRD to one client
 // on one medium, the allocation record checked whole, exported, and what waits for the Security Server.
+import { resolve } from 'node:path';
 import type { DeliveryResult, DriveView, ReconcileResult } from '../../../src-shared/api/delivery';
 import { formatBytes, parseSize } from '../../../src-shared/psrd/size';
 import { single, UsageError } from '../args';
@@ -96,7 +97,7 @@ export const deliveryCommands: readonly Command[] = [
     args: (a) => {
       const to = single(a, '--csv');
       if (!to) throw new UsageError('ledger export needs --csv FILE.');
-      return { to };
+      return { to: resolve(to) };
     },
     show: (r: { path: string; rows: number }) => `Wrote ${r.rows} row(s) to ${r.path}.`,
   },

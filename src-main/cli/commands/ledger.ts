@@ -1,7 +1,8 @@
 // `dske-station ledger …`: the `audit` namespace: the newest entries, and verification end to end.
 import type { LedgerEntryView, LedgerQueryResult, LedgerVerification } from '../../../src-shared/api/audit';
 import { single, UsageError, type ParsedArgs } from '../args';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Checkpoint, CheckpointVerification } from '../../../src-shared/ledger/checkpoint';
 import { noArgs, type Command } from '../command';
 
@@ -84,15 +85,15 @@ export const ledgerCommands: readonly Command[] = [
   {
     words: 'ledger checkpoint',
     usage: 'ledger checkpoint --out FILE',
-    summary: "write a checkpoint of the ledger (size, Merkle root, MAC) for an auditor to keep",
-    call: 'audit.checkpoint',
+    summary: 'write a checkpoint of the ledger (size, Merkle root, MAC) to a new file, for an auditor to keep',
+    call: 'audit.saveCheckpoint',
     mode: 'read',
     args: (a) => {
-      if (!single(a, '--out')) throw new UsageError('ledger checkpoint needs --out FILE: where to write the checkpoint.');
-      return {};
+      const out = single(a, '--out');
+      if (!out) throw new UsageError('ledger checkpoint needs --out FILE: where to write the checkpoint.');
+      return { to: resolve(out) };
     },
-    show: (c: Checkpoint) => `Checkpoint of ${c.treeSize} entries, root ${c.rootHash}.`,
-    after: (c: Checkpoint, a) => writeFileSync(single(a, '--out')!, JSON.stringify(c, null, 2) + '\n', { flag: 'w' }),
+    show: (r: { path: string; checkpoint: Checkpoint }) => `Checkpoint of ${r.checkpoint.treeSize} entries, root ${r.checkpoint.rootHash}, written to ${r.path}.`,
   },
 ];
 

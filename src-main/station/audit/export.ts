@@ -4,8 +4,8 @@
 // outside the station's data directory (a file there could be mistaken for one of the station's own);
 // every refusal — a bad path, an existing file, too many rows — comes before anything is written, and a
 // write that fails midway removes its partial file. Ids, sizes and facts only: the ledger holds no PSRD.
-import { closeSync, constants, fsyncSync, openSync, realpathSync, unlinkSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { closeSync, constants, fsyncSync, openSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
 import { MAX_PDF_ROWS, type LedgerFilter } from '../../../src-shared/api/audit';
 import { StationFailure } from '../../../src-shared/api/result';
@@ -17,33 +17,8 @@ import { writeNewFile } from '../../../src-node/new-file';
 import type { LedgerEntry } from '../../../src-node/ledger/entry';
 import { csvField } from '../delivery/export-csv';
 import type { Core } from '../core';
+import { checkOutPath } from '../paths';
 import { matches, readMatches, type Matches } from './rows';
-
-/** Refuses a path that is relative, inside the data directory (also through a link), or already there. */
-export function checkOutPath(dataDir: string, path: string): string {
-  if (!isAbsolute(path)) throw new StationFailure('bad-request', `The file must be an absolute path (it was "${path}").`);
-  const target = resolve(path);
-  const inside = (dir: string, p: string): boolean => {
-    const r = relative(dir, p);
-    return r === '' || (!r.startsWith('..') && !isAbsolute(r));
-  };
-  let realParent: string | undefined;
-  try {
-    realParent = realpathSync(dirname(target));
-  } catch {
-    throw new StationFailure('io', `${dirname(target)} is not a folder the station can write into.`);
-  }
-  let realData = resolve(dataDir);
-  try {
-    realData = realpathSync(dataDir);
-  } catch {
-    // The data directory is open, so it exists; resolve() is the fallback for a test's odd paths.
-  }
-  if (inside(resolve(dataDir), target) || inside(realData, join(realParent, '_'))) {
-    throw new StationFailure('bad-request', `${path} is inside the station's data directory; choose a place outside it.`);
-  }
-  return target;
-}
 
 const COLUMNS = ['seq', 'time', 'type', 'what', 'operator', 'approver', 'client', 'facts', 'hash'] as const;
 
@@ -191,7 +166,7 @@ async function pdfBytes(core: Core, m: Matches, f: LedgerFilter): Promise<{ body
 }
 
 export async function exportEntries(core: Core, f: LedgerFilter & { format: 'csv' | 'pdf'; to: string }, maxPdfRows = MAX_PDF_ROWS): Promise<{ path: string; rows: number; format: 'csv' | 'pdf' }> {
-  const path = checkOutPath(core.config.dataDir, f.to);
+  const path = checkOutPath(core.config.dataDir, f.to, 'export');
   const m = matches(core, f);
   if (f.format === 'csv') return { path, rows: writeCsv(core, m, path), format: 'csv' };
   const count = m.hi - m.lo;
@@ -204,7 +179,7 @@ export async function exportEntries(core: Core, f: LedgerFilter & { format: 'csv
 }
 
 export function saveCheckpoint(core: Core, to: string): { path: string; checkpoint: Checkpoint } {
-  const path = checkOutPath(core.config.dataDir, to);
+  const path = checkOutPath(core.config.dataDir, to, 'checkpoint');
   const checkpoint = core.ledger.checkpoint(core.now);
   writeNewFile(path, Buffer.from(JSON.stringify(checkpoint, null, 2) + '\n', 'utf8'), 0o644);
   return { path, checkpoint };

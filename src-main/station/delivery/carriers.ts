@@ -9,7 +9,7 @@ import { HsmTokenCarrier } from '../../../hardware/carriers/hsm-token';
 import { QrSheetCarrier } from '../../../hardware/carriers/qr-sheet';
 import { RemovableVolumeCarrier } from '../../../hardware/carriers/removable-volume';
 import type { DeliverySettings } from '../config';
-import { isInside, SYSTEM_TREES } from './paths';
+import { isInside, SYSTEM_TREES } from '../paths';
 
 export interface CarrierContext {
   readonly settings: DeliverySettings;

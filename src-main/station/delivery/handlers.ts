@@ -5,7 +5,7 @@ import { StationFailure } from '../../../src-shared/api/result';
 import { formatBytes } from '../../../src-shared/psrd/size';
 import { actorOf, type Core, type Ctx } from '../core';
 import { dirname } from 'node:path';
-import { isInside } from './paths';
+import { checkOutPath, isInside } from '../paths';
 import type { Operator } from '../operators/gate';
 import { clientOf, clientParts } from '../clients/handlers';
 import { allocate } from './allocate';
@@ -115,6 +115,6 @@ export function deliveryHandlers(core: Core): Handlers<{ delivery: typeof delive
       const clientsWithoutKeys = [...core.clients.byId.keys()].filter((c) => !core.keystore.has(c));
       return reconcile(core.pool, core.allocations, { deep: deep === true, running, clientsWithoutKeys });
     },
-    exportCsv: async ({ to }) => exportCsv(core.allocations, to),
+    exportCsv: async ({ to }) => exportCsv(core.allocations, checkOutPath(core.config.dataDir, to, 'CSV file')),
   };
 }

@@ -15,7 +15,7 @@ import { formatBytes } from '../../../src-shared/psrd/size';
 import { overwriteAndUnlink } from '../../../src-node/psrd-store/segment-file';
 import { actorOf, type Core, type Ctx } from '../core';
 import { deliveryHandlers } from '../delivery/handlers';
-import { isInside } from '../delivery/paths';
+import { isInside } from '../paths';
 import { enrolmentHandlers, recordIdentityCheck } from './handlers';
 
 /** Where a row stands in a run of this file cut short: its application, if the run reached it. */

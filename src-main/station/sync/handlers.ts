@@ -19,6 +19,7 @@ import { writeShipment } from './shipment-writer';
 import { reconcileWithServer } from './sync-reconcile';
 import type { ShipmentView } from '../../../src-shared/api/sync';
 import type { Operator } from '../operators/gate';
+import { checkOutPath } from '../paths';
 
 const LISTED = 100;
 
@@ -76,10 +77,11 @@ export function syncHandlers(core: Core): Handlers<{ sync: typeof syncCalls }, O
         lastExport: s.lastExport ?? null, reportsWaiting: allocations.outbox.size, bytesWaiting, waiting, acknowledgedUpTo: allocations.acknowledgedUpTo,
       };
     },
-    register: async ({ out }, ctx) => {
+    register: async (args, ctx) => {
       // The ledger says whether the station is registered; a key file it does not record (a registration
       // cut short, or whose file could not be written) is replaced.
       if (core.sync.state.registered) throw new StationFailure('already-registered', 'This station is registered already; its keys are not replaced (key rotation comes with the Security Server).');
+      const out = checkOutPath(core.config.dataDir, args.out, 'registration file');
       const station = stationId(core);
       const r: Registration = { format: 1, hub: core.settings.hubId, station, createdAt: core.now().toISOString(), keys: { shipment: randomBytes(32), report: randomBytes(32), ack: randomBytes(32) } };
       const file = encodeRegistration(r);
@@ -95,7 +97,8 @@ export function syncHandlers(core: Core): Handlers<{ sync: typeof syncCalls }, O
         for (const k of Object.values(r.keys)) k.fill(0);
       }
     },
-    export: async ({ out }, ctx) => {
+    export: async (args, ctx) => {
+      const out = checkOutPath(core.config.dataDir, args.out, 'reports file');
       const reg = core.sync.state.registered;
       if (!reg) throw new StationFailure('not-registered', 'Register the station with its Security Server first (dske-station sync register).');
       const reports = waitingReports(core);

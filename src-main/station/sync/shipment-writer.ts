@@ -8,8 +8,9 @@
 // deterministic per chunk, so the result is the file an uninterrupted run writes). Only then is the file
 // renamed to its name and its SHA-256 recorded.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, fsyncSync, openSync, renameSync, ftruncateSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, fsyncSync, openSync, renameSync, ftruncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { checkOutPath } from '../paths';
 import { StationFailure } from '../../../src-shared/api/result';
 import type { ShipmentResult } from '../../../src-shared/api/sync';
 import { formatBytes } from '../../../src-shared/psrd/size';
@@ -83,17 +84,6 @@ export interface ShipmentTarget {
 }
 
 /** Checks a file target before anything is chosen: a mistyped folder must not promise segments to a shipment that can never be written. */
-function checkFileTarget(out: string): void {
-  if (existsSync(out)) throw new StationFailure('bad-request', `${out} exists already; a shipment is never written over a file.`);
-  let folder: ReturnType<typeof statSync> | undefined;
-  try {
-    folder = statSync(dirname(out));
-  } catch (e) {
-    throw new StationFailure('io', `The folder ${dirname(out)} cannot be used (${ioReason(e)}); nothing was chosen or written.`);
-  }
-  if (!folder.isDirectory()) throw new StationFailure('io', `${dirname(out)} is not a folder; nothing was chosen or written.`);
-}
-
 async function* hashing(source: AsyncIterable<Uint8Array>, hash: ReturnType<typeof createHash>): AsyncGenerator<Uint8Array> {
   for await (const piece of source) {
     hash.update(piece);
@@ -147,7 +137,8 @@ export async function writeShipment(core: Core, target: ShipmentTarget, job: Shi
   if (!reg) throw new StationFailure('not-registered', 'Register the station with its Security Server first (dske-station sync register).');
   if ((target.out === undefined) === (target.to === undefined)) throw new StationFailure('bad-request', 'Name one place for the shipment: a file (--out) or a medium (--to usb:/dev/sdX or hsm:LABEL).');
   const dest = (target.out ?? target.to) as string;
-  if (target.out !== undefined) checkFileTarget(target.out);
+  // A new file, outside the data directory (paths.ts); one cut short is resumed from its .partial.
+  if (target.out !== undefined) checkOutPath(core.config.dataDir, target.out, 'shipment file');
   const args = { out: dest, bytes: target.bytes };
   const medium = target.to !== undefined ? { ...target, to: target.to } : undefined;
   let carrier: Carrier | undefined;
