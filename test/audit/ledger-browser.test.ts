@@ -123,8 +123,13 @@ describe('audit.series', () => {
 /** The entries a filter should give, by reading the whole ledger. */
 function byHand(f: LedgerFilter): LedgerEntry[] {
   const want = [f.client && `client:${f.client}`, f.operator && `operator:${f.operator.toLowerCase()}`, f.type && `type:${f.type}`, f.segment && `segment:${f.segment}`].filter(Boolean) as string[];
+  // An allocation's later entries name only the allocation: they belong to the client it was reserved for.
+  const clientOf = new Map<string, string>();
+  for (const e of t.station.ledger.entries()) if (e.type === 'allocation.reserved') clientOf.set(String(e.data.allocation), String(e.data.client));
   return t.station.ledger.entries().filter((e) => {
     const has = keysOf(e) as string[];
+    const viaAllocation = typeof e.data.allocation === 'string' ? clientOf.get(e.data.allocation) : undefined;
+    if (viaAllocation) has.push(`client:${viaAllocation}`);
     return want.every((k) => has.includes(k)) && (!f.since || e.time >= f.since) && (!f.until || e.time < f.until);
   });
 }

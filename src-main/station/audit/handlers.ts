@@ -2,7 +2,7 @@
 import type { auditCalls, LedgerEntryView, LedgerQueryResult } from '../../../src-shared/api/audit';
 import type { HandlerArgs } from '../../../src-shared/api/contract';
 import type { Handlers } from '../../../src-shared/api/dispatch';
-import { keysOf, type IndexKey } from './ledger-index';
+import type { IndexKey } from './ledger-index';
 import { rows } from './rows';
 import { SeriesFold } from './series';
 import { exportEntries, saveCheckpoint } from './export';
@@ -31,7 +31,7 @@ function query(core: Core, q: HandlerArgs<typeof auditCalls.query>): LedgerQuery
     if (q.until && e.time >= q.until) return false;
     if (q.since && e.time < q.since) return true;
     if (keys.length > 1) {
-      const has = keysOf(e);
+      const has = core.index.keysOf(e);
       if (!keys.every((k) => has.includes(k))) return true;
     }
     if (out.length === limit) {

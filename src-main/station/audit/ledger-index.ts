@@ -66,10 +66,27 @@ export class LedgerIndex implements Fold {
   private readonly offsets = new Growable(new Float64Array(1024), (n) => new Float64Array(n));
   /** For each key, the sequence numbers of the entries that name it (4 bytes each). */
   private readonly postings = new Map<string, Growable<Uint32Array>>();
+  /**
+   * The client of each allocation, from its reservation: the allocation's later entries (written,
+   * verified, delivered, voided, its ranges destroyed) name only the allocation, and an auditor asking
+   * for everything about a client wants them too.
+   */
+  private readonly allocationClients = new Map<string, string>();
+
+  /** The keys an entry is found under: its own (keysOf), and the client of the allocation it names. */
+  keysOf(e: LedgerEntry): IndexKey[] {
+    const keys = keysOf(e);
+    const allocation = (e.data as Record<string, unknown>).allocation;
+    const client = typeof allocation === 'string' ? this.allocationClients.get(allocation) : undefined;
+    if (client && !keys.includes(`client:${client}`)) keys.push(`client:${client}`);
+    return keys;
+  }
 
   apply(e: LedgerEntry, offset: number): void {
     this.offsets.set(e.seq, offset);
-    for (const k of keysOf(e)) {
+    const d = e.data as Record<string, unknown>;
+    if (e.type === 'allocation.reserved' && typeof d.allocation === 'string' && typeof d.client === 'string') this.allocationClients.set(d.allocation, d.client);
+    for (const k of this.keysOf(e)) {
       let p = this.postings.get(k);
       if (!p) this.postings.set(k, (p = seqs()));
       p.push(e.seq);
@@ -77,12 +94,16 @@ export class LedgerIndex implements Fold {
   }
 
   save(): unknown {
-    return { offsets: this.offsets.save(), postings: Object.fromEntries([...this.postings].map(([k, p]) => [k, p.save()])) };
+    return { offsets: this.offsets.save(), postings: Object.fromEntries([...this.postings].map(([k, p]) => [k, p.save()])), allocationClients: Object.fromEntries(this.allocationClients) };
   }
 
   load(state: unknown): void {
-    const s = state as { offsets?: unknown; postings?: unknown };
-    if (typeof s?.offsets !== 'string' || typeof s.postings !== 'object' || s.postings === null) throw new TypeError('an index saved in another form');
+    const s = state as { offsets?: unknown; postings?: unknown; allocationClients?: unknown };
+    // An index saved before it knew allocations' clients is another form too: rebuilt from the log.
+    if (typeof s?.offsets !== 'string' || typeof s.postings !== 'object' || s.postings === null || typeof s.allocationClients !== 'object' || s.allocationClients === null) throw new TypeError('an index saved in another form');
+    const allocationClients = Object.entries(s.allocationClients);
+    if (!allocationClients.every(([, c]) => typeof c === 'string')) throw new TypeError('an index saved in another form');
+    for (const [a, c] of allocationClients) this.allocationClients.set(a, c as string);
     this.offsets.load(s.offsets);
     for (const [k, b64] of Object.entries(s.postings as Record<string, string>)) {
       const p = seqs();
