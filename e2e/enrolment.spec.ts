@@ -35,7 +35,7 @@ interface Stick {
 class Sticks {
   readonly work = mkdtempSync(join(tmpdir(), 'dske-e2e-sticks-'));
   private readonly made: Stick[] = [];
-  make(sizeMiB: number): Stick {
+  make(sizeMiB: number, fs: 'ext4' | 'exfat' = 'ext4'): Stick {
     const n = this.made.length;
     const img = join(this.work, `stick${n}.img`);
     const mnt = join(this.work, `mnt${n}`);
@@ -44,9 +44,21 @@ class Sticks {
     const dev = sh('losetup', '-f', '--show', img).trim();
     const s = { img, dev, mnt };
     this.made.push(s);
-    sh('mkfs.ext4', '-q', '-F', dev);
-    sh('mount', dev, mnt);
+    if (fs === 'ext4') {
+      sh('mkfs.ext4', '-q', '-F', dev);
+      sh('mount', dev, mnt);
+    } else {
+      sh('mkfs.exfat', dev);
+      sh('mount.exfat-fuse', dev, mnt);
+    }
     return s;
+  }
+  /** The FUSE daemon serving an exFAT stick (paused, it holds every write to the stick where it is). */
+  fuseDaemon(s: Stick): number {
+    const line = sh('ps', '-eo', 'pid=,args=')
+      .split('\n')
+      .find((l) => l.includes('mount.exfat-fuse') && l.trim().endsWith(` ${s.mnt}`));
+    return Number(line!.trim().split(/\s+/)[0]);
   }
   /** What a stick pulled out mid-write looks like to the station: the mount gone at once, open files kept. */
   pull(s: Stick): void {
@@ -79,6 +91,8 @@ let passFiles: string;
 
 test.beforeAll(async () => {
   test.setTimeout(90_000);
+  // The host (which inherits this environment) keeps serving while a paused stick holds its writes.
+  process.env.UV_THREADPOOL_SIZE = '16';
   sticks = new Sticks();
   out = mkdtempSync(join(tmpdir(), 'dske-e2e-enrol-out-'));
   passFiles = mkdtempSync(join(tmpdir(), 'dske-e2e-enrol-pass-'));
@@ -88,7 +102,7 @@ test.beforeAll(async () => {
         join(dataDir, 'station.json'),
         JSON.stringify({ pool: { segmentBytes: 8 * MiB, chunkBytes: 64 * KiB }, delivery: { allowFixedDrives: true, twoPersonAboveBytes: TWO_PERSON_ABOVE } }),
       ),
-    { afterInit: async (dataDir) => void (hub = await readyHub(dataDir, { poolBytes: '24MiB' })) },
+    { afterInit: async (dataDir) => void (hub = await readyHub(dataDir, { poolBytes: '32MiB' })) },
   );
 });
 
@@ -455,7 +469,7 @@ test('a stick pulled out mid-write: the desk is told in plain words what happene
   expect(sync.waiting.filter((w) => after.some((p) => p.package === w.package)).map((w) => w.kind).sort()).toEqual(['delivered', 'voided']);
 });
 
-test('a reload in the middle of the wizard comes back at the step the station recorded', async ({ page }) => {
+test('a reload in the middle of the wizard comes back at the step the station recorded, also while the PSRD is being written', async ({ page }) => {
   await openFresh(page);
   await apply(page, 'Katherine Johnson');
   const app = appInAddress(page);
@@ -482,6 +496,41 @@ test('a reload in the middle of the wizard comes back at the step the station re
   await row.getByRole('button', { name: 'Resume the application of Katherine Johnson' }).click();
   await expect(heading(page)).toHaveText('Medium');
   expect(cli<AppRecord>(DESK, 'enrol', 'show', app).step).toBe('keys-handed-over');
+
+  // A reload while the PSRD is being written: the stick (exFAT through FUSE) is held still a quarter of
+  // the way by pausing its file system's daemon; the reloaded window finds the delivery running in the
+  // station's jobs, and follows it to its end once the stick goes on.
+  const stick = sticks.make(24, 'exfat');
+  await chooseStick(page, '8MiB', stick);
+  await page.getByRole('button', { name: 'Write the PSRD' }).click();
+  await page.getByLabel('Approving operator’s name').fill(SECOND);
+  await page.getByLabel('Approving operator’s passphrase').fill(passphraseOf(SECOND));
+  const daemon = sticks.fuseDaemon(stick);
+  let held = false;
+  const watch = setInterval(() => {
+    const partial = readdirSync(stick.mnt).find((f) => f.endsWith('.partial'));
+    if (partial && (statSync(join(stick.mnt, partial), { throwIfNoEntry: false })?.size ?? 0) >= 2 * MiB) {
+      process.kill(daemon, 'SIGSTOP');
+      held = true;
+      clearInterval(watch); // the stick answers nothing now: nothing here may look at it
+    }
+  }, 1);
+  try {
+    await page.getByRole('button', { name: 'Approve and write the PSRD' }).click();
+    await expect.poll(() => held, { message: 'the stick was not held while its package was written', timeout: 20_000 }).toBe(true);
+    await expect(heading(page)).toHaveText('Writing the PSRD to the medium');
+    await page.reload({ waitUntil: 'commit' });
+    await expect(heading(page)).toHaveText('Writing the PSRD to the medium');
+    await expect(currentStep(page)).toHaveText('Write');
+    await expect(page.getByTestId('enrol-progress')).toHaveAttribute('data-phase', 'write');
+    await expect(page.getByTestId('enrol-progress')).toContainText(/ of 8\.00 MiB written/);
+    await expect(page.getByTestId('enrol-who')).toContainText(client);
+  } finally {
+    clearInterval(watch);
+    process.kill(daemon, 'SIGCONT');
+  }
+  const pkg = await finishDelivery(page);
+  expect(cli<AppRecord>(DESK, 'enrol', 'show', app)).toMatchObject({ step: 'delivered', packages: [pkg] });
 });
 
 async function seriousViolations(page: Page): Promise<string[]> {

@@ -68,6 +68,8 @@ export function EnrolWizard(): React.JSX.Element {
   /** The last delivery to this client that ended without delivering, found in the station's jobs after a reload. */
   const [lastAttempt, setLastAttempt] = useState<JobView>();
   const [delivering, setDelivering] = useState(false);
+  /** The client whose running deliveries have been looked for (no step shows before: a delivery may be running). */
+  const [jobsChecked, setJobsChecked] = useState<string>();
   const [choice, setChoice] = useState<MediumChoice>(NO_CHOICE);
   const jobId = useRef<string | undefined>(undefined);
   const firstSample = useRef<{ job: string; done: number; at: number; startedAt: number | undefined } | undefined>(undefined);
@@ -106,7 +108,9 @@ export function EnrolWizard(): React.JSX.Element {
     void station()
       .jobs.list({})
       .then((r) => {
-        if (!live || !r.ok) return;
+        if (!live) return;
+        setJobsChecked(client);
+        if (!r.ok) return setLoadError(r.error);
         const mine = r.value.filter((j) => isDeliveryFor(j, client));
         const running = mine.find((j) => j.state === 'running');
         if (running) {
@@ -191,12 +195,12 @@ export function EnrolWizard(): React.JSX.Element {
   const running = job?.state === 'running';
   let step: WizardStep | undefined;
   if (!appId) step = 'apply';
-  else if (app) {
+  else if (app && (!app.client || jobsChecked === app.client || job !== undefined)) {
     if (running) step = phaseStep(progress?.job === job.id ? progress.phase : job.phase);
     else if (finished) step = 'destroy';
     else step = stepOf(app);
   }
-  const inDelivery = running || (finished !== undefined && appId !== undefined && app !== undefined);
+  const inDelivery = step !== undefined && (running || (finished !== undefined && appId !== undefined && app !== undefined));
   const current = STEPS.findIndex((s) => s.id === step);
 
   return (
@@ -257,7 +261,7 @@ export function EnrolWizard(): React.JSX.Element {
         {app && !inDelivery && step === 'receipt' && <ReceiptStep key="receipt" app={app} onDone={stepDone} />}
         {app && !inDelivery && step === 'done' && <DoneStep key="done" app={app} onNew={() => open(undefined)} />}
         {app && step === 'refused' && <RefusedStep key="refused" app={app} onBack={() => open(undefined)} />}
-        {appId && !app && !loadError && <p className="fine">Opening the application…</p>}
+        {appId && step === undefined && !loadError && <p className="fine">Opening the application…</p>}
       </section>
     </StepFocus.Provider>
   );
