@@ -11,7 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AUDITOR, DESK, OPERATOR, SECOND, passphraseOf, signIn, startBuiltHost, type RunningHost } from './browser-host';
+import { AUDITOR, DESK, OPERATOR, SECOND, fitsSideways, passphraseOf, signIn, startBuiltHost, stationCli, type RunningHost } from './browser-host';
 import { readyHub, type RunningHub } from './hub';
 import { presenceCode } from '../src-shared/enrolment/presence-code';
 
@@ -87,7 +87,6 @@ let hub: RunningHub;
 let sticks: Sticks;
 /** Where the keys, the sheets and the receipts go (a folder of the station's machine). */
 let out: string;
-let passFiles: string;
 
 test.beforeAll(async () => {
   test.setTimeout(90_000);
@@ -95,7 +94,6 @@ test.beforeAll(async () => {
   process.env.UV_THREADPOOL_SIZE = '16';
   sticks = new Sticks();
   out = mkdtempSync(join(tmpdir(), 'dske-e2e-enrol-out-'));
-  passFiles = mkdtempSync(join(tmpdir(), 'dske-e2e-enrol-pass-'));
   host = await startBuiltHost(
     (dataDir) =>
       writeFileSync(
@@ -111,17 +109,11 @@ test.afterAll(async () => {
   await hub?.stop();
   sticks?.cleanup();
   rmSync(out, { recursive: true, force: true });
-  rmSync(passFiles, { recursive: true, force: true });
 });
 
 /** The station's record, read with the built CLI as `who` (read-only: no lock, while the host runs). */
 function cli<T>(who: string, ...args: string[]): T {
-  const f = join(passFiles, who.replace(/\W/g, '_'));
-  writeFileSync(f, passphraseOf(who), { mode: 0o600 });
-  const r = spawnSync(process.execPath, ['out/main/cli.js', '--data-dir', host.dataDir, '--operator', who, '--passphrase-file', f, '--json', ...args], { encoding: 'utf8' });
-  const parsed = JSON.parse(r.stdout) as { ok: boolean; value: T; error?: { message: string } };
-  if (!parsed.ok) throw new Error(`dske-station ${args.join(' ')}: ${parsed.error?.message}`);
-  return parsed.value;
+  return (JSON.parse(stationCli(host.dataDir, who, '--json', ...args)) as { value: T }).value;
 }
 
 interface AppRecord {
@@ -603,8 +595,8 @@ test('readable at 800×600: no step is cut off sideways (the drive list shown, t
   const wide: string[] = [];
   await expect(heading(page)).toHaveText('New application');
   const fits = async (step: string): Promise<void> => {
-    const [scroll, client] = await page.evaluate<[number, number]>('[document.documentElement.scrollWidth, document.documentElement.clientWidth]');
-    if (scroll > client) wide.push(`${step}: ${scroll} > ${client}`);
+    if (!(await fitsSideways(page))) wide.push(`${step}: the page scrolls sideways`);
+    const client = await page.evaluate<number>('document.documentElement.clientWidth');
     // The heading and every control of the step lie within the window's width.
     for (const el of [heading(page), ...(await page.locator('.enrol button, .enrol input, .enrol .enrol-steps li').all())]) {
       const box = await el.boundingBox();
