@@ -95,13 +95,43 @@ export async function driveSerial(device: string, fromLsblk?: string | null): Pr
   return udev?.match(/^E:ID_SERIAL_SHORT=(.*)$/m)?.[1];
 }
 
-async function freeBytes(path: string): Promise<number | undefined> {
+/** How long a listing waits for a mountpoint's free space, or for drivelist, before going on without it. */
+export const HUNG_WAIT_MS = 1500;
+/**
+ * Calls still waiting, by what they ask about. A file system that hangs (a stick failing mid-I/O, a
+ * stalled FUSE daemon) holds one of libuv's four pool threads for each statfs sent to it, for as long as
+ * it hangs, and every asynchronous file access of the station waits behind them once all four are held;
+ * drivelist, which looks at every mountpoint, then never answers at all. So at most one call per
+ * question is ever waiting, and no listing waits for one longer than HUNG_WAIT_MS: it goes on without
+ * the answer (the free space not known; the drives as lsblk alone describes them).
+ */
+const waiting = new Map<string, Promise<unknown>>();
+
+async function bounded<T>(key: string, call: () => Promise<T>, fallback: T): Promise<T> {
+  let answer = waiting.get(key) as Promise<T> | undefined;
+  if (!answer) {
+    answer = call()
+      .catch(() => fallback)
+      .finally(() => waiting.delete(key));
+    waiting.set(key, answer);
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), HUNG_WAIT_MS);
+    timer.unref();
+  });
   try {
+    return await Promise.race([answer, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function freeBytes(path: string): Promise<number | undefined> {
+  return bounded(`statfs:${path}`, async () => {
     const s = await statfs(path);
     return s.bavail * s.bsize;
-  } catch {
-    return undefined;
-  }
+  }, undefined);
 }
 
 function withMountState(points: readonly { path: string; label?: string | null }[], mounts: readonly MountEntry[]): DriveMountpoint[] {
@@ -137,6 +167,21 @@ interface LsblkDevice {
 
 const truthy = (v: unknown): boolean => v === true || v === 1 || v === '1';
 
+/** A disk as lsblk alone describes it, when drivelist cannot be asked: fixed means system (refused). */
+function fromLsblk(b: LsblkDevice): DrivelistDrive {
+  const removable = truthy(b.rm);
+  return {
+    device: b.name,
+    description: b.model?.trim() || b.name,
+    size: Number(b.size),
+    isSystem: !removable,
+    isRemovable: removable,
+    isReadOnly: truthy(b.ro),
+    isVirtual: false,
+    mountpoints: lsblkMounts(b).map((path) => ({ path })),
+  };
+}
+
 async function lsblk(): Promise<LsblkDevice[]> {
   try {
     const { stdout } = await run('lsblk', ['--json', '--bytes', '--paths', '--output', 'NAME,TYPE,SIZE,RO,RM,MODEL,SERIAL,MOUNTPOINTS']);
@@ -153,11 +198,14 @@ function lsblkMounts(d: LsblkDevice): string[] {
 
 /** Every drive the station can see, described for the drive-safety policy. Never throws. */
 export async function listDrives(): Promise<DriveDescription[]> {
-  const [mounts, blk, listed] = await Promise.all([
+  const [mounts, blk, drivelisted] = await Promise.all([
     readMounts(),
     lsblk(),
-    import('drivelist').then((m) => m.list() as Promise<DrivelistDrive[]>).catch(() => [] as DrivelistDrive[]),
+    bounded<DrivelistDrive[] | undefined>('drivelist', () => import('drivelist').then((m) => m.list() as Promise<DrivelistDrive[]>), undefined),
   ]);
+  // drivelist did not answer (a hung file system somewhere): the disks as lsblk describes them, each
+  // fixed one taken for a system drive (refused), so that a good stick can still be chosen.
+  const listed = drivelisted ?? blk.filter((b) => b.type === 'disk' && Number(b.size)).map(fromLsblk);
   const byName = new Map(blk.map((d) => [d.name, d]));
   const out: DriveDescription[] = [];
   for (const d of listed) {
