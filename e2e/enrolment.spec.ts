@@ -100,7 +100,7 @@ test.beforeAll(async () => {
         join(dataDir, 'station.json'),
         JSON.stringify({ pool: { segmentBytes: 8 * MiB, chunkBytes: 64 * KiB }, delivery: { allowFixedDrives: true, twoPersonAboveBytes: TWO_PERSON_ABOVE } }),
       ),
-    { afterInit: async (dataDir) => void (hub = await readyHub(dataDir, { poolBytes: '32MiB' })) },
+    { afterInit: async (dataDir) => void (hub = await readyHub(dataDir, { poolBytes: '48MiB' })) },
   );
 });
 
@@ -461,7 +461,7 @@ test('a stick pulled out mid-write: the desk is told in plain words what happene
   expect(sync.waiting.filter((w) => after.some((p) => p.package === w.package)).map((w) => w.kind).sort()).toEqual(['delivered', 'voided']);
 });
 
-test('a reload in the middle of the wizard comes back at the step the station recorded, also while the PSRD is being written', async ({ page }) => {
+test('a reload in the middle of the wizard comes back at the step the station recorded, also while the PSRD is being written, and the desk may cancel that delivery', async ({ page }) => {
   await openFresh(page);
   await apply(page, 'Katherine Johnson');
   const app = appInAddress(page);
@@ -517,12 +517,27 @@ test('a reload in the middle of the wizard comes back at the step the station re
     await expect(page.getByTestId('enrol-progress')).toHaveAttribute('data-phase', 'write');
     await expect(page.getByTestId('enrol-progress')).toContainText(/ of 8\.00 MiB written/);
     await expect(page.getByTestId('enrol-who')).toContainText(client);
+    // The desk stops it while the stick hangs: the station stops as soon as the stick answers again.
+    await page.getByRole('button', { name: 'Cancel this delivery' }).click();
+    await expect(page.getByRole('button', { name: 'Cancelling…' })).toBeDisabled();
   } finally {
     clearInterval(watch);
     process.kill(daemon, 'SIGCONT');
   }
+  await expect(page.getByTestId('enrol-delivery-error')).toHaveAttribute('data-code', 'cancelled');
+  await expect(heading(page)).toHaveText('Medium');
+  const voided = cli<{ packageList: { state: string; reason?: string }[] }>(DESK, 'clients', 'show', client).packageList;
+  expect(voided.map((x) => x.state)).toEqual(['voided']);
+  // Chosen again, approved again, written to the end.
+  await chooseStick(page, '8MiB', stick);
+  await page.getByRole('button', { name: 'Write the PSRD' }).click();
+  await page.getByLabel('Approving operator’s name').fill(SECOND);
+  await page.getByLabel('Approving operator’s passphrase').fill(passphraseOf(SECOND));
+  await page.getByRole('button', { name: 'Approve and write the PSRD' }).click();
   const pkg = await finishDelivery(page);
-  expect(cli<AppRecord>(DESK, 'enrol', 'show', app)).toMatchObject({ step: 'delivered', packages: [pkg] });
+  expect(cli<AppRecord>(DESK, 'enrol', 'show', app)).toMatchObject({ step: 'delivered' });
+  expect(cli<AppRecord>(DESK, 'enrol', 'show', app).packages).toContain(pkg);
+  expect(cli<{ packageList: { state: string }[] }>(DESK, 'clients', 'show', client).packageList.map((x) => x.state).sort()).toEqual(['delivered', 'voided']);
 });
 
 async function seriousViolations(page: Page): Promise<string[]> {

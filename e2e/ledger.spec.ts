@@ -129,7 +129,7 @@ test.describe('the auditor’s ledger browser', () => {
     await expect(page.getByTestId('ledger-total')).toContainText(`${built.clientEntries} of`);
     await expect(page.getByTestId('ledger-total')).toHaveAttribute('data-total', String(built.clientEntries));
     const shown = page.getByTestId('ledger-entry');
-    expect(await shown.count()).toBeGreaterThan(5);
+    await expect.poll(() => shown.count()).toBeGreaterThan(5);
     for (const text of await shown.allTextContents()) expect(text).toContain(built.client);
 
     // Then by type and a time span (30 to 90 days ago, in the window's own zone).

@@ -16,7 +16,7 @@ export interface JobView {
   readonly done: number;
   readonly total: number;
   readonly unit: 'bytes' | 'samples' | 'items';
-  /** The resources it holds while running: "pool", "source:os", … */
+  /** The resources it holds while running: "pool:segments", "source:os", a delivery's "client:c-000042", … */
   readonly resources: readonly string[];
   readonly startedBy: string;
   readonly startedAt: string;
@@ -28,7 +28,8 @@ export const jobId = text({ maxLength: 40, pattern: /^job-[0-9a-f]{16}$/ });
 
 export const jobsCalls = {
   list: call({ args: object({}), result: returns<readonly JobView[]>(), access: 'signed-in' }),
-  cancel: call({ args: object({ id: jobId }), result: returns<{ cancelling: boolean }>(), access: ['operator', 'admin'] }),
+  /** An operator or administrator cancels any job; the desk, a job it started itself (a delivery it is watching). */
+  cancel: call({ args: object({ id: jobId }), result: returns<{ cancelling: boolean }>(), access: ['operator', 'admin', 'desk'] }),
 } as const;
 
 export const jobsErrors = {

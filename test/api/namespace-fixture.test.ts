@@ -10,6 +10,7 @@
 //   src-main/station/handlers.ts    2 added lines (the import, the entry)
 //   src-main/cli/commands/index.ts  2 added lines (the import, the spread)
 //   src-shared/ledger/catalogue.ts  1 added line (the shape of the ledger entry it records)
+//   src-shared/ledger/entry-words.ts 1 added line (that entry in plain words, for the ledger browser)
 // Nothing else: not the renderer, the preload, the browser host, args.ts (the fixture's CLI takes an
 // operand, not a new --option: an option would also need a line in src-main/cli/args.ts's VALUED).
 import { execFile } from 'node:child_process';
@@ -93,6 +94,7 @@ const REGISTRATION = {
   'src-main/station/handlers.ts': { added: 2, extended: 0, removed: 0 },
   'src-main/cli/commands/index.ts': { added: 2, extended: 0, removed: 0 },
   'src-shared/ledger/catalogue.ts': { added: 1, extended: 0, removed: 0 },
+  'src-shared/ledger/entry-words.ts': { added: 1, extended: 0, removed: 0 },
 } as const;
 
 let root: string;
@@ -232,6 +234,8 @@ beforeAll(() => {
 
   // The entry type it records, in the ledger's catalogue (one line).
   addLineAfter('src-shared/ledger/catalogue.ts', "'job.interrupted':", "'note.added': entry(1, object({ text: text({ maxLength: 200 }), actor })),");
+  // And in plain words, for the ledger browser (one line; the compiler asks for it).
+  addLineAfter('src-shared/ledger/entry-words.ts', "'job.interrupted':", "'note.added': (d) => `A note was added: ${d.text}.`,");
   const commands = 'src-main/cli/commands/index.ts';
   addLineAfter(commands, "from './jobs';", "import { notesCommands } from './notes';");
   addLineAfter(commands, '...jobsCommands,', '...notesCommands,');

@@ -61,6 +61,33 @@ describe('jobs', () => {
     expect(await station.dispatch('devices.testSource', { spec: 'os' }, op)).toMatchObject({ ok: true });
   }, 60_000);
 
+  it('lets the desk cancel the work it started, not another person\'s, through dispatch as the window calls it', async () => {
+    ts = openTestStation();
+    const station = ts.station;
+    await enrolPeople(station);
+    const desk = await signedIn(station, PEOPLE.desk.name, 'desk-window');
+    const other = await signedIn(station, PEOPLE.operator.name, 'operator-window');
+    // Two jobs that run until cancelled, one started by the desk clerk and one by the hub operator.
+    const until = (actor: string) =>
+      station.core.jobs.run({ kind: 'delivery', title: `A delivery by ${actor}`, resources: [`medium:${actor}`], total: 1, unit: 'items', actor: { host: 'test', operator: actor } }, async (job) => {
+        while (true) {
+          job.checkCancelled();
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      });
+    const mine = until(PEOPLE.desk.name).catch((e: { code?: string }) => e.code);
+    const theirs = until(PEOPLE.operator.name).catch((e: { code?: string }) => e.code);
+    const id = (by: string) => station.jobs.list().find((j) => j.state === 'running' && j.startedBy === by)!.id;
+    const refused = await station.dispatch('jobs.cancel', { id: id(PEOPLE.operator.name) }, desk);
+    expect(refused.ok ? 'cancelled' : refused.error.code).toBe('not-permitted');
+    expect((await station.dispatch('jobs.cancel', { id: id(PEOPLE.desk.name) }, desk)).ok).toBe(true);
+    expect(await mine).toBe('cancelled');
+    // The hub operator's job ran on; an operator may cancel it.
+    expect(station.jobs.list().some((j) => j.state === 'running' && j.startedBy === PEOPLE.operator.name)).toBe(true);
+    expect((await station.dispatch('jobs.cancel', { id: id(PEOPLE.operator.name) }, other)).ok).toBe(true);
+    expect(await theirs).toBe('cancelled');
+  });
+
   it('locks a unit by what it is, not by what it is called', async () => {
     ts = openTestStation();
     const generation = ts.station.handlers.pool.generate({ bytes: 32 << 20, sources: ['file:/dev/urandom'] }, OP);

@@ -67,7 +67,7 @@ export function deliveryHandlers(core: Core): Handlers<{ delivery: typeof delive
       // The carrier is released on every path: a token left logged in would refuse the next delivery.
       try {
         return await core.jobs.run(
-          { kind: 'delivery', title: `Delivering ${formatBytes(args.bytes)} of PSRD to ${c.client}`, resources: ['pool:segments', `medium:${args.to}`], total: 2 * args.bytes, unit: 'bytes', actor, signal: ctx.signal },
+          { kind: 'delivery', title: `Delivering ${formatBytes(args.bytes)} of PSRD to ${c.client}`, resources: ['pool:segments', `medium:${args.to}`, `client:${c.client}`], total: 2 * args.bytes, unit: 'bytes', actor, signal: ctx.signal },
           async (job): Promise<DeliveryResult> => {
             const keys = core.keystore.read(c.client);
             try {

@@ -2,7 +2,9 @@
 // bytes, the speed and the time left — announced to screen readers in tenths, not byte by byte. When it
 // has finished, what the station recorded: the package, on which medium, read back and matched, the
 // station's copy destroyed and the range report queued for the Security Server.
+import { useState } from 'react';
 import type { ApplicationView } from '../../../../src-shared/api/enrolment';
+import type { StationError } from '../../../../src-shared/api/result';
 import type { DeliveryResult } from '../../../../src-shared/api/delivery';
 import type { JobView } from '../../../../src-shared/api/jobs';
 import { formatBytes } from '../../../../src-shared/psrd/size';
@@ -10,6 +12,7 @@ import { station } from '../../station-client';
 import { shownTime } from '../../time';
 import { useCall } from '../../use-call';
 import { StepHeading, grouped, sizeText } from './shared';
+import { ErrorNote } from '../ErrorNote';
 
 export interface Progress {
   readonly job: string;
@@ -36,6 +39,31 @@ function timeLeft(seconds: number | undefined): string {
   if (seconds < 1) return 'less than a second left';
   if (seconds < 90) return `about ${Math.round(seconds)} s left`;
   return `about ${Math.round(seconds / 60)} min left`;
+}
+
+/**
+ * Stops the delivery (the desk may stop what it started): the station voids the range, destroys what it
+ * reserved and reports it voided, so nothing is lost or handed out; the wizard then offers the medium again.
+ */
+function CancelDelivery({ job, cancelling }: { job: string; cancelling: boolean }): React.JSX.Element {
+  const [error, setError] = useState<StationError>();
+  const [asked, setAsked] = useState(false);
+  async function cancel(): Promise<void> {
+    setAsked(true);
+    const r = await station().jobs.cancel({ id: job });
+    if (!r.ok) {
+      setAsked(false);
+      setError(r.error);
+    }
+  }
+  return (
+    <div className="row">
+      <button type="button" className="secondary" disabled={asked || cancelling} onClick={() => void cancel()}>
+        {asked || cancelling ? 'Cancelling…' : 'Cancel this delivery'}
+      </button>
+      <ErrorNote error={error} />
+    </div>
+  );
 }
 
 export function DeliveryStep(props: { app: ApplicationView; job: JobView | undefined; progress: Progress | undefined; finished: { job: string; result?: DeliveryResult } | undefined; onContinue: () => void }): React.JSX.Element {
@@ -130,6 +158,7 @@ export function DeliveryStep(props: { app: ApplicationView; job: JobView | undef
           {phaseLabel(phase)} · {formatBytes(stageDone)} of {formatBytes(half)} {stage} · {p?.bytesPerSecond !== undefined ? `${formatBytes(p.bytesPerSecond)}/s` : 'speed: measuring'} · {timeLeft(p?.etaSeconds)}
         </p>
       </div>
+      {job && ['starting', 'reserve', 'write', 'verify', 'cancelling'].includes(phase) && <CancelDelivery job={job.id} cancelling={phase === 'cancelling'} />}
       {/* For screen readers: the phase and every tenth of the way, not every byte. */}
       <p className="visually-hidden" role="status" aria-live="polite" data-testid="enrol-announce">
         {`${phaseLabel(phase)}: ${tenths} % done.`}

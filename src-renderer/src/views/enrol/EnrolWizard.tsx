@@ -46,7 +46,8 @@ function useApplicationRoute(): [string | undefined, (id: string | undefined) =>
 }
 
 /** A delivery job is this client's when its title names it (the station's jobs carry no client field). */
-const isDeliveryFor = (j: JobView, client: string): boolean => j.kind === 'delivery' && new RegExp(`\\bto ${client}$`).test(j.title);
+/** A delivery job holds its client as a resource (one delivery to a client at a time). */
+const isDeliveryFor = (j: JobView, client: string): boolean => j.kind === 'delivery' && j.resources.includes(`client:${client}`);
 
 function phaseStep(phase: string): WizardStep {
   if (phase === 'verify') return 'verify';
