@@ -1,7 +1,8 @@
-// Starts the built browser host (`node out/main/browser-host.js`) on a fresh data directory and
+// Starts the built browser host on a fresh data directory, through the launcher a person runs
+// (`node scripts/browser-host.mjs`, which runs out/main/browser-host.js), and
 // returns the URL it prints, the way a person would open it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +39,22 @@ function enrol(dataDir: string): void {
   rmSync(files, { recursive: true, force: true });
 }
 
+/**
+ * The station made once per test process (five CLI runs, each hashing a passphrase: seconds) and copied
+ * into each spec's folder: the same accounts, its own files. Settings (station.json) are read at every
+ * open, so a spec's `prepare` still applies.
+ */
+let template: string | undefined;
+function enrolled(dataDir: string): void {
+  if (!template) {
+    const made = mkdtempSync(join(tmpdir(), 'dske-e2e-template-'));
+    enrol(made);
+    process.once('exit', () => rmSync(made, { recursive: true, force: true }));
+    template = made;
+  }
+  cpSync(template, dataDir, { recursive: true });
+}
+
 /** The built CLI on a station, as `operator` (their passphrase from a file of their own): its stdout, or a thrown error with its output. */
 export function stationCli(dataDir: string, operator: string, ...args: string[]): string {
   const files = mkdtempSync(join(tmpdir(), 'dske-e2e-pass-'));
@@ -59,14 +76,16 @@ export async function fitsSideways(page: Page): Promise<boolean> {
 
 /** Signs in as `name` through the window's sign-in screen (the browser host's session is one per run: a later page may find it open, for this person or another, who is signed out first). */
 export async function signIn(page: Page, name = OPERATOR): Promise<void> {
-  await page.getByTestId('signed-in').or(page.getByLabel('Name')).first().waitFor();
+  // `exact`: other screens have fields whose labels merely contain "name" (the applicant's, for one).
+  const nameField = page.getByLabel('Name', { exact: true });
+  await page.getByTestId('signed-in').or(nameField).first().waitFor();
   const who = page.getByTestId('signed-in');
   if (await who.isVisible()) {
     if ((await who.textContent())?.startsWith(`${name} (`)) return;
     await who.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByLabel('Name').waitFor();
+    await nameField.waitFor();
   }
-  await page.getByLabel('Name').fill(name);
+  await nameField.fill(name);
   await page.getByLabel('Passphrase', { exact: true }).fill(passphraseOf(name));
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByTestId('signed-in').waitFor();
@@ -81,9 +100,10 @@ export async function signIn(page: Page, name = OPERATOR): Promise<void> {
 export async function startBuiltHost(prepare?: (dataDir: string) => void, opts: { empty?: boolean; afterInit?: (dataDir: string) => Promise<void> } = {}): Promise<RunningHost> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dske-e2e-'));
   prepare?.(dataDir);
-  if (!opts.empty) enrol(dataDir);
+  if (!opts.empty) enrolled(dataDir);
   await opts.afterInit?.(dataDir);
-  const child: ChildProcess = spawn(process.execPath, ['out/main/browser-host.js', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Through the launcher a person runs (`npm run start:browser`), which sets the file thread pool's size.
+  const child: ChildProcess = spawn(process.execPath, ['scripts/browser-host.mjs', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`browser host printed no URL: ${out}`)), 15_000);

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { AUDITOR, DESK, OPERATOR, SECOND, fitsSideways, passphraseOf, signIn, startBuiltHost, stationCli, type RunningHost } from './browser-host';
 import { readyHub, type RunningHub } from './hub';
 import { presenceCode } from '../src-shared/enrolment/presence-code';
+import { SOFTHSM_MODULE, softHsmTokens, tokenObjectLabels } from '../test/support/media';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -87,12 +88,20 @@ let hub: RunningHub;
 let sticks: Sticks;
 /** Where the keys, the sheets and the receipts go (a folder of the station's machine). */
 let out: string;
+/** The SoftHSM2 store holding the client's token. */
+let tokens: string;
+const TOKEN = 'client-token';
+const TOKEN_PIN = '246810';
 
 test.beforeAll(async () => {
   test.setTimeout(90_000);
-  // The host (which inherits this environment) keeps serving while a paused stick holds its writes.
+  // The stick held still below (its FUSE daemon stopped) holds file threads in every process that touches
+  // it; the host gets 16 from its launcher, and this process (and what it starts) as many.
   process.env.UV_THREADPOOL_SIZE = '16';
   sticks = new Sticks();
+  // The clients' tokens: a SoftHSM2 store of the spec's own (the host inherits SOFTHSM2_CONF).
+  tokens = mkdtempSync(join(tmpdir(), 'dske-e2e-tokens-'));
+  softHsmTokens(tokens, [TOKEN], TOKEN_PIN);
   out = mkdtempSync(join(tmpdir(), 'dske-e2e-enrol-out-'));
   host = await startBuiltHost(
     (dataDir) =>
@@ -109,6 +118,7 @@ test.afterAll(async () => {
   await hub?.stop();
   sticks?.cleanup();
   rmSync(out, { recursive: true, force: true });
+  rmSync(tokens, { recursive: true, force: true });
 });
 
 /** The station's record, read with the built CLI as `who` (read-only: no lock, while the host runs). */
@@ -283,11 +293,13 @@ test('the whole wizard with the keyboard alone: each new step’s heading takes 
   const stick = sticks.make(16);
   await page.goto(host.url);
   // Signing in by keyboard too (the session may be open from the test before: signed out first).
-  await page.getByTestId('signed-in').or(page.getByLabel('Name')).first().waitFor();
+  // `exact`: the wizard's own "Applicant's name" field must not be taken for the sign-in's.
+  const nameField = page.getByLabel('Name', { exact: true });
+  await page.getByTestId('signed-in').or(nameField).first().waitFor();
   if (await page.getByTestId('signed-in').isVisible()) {
     await page.getByRole('button', { name: 'Sign out' }).press('Enter');
   }
-  await page.getByLabel('Name').fill(DESK);
+  await nameField.fill(DESK);
   await page.getByLabel('Passphrase', { exact: true }).fill(passphraseOf(DESK));
   await page.getByLabel('Passphrase', { exact: true }).press('Enter');
   await expect(page.getByRole('tab', { name: 'Enrolment' })).toHaveAttribute('aria-selected', 'true');
@@ -538,6 +550,26 @@ test('a reload in the middle of the wizard comes back at the step the station re
   expect(cli<AppRecord>(DESK, 'enrol', 'show', app)).toMatchObject({ step: 'delivered' });
   expect(cli<AppRecord>(DESK, 'enrol', 'show', app).packages).toContain(pkg);
   expect(cli<{ packageList: { state: string }[] }>(DESK, 'clients', 'show', client).packageList.map((x) => x.state).sort()).toEqual(['delivered', 'voided']);
+});
+
+test('to an HSM token chosen from the tokens present: the PSRD lands on the token as its objects, read back by OpenSC', async ({ page }) => {
+  await openFresh(page);
+  await apply(page, 'Annie Easley');
+  await checkIdentity(page, 'P2718281');
+  const client = await register(page);
+  await handOverKeys(page, join(out, 'annie.keys'));
+  await page.getByLabel(/^Amount of PSRD/).fill('32KiB');
+  await page.getByRole('radio', { name: 'HSM token' }).check();
+  const listed = page.getByTestId('enrol-tokens');
+  await expect(listed.getByRole('radio', { checked: true })).toHaveCount(0);
+  await listed.getByRole('radio', { name: new RegExp(`^${TOKEN} · serial`) }).check();
+  await expect(page.getByLabel(/^Token label/)).toHaveValue(TOKEN);
+  await page.getByLabel(/^Token user PIN/).fill(TOKEN_PIN);
+  await page.getByRole('button', { name: 'Write the PSRD' }).click();
+  const pkg = await finishDelivery(page);
+  const record = cli<{ packageList: { package: string; state: string; medium: { kind: string; target: string } }[] }>(DESK, 'clients', 'show', client).packageList;
+  expect(record).toEqual([expect.objectContaining({ package: pkg, state: 'delivered', medium: expect.objectContaining({ kind: 'hsm', target: TOKEN }) })]);
+  expect(tokenObjectLabels(SOFTHSM_MODULE, TOKEN, TOKEN_PIN).some((l) => l.includes(pkg))).toBe(true);
 });
 
 async function seriousViolations(page: Page): Promise<string[]> {

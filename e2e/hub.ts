@@ -4,11 +4,11 @@
 // imported there and its acknowledgement imported here — the path a hub takes, so that the pool is
 // allocatable. Use it as `startBuiltHost(prepare, { afterInit: (dir) => readyHub(dir, …) })`: it runs
 // before the browser host opens the station (which then holds its lock).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OPERATOR, SECOND, passphraseOf } from './browser-host';
+import { makeSecurityServer } from './security-server';
 
 export interface RunningHub {
   /** http://127.0.0.1:PORT of the Security Server. */
@@ -19,15 +19,8 @@ export interface RunningHub {
   stop(): Promise<void>;
 }
 
-/** The server's environment without settings of the machine's own Security Server. */
-function serverEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('DSKE_SERVER_')) delete env[k];
-  return env;
-}
-
-function run(what: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', env });
+function run(what: string, args: string[]): string {
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${what} ${args.slice(1).join(' ')} failed (${r.status}): ${r.stdout}${r.stderr}`);
   return r.stdout;
 }
@@ -38,8 +31,8 @@ function run(what: string, args: string[], env: NodeJS.ProcessEnv = process.env)
  * station.json (`sync.serverUrl`). The station must not be open elsewhere.
  */
 export async function readyHub(dataDir: string, opts: { poolBytes: string; hub?: string }): Promise<RunningHub> {
-  const work = mkdtempSync(join(tmpdir(), 'dske-e2e-hub-'));
-  const serverDir = join(work, 'server');
+  const server = makeSecurityServer(opts.hub);
+  const work = server.work;
   const pass = (name: string): string => {
     const f = join(work, `${name.replace(/\W/g, '_')}.pass`);
     writeFileSync(f, passphraseOf(name), { mode: 0o600 });
@@ -48,58 +41,21 @@ export async function readyHub(dataDir: string, opts: { poolBytes: string; hub?:
   const asOperator = ['--operator', OPERATOR, '--passphrase-file', pass(OPERATOR)];
   const approved = ['--approver', SECOND, '--approver-passphrase-file', pass(SECOND)];
   const station = (...args: string[]): string => run('dske-station', ['out/main/cli.js', '--data-dir', dataDir, ...args]);
-  const env = serverEnv();
-  const server = (...args: string[]): string => run('dske-server', ['out/server/main.js', ...args, '--data', serverDir], env);
-  let child: ChildProcess | undefined;
   try {
     station(...asOperator, 'pool', 'generate', '--bytes', opts.poolBytes, '--source', 'os');
-    server('init', '--hub', opts.hub ?? 'hub');
     const reg = JSON.parse(station(...asOperator, ...approved, '--json', 'sync', 'register', '--out', join(work, 'station.dskereg'))) as { ok: boolean; value: { confirmationCode: string } };
-    server('register', join(work, 'station.dskereg'), '--code', reg.value.confirmationCode);
+    server.cli('register', join(work, 'station.dskereg'), '--code', reg.value.confirmationCode);
     station(...asOperator, ...approved, 'sync', 'ship', '--out', join(work, 'pool.dskeshp'));
-    server('import-shipment', join(work, 'pool.dskeshp'), '--ack-out', join(work, 'pool.dskeack'));
+    server.cli('import-shipment', join(work, 'pool.dskeshp'), '--ack-out', join(work, 'pool.dskeack'));
     station(...asOperator, 'sync', 'import', join(work, 'pool.dskeack'));
     rmSync(join(work, 'pool.dskeshp'), { force: true });
-
-    child = spawn(process.execPath, ['out/server/main.js', 'serve', '--data', serverDir, '--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    const serving = child;
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`the Security Server printed no address: ${out}`)), 15_000);
-      serving.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-      serving.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-      serving.on('exit', (code) => reject(new Error(`the Security Server exited (${code}): ${out}`)));
-    });
-
+    const url = await server.serve();
     const settingsFile = join(dataDir, 'station.json');
     const settings = existsSync(settingsFile) ? (JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>) : {};
     writeFileSync(settingsFile, JSON.stringify({ ...settings, sync: { serverUrl: url } }));
-
-    return {
-      url,
-      serverDir,
-      server,
-      stop: () =>
-        new Promise((resolve) => {
-          const done = (): void => {
-            rmSync(work, { recursive: true, force: true });
-            resolve();
-          };
-          if (serving.exitCode !== null) return done();
-          serving.once('exit', done);
-          serving.kill('SIGTERM');
-        }),
-    };
+    return { url, serverDir: server.dataDir, server: server.cli, stop: server.stop };
   } catch (e) {
-    child?.kill('SIGTERM');
-    rmSync(work, { recursive: true, force: true });
+    await server.stop();
     throw e;
   }
 }

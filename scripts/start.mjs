@@ -35,6 +35,7 @@ const viteBin = join(viteDir, JSON.parse(readFileSync(join(viteDir, 'package.jso
 const build = spawnSync(process.execPath, [viteBin, 'build'], { cwd: projectRoot, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
-const run = spawnSync(electron, ['.', ...process.argv.slice(2)], { cwd: projectRoot, stdio: 'inherit' });
+// A larger pool of file threads (scripts/browser-host.mjs says why): set before the process starts.
+const run = spawnSync(electron, ['.', ...process.argv.slice(2)], { cwd: projectRoot, stdio: 'inherit', env: { UV_THREADPOOL_SIZE: '16', ...process.env } });
 if (run.error) fail(`Electron could not be started (${run.error.message})`);
 process.exit(run.status ?? 1);

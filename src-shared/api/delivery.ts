@@ -72,9 +72,28 @@ export interface DriveView {
   readonly deliverable: boolean;
 }
 
+/** A PKCS#11 token present, as the desk chooses one (never pre-selected): what the token says of itself. */
+export interface TokenView {
+  readonly label: string;
+  readonly serial: string;
+  readonly model: string;
+  readonly manufacturer: string;
+  readonly freePrivateBytes: number | null;
+}
+
+export interface TokenList {
+  /** The PKCS#11 module for clients' tokens (station.json delivery.pkcs11Module). */
+  readonly module: string;
+  readonly tokens: readonly TokenView[];
+  /** Why no token could be listed (the module missing or not starting), in plain words. */
+  readonly problem?: string;
+}
+
 export const deliveryCalls = {
   /** The drives present, each with its drive-safety statuses for a package of that size. */
   drives: call({ args: object({ packageBytes: optional(integer({ min: 1, max: MAX_PACKAGE_BYTES })) }), result: returns<DriveView[]>(), access: ['desk', 'operator'] }),
+  /** The HSM tokens present in the clients' PKCS#11 module: no session, no login. */
+  tokens: call({ args: object({}), result: returns<TokenList>(), access: ['desk', 'operator'] }),
   deliver: call({
     args: object({ client: clientId, bytes: integer({ min: 1, max: MAX_PACKAGE_BYTES }), to: carrierTarget, token: optional(object({ pin: text({ maxLength: 256 }), profile: optional(oneOf(['data', 'secret'] as const)) })) }),
     result: returns<DeliveryResult>(),

@@ -91,7 +91,7 @@ describe('a shipment resumed', () => {
 
   it('never over an existing file; the rest of the pool in a new shipment, nothing twice', async () => {
     const h = ts.station.handlers;
-    expect((await refusal(h.sync.ship({ out: join(work, 'pool.dskeshp') }, OP))).message).toMatch(/exists already/);
+    expect((await refusal(h.sync.ship({ out: join(work, 'pool.dskeshp') }, OP))).message).toMatch(/already exists/);
     // A mistyped folder chooses nothing: the segments stay free for the next shipment.
     expect((await refusal(h.sync.ship({ out: join(work, 'no-such-dir', 'x.dskeshp') }, OP))).code).toBe('io');
     expect((await refusal(h.sync.ship({ out: join(work, 'pool.dskeshp', 'x.dskeshp') }, OP))).message).toMatch(/not a folder/);

@@ -6,6 +6,7 @@ import { formatBytes } from '../../../src-shared/psrd/size';
 import { actorOf, type Core, type Ctx } from '../core';
 import { dirname } from 'node:path';
 import { checkOutPath, isInside } from '../paths';
+import { listTokens } from '../../../hardware/carriers/hsm-tokens';
 import type { Operator } from '../operators/gate';
 import { clientOf, clientParts } from '../clients/handlers';
 import { allocate } from './allocate';
@@ -95,6 +96,14 @@ export function deliveryHandlers(core: Core): Handlers<{ delivery: typeof delive
         );
       } finally {
         await carrier.release();
+      }
+    },
+    tokens: async () => {
+      const module = core.settings.delivery.pkcs11Module;
+      try {
+        return { module, tokens: listTokens(module) };
+      } catch (e) {
+        return { module, tokens: [], problem: `The PKCS#11 module ${module} for clients' tokens could not be used (${(e as Error).message}); check station.json delivery.pkcs11Module.` };
       }
     },
     destroySheet: async (args, ctx) => {

@@ -1,6 +1,7 @@
 // Choosing the medium for the PSRD: how much, and where — a USB stick from the live list of drives with
 // what the drive-safety policy says of each (a drive with an error cannot be chosen; none is ever
-// pre-selected), an HSM token (label and PIN; the PIN is read from its field when sent, then cleared),
+// pre-selected), an HSM token (from the list of tokens present, or its label typed; the PIN is read from
+// its field when sent, then cleared),
 // a printed QR sheet (a PDF) or a file. Above the two-person threshold the station asks for a second
 // person, whose name and passphrase are typed here.
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -14,6 +15,7 @@ import { shownTime } from '../../time';
 import { useCall } from '../../use-call';
 import type { DeliverArgs } from './EnrolWizard';
 import { DeskError, MEDIUM_NAMES, StepHeading, localError, sizeText } from './shared';
+import { TokenList } from './TokenList';
 
 export interface MediumChoice {
   readonly kind?: ApplicationView['medium'];
@@ -199,8 +201,9 @@ export function MediumStep(props: {
         {kind === 'usb' && <DriveList bytes={bytes} choice={choice.device} onChoose={chooseDevice} />}
         {kind === 'hsm' && (
           <>
+            <TokenList chosen={choice.label} onChoose={(label) => set({ label })} />
             <label>
-              Token label
+              Token label (chosen above, or typed as printed on it)
               <input name="token-label" autoComplete="off" spellCheck={false} value={choice.label} onChange={(e) => set({ label: e.target.value })} />
             </label>
             <label>

@@ -14,6 +14,7 @@ import { formatBytes } from '../../../../src-shared/psrd/size';
 import { station } from '../../station-client';
 import { shownTime } from '../../time';
 import { ErrorNote } from '../ErrorNote';
+import { SyncDifferences } from '../sync/SyncDifferences';
 
 export function VerifyPanel(): React.JSX.Element {
   const [job, setJob] = useState<JobView>();
@@ -257,24 +258,7 @@ export function ReconcilePanel(): React.JSX.Element {
             {server.differences.length === 0 ? 'No difference' : `${grouped(server.differences.length)} differences`} with the Security Server at {server.server}: {grouped(server.checkedReports)} range reports and {grouped(server.checkedShipments)} shipments compared; it applied reports up to #{grouped(server.appliedUpTo)}.
           </p>
           {server.differences.length > 0 && (
-            <table className="ledger-diffs">
-              <thead>
-                <tr>
-                  <th scope="col">What</th>
-                  <th scope="col">This station</th>
-                  <th scope="col">The Security Server</th>
-                </tr>
-              </thead>
-              <tbody>
-                {server.differences.map((d, i) => (
-                  <tr key={i}>
-                    <td>{d.what}</td>
-                    <td>{d.station}</td>
-                    <td>{d.server}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <SyncDifferences differences={server.differences} className="ledger-diffs" />
           )}
         </div>
       )}

@@ -7,6 +7,7 @@ import type { StationError } from '../../../../src-shared/api/result';
 import { station } from '../../station-client';
 import { ErrorNote } from '../ErrorNote';
 import { fullPathProblem } from './full-path';
+import { SyncDifferences } from './SyncDifferences';
 
 type Outcome = { kind: 'import'; value: ImportResult } | { kind: 'push'; value: PushResult } | { kind: 'export'; value: { path: string; first: number; last: number; reports: number } } | { kind: 'reconcile'; value: ReconcileResult };
 
@@ -86,24 +87,7 @@ export function ReportsPanel({ onDone }: { onDone: () => void }): React.JSX.Elem
         <div role="status" data-testid="sync-outcome" className={outcome.kind === 'reconcile' && outcome.value.differences.length > 0 ? 'error' : 'good'}>
           <p>{said(outcome)}</p>
           {outcome.kind === 'reconcile' && outcome.value.differences.length > 0 && (
-            <table className="ledger">
-              <thead>
-                <tr>
-                  <th>What</th>
-                  <th>This station</th>
-                  <th>Security Server</th>
-                </tr>
-              </thead>
-              <tbody>
-                {outcome.value.differences.map((d, i) => (
-                  <tr key={i}>
-                    <td>{d.what}</td>
-                    <td>{d.station}</td>
-                    <td>{d.server}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <SyncDifferences differences={outcome.value.differences} />
           )}
         </div>
       )}
