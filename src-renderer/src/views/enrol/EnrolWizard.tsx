@@ -65,6 +65,11 @@ export function EnrolWizard(): React.JSX.Element {
   const [progress, setProgress] = useState<Progress>();
   /** The delivery that has just finished, shown (written, verified, copy destroyed) until the desk goes on to the receipt. */
   const [finished, setFinished] = useState<{ job: string; result?: DeliveryResult }>();
+  /**
+   * Deliveries the desk has gone on from: the job's end (an event) and the call's answer arrive in
+   * either order, and a late one must not bring back the step the desk has left.
+   */
+  const continued = useRef(new Set<string>()).current;
   const [deliveryError, setDeliveryError] = useState<StationError>();
   /** The last delivery to this client that ended without delivering, found in the station's jobs after a reload. */
   const [lastAttempt, setLastAttempt] = useState<JobView>();
@@ -126,7 +131,7 @@ export function EnrolWizard(): React.JSX.Element {
       startedAt.current = Date.parse(j.startedAt);
       setJob(j);
       if (j.state === 'running') return;
-      if (j.state === 'done') setFinished((f) => f ?? { job: j.id });
+      if (j.state === 'done') setFinished((f) => f ?? (continued.has(j.id) ? undefined : { job: j.id }));
       else {
         setDeliveryError((j.error as StationError | undefined) ?? { code: 'internal', message: `The delivery ended ${j.state}.` });
         setChoice((c) => ({ ...c, device: undefined }));
@@ -183,7 +188,7 @@ export function EnrolWizard(): React.JSX.Element {
     setDelivering(true);
     const r = await station().delivery.deliver(args);
     setDelivering(false);
-    if (r.ok) setFinished({ job: r.value.job, result: r.value });
+    if (r.ok) setFinished(continued.has(r.value.job) ? undefined : { job: r.value.job, result: r.value });
     else {
       setDeliveryError(r.error);
       // After a fault of the medium the stick is chosen again by the desk (it may be another one now).
@@ -253,6 +258,8 @@ export function EnrolWizard(): React.JSX.Element {
             finished={finished}
             onContinue={() => {
               acted.current = true;
+              if (finished) continued.add(finished.job);
+              if (job) continued.add(job.id);
               setFinished(undefined);
               setProgress(undefined);
               void refresh();
