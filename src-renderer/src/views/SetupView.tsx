@@ -6,7 +6,8 @@ import type { SourceTestReport, SourceView } from '../../../src-shared/api/devic
 import type { SignedIn } from '../../../src-shared/api/operators';
 import { sourceSpec, type EntropyLabel, type PoolProgress } from '../../../src-shared/api/pool';
 import type { StationError } from '../../../src-shared/api/result';
-import { formatBytes, parseSize } from '../../../src-shared/psrd/size';
+import { formatBytes } from '../../../src-shared/psrd/size';
+import { sizeOrProblem } from '../size-input';
 import { station } from '../station-client';
 import { useCall } from '../use-call';
 import { ErrorNote } from './ErrorNote';
@@ -286,11 +287,8 @@ function PoolStep({ onBack, onFinish }: { onBack: () => void; onFinish: () => vo
   }, [ended, progress, resumed, refresh]);
 
   async function generate(): Promise<void> {
-    const bytes = parseSize(size);
-    if (bytes === null) {
-      setError({ code: 'bad-request', message: `"${size}" is not a size. Write for example 64MiB or 1GiB.` });
-      return;
-    }
+    const bytes = sizeOrProblem(size);
+    if (typeof bytes !== 'number') return setError(bytes);
     setBusy(true);
     setError(undefined);
     setProgress(undefined);

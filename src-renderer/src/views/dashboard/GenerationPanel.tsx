@@ -3,7 +3,8 @@
 // generation shown is the station's running job (whoever started it, from whichever window), so a tab
 // switch or a reload finds it again; a screen reader hears its start, every tenth and its end.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { formatBytes, parseSize } from '../../../../src-shared/psrd/size';
+import { formatBytes } from '../../../../src-shared/psrd/size';
+import { sizeOrProblem } from '../../size-input';
 import type { JobView } from '../../../../src-shared/api/jobs';
 import type { PoolProgress } from '../../../../src-shared/api/pool';
 import type { StationError } from '../../../../src-shared/api/result';
@@ -57,11 +58,8 @@ export function GenerationPanel({ onChanged }: { onChanged: () => void }): React
   );
 
   async function generate(): Promise<void> {
-    const bytes = parseSize(size);
-    if (bytes === null) {
-      setError({ code: 'bad-request', message: `"${size}" is not a size. Write for example 64MiB or 4GiB.` });
-      return;
-    }
+    const bytes = sizeOrProblem(size);
+    if (typeof bytes !== 'number') return setError(bytes);
     setStarting(true);
     setError(undefined);
     setEnded(undefined);
