@@ -15,6 +15,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { AUDITOR, fitsSideways, signIn, startBuiltHost, type RunningHost } from './browser-host';
 import { readyHub, type RunningHub } from './hub';
 import { buildLongLedger, type LongLedger } from './long-ledger';
+import { parseCsv } from '../test/support/csv';
 
 const N = Number(process.env.DSKE_LEDGER_ENTRIES ?? 20000);
 const SMALL = 3000;
@@ -36,35 +37,6 @@ function localField(ms: number): string {
   const d = new Date(ms);
   const p = (n: number): string => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
-
-/** RFC 4180 rows of a CSV text. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i++;
-    } else field += c;
-  }
-  return rows;
 }
 
 const grid = (page: Page) => page.getByTestId('ledger-grid');

@@ -15,6 +15,7 @@ import { exportEntries } from '../../src-main/station/audit/export';
 import { keysOf } from '../../src-main/station/audit/ledger-index';
 import { SeriesFold } from '../../src-main/station/audit/series';
 import { enrolPeople, OP, openTestStation, PEOPLE, signedIn, SMALL_POLICY, tempDir, type TestStation } from '../support/station';
+import { parseCsv } from '../support/csv';
 
 const DAY = 86_400_000;
 const start = Date.parse('2026-03-01T09:00:00Z');
@@ -172,26 +173,6 @@ describe('audit.rows', () => {
     expect(last.entries[1].hash).toBe(t.station.ledger.head());
   });
 });
-
-/** RFC 4180 fields of a CSV text. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\r' && text[i + 1] === '\n') row.push(field), rows.push(row), (row = []), (field = ''), i++;
-    else field += c;
-  }
-  return rows;
-}
 
 describe('audit.exportEntries and audit.saveCheckpoint', () => {
   it('writes the filtered entries as CSV, each in plain words with its facts', async () => {

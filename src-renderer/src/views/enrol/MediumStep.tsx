@@ -4,7 +4,7 @@
 // its field when sent, then cleared),
 // a printed QR sheet (a PDF) or a file. Above the two-person threshold the station asks for a second
 // person, whose name and passphrase are typed here.
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import { MEDIA, type ApplicationView } from '../../../../src-shared/api/enrolment';
 import type { DriveView } from '../../../../src-shared/api/delivery';
 import type { JobView } from '../../../../src-shared/api/jobs';
@@ -16,6 +16,7 @@ import { useCall } from '../../use-call';
 import type { DeliverArgs } from './EnrolWizard';
 import { DeskError, MEDIUM_NAMES, StepHeading, localError, sizeText } from './shared';
 import { TokenList } from './TokenList';
+import { usePolled } from '../../use-polled';
 
 export interface MediumChoice {
   readonly kind?: ApplicationView['medium'];
@@ -54,11 +55,7 @@ function DriveList({ bytes, choice, onChoose }: { bytes: number | null; choice: 
       if (c && !r.value.some((d) => d.device === c && d.deliverable)) onChoose(undefined);
     } else setError(r.error);
   }, [bytes, onChoose]);
-  useEffect(() => {
-    void load();
-    const timer = setInterval(() => void load(), DRIVES_EVERY_MS);
-    return () => clearInterval(timer);
-  }, [load]);
+  usePolled(load, DRIVES_EVERY_MS);
 
   return (
     <fieldset className="enrol-drives">

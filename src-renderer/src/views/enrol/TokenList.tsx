@@ -1,11 +1,12 @@
 // The HSM tokens present in the clients' PKCS#11 module, as the desk chooses one (never pre-selected):
 // what each token says of itself (label, serial, model, free memory); no session, no PIN. Choosing one
 // fills in its label, or its serial where two tokens share a label.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import type { TokenList as Tokens } from '../../../../src-shared/api/delivery';
 import type { StationError } from '../../../../src-shared/api/result';
 import { station } from '../../station-client';
 import { DeskError, sizeText } from './shared';
+import { usePolled } from '../../use-polled';
 
 /** How often the list is asked again while it shows (tokens come and go). */
 const TOKENS_EVERY_MS = 4000;
@@ -20,11 +21,7 @@ export function TokenList({ chosen, onChoose }: { chosen: string; onChoose: (tar
       setError(undefined);
     } else setError(r.error);
   }, []);
-  useEffect(() => {
-    void load();
-    const timer = setInterval(() => void load(), TOKENS_EVERY_MS);
-    return () => clearInterval(timer);
-  }, [load]);
+  usePolled(load, TOKENS_EVERY_MS);
   const tokens = list?.tokens ?? [];
   return (
     <fieldset className="enrol-drives">
