@@ -2,7 +2,7 @@
 // files, shipments) is refused inside its own data directory, where it could be taken for one of the
 // station's files: written as the name of the ledger's next file, it would stop the next start. And
 // none is written over a file already there. Each refusal changes nothing, and the station still opens.
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,22 @@ describe('files for outside the station', () => {
     expect(readdirSync(ts.dataDir).sort()).toEqual(before);
     await ts.reopen();
     expect(ts.station.handlers).toBeDefined();
+  });
+
+  it('are refused through a link: a folder linked to the data directory, or a dangling link to a file in it', async () => {
+    const h = ts.station.handlers;
+    const before = readdirSync(ts.dataDir).sort();
+    const linkedFolder = join(outside, 'looks-outside');
+    symlinkSync(ts.dataDir, linkedFolder);
+    expect((await refusal(h.delivery.exportCsv({ to: join(linkedFolder, 'ledger-000002.jsonl') }, OP))).message).toMatch(/inside the station's data directory/);
+    expect((await refusal(h.audit.saveCheckpoint({ to: join(linkedFolder, 'ledger-000002.jsonl') }, OP))).message).toMatch(/inside the station's data directory/);
+    // A link whose target does not exist yet: following it would create the file inside.
+    const dangling = join(outside, 'export.csv');
+    symlinkSync(join(ts.dataDir, 'ledger-000002.jsonl'), dangling);
+    await refusal(h.delivery.exportCsv({ to: dangling }, OP));
+    await refusal(h.audit.exportEntries({ to: dangling, format: 'csv' }, OP));
+    await refusal(h.audit.saveCheckpoint({ to: dangling }, OP));
+    expect(readdirSync(ts.dataDir).sort()).toEqual(before);
   });
 
   it('are never written over a file already there', async () => {

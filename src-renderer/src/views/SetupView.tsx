@@ -312,7 +312,7 @@ function PoolStep({ onBack, onFinish }: { onBack: () => void; onFinish: () => vo
     <>
       <StepHeading step={3} title="First pool" />
       <p>
-        The pool holds the PSRD the station hands out. Make a first amount now; you can add more at any time from the Pool tab.
+        The pool holds the PSRD the station hands out. Make a first amount now; you can add more at any time from the Dashboard.
         {sources.length > 0 ? ` It is made from: ${sources.join(', ')}.` : ''}
       </p>
       {!result && (
@@ -348,7 +348,7 @@ function PoolStep({ onBack, onFinish }: { onBack: () => void; onFinish: () => vo
         <p className="good" data-testid="setup-result">
           Done: {formatBytes(result.bytes)} of PSRD
           {result.segments !== undefined ? ` in ${result.segments} segment${result.segments === 1 ? '' : 's'}` : ''}
-          {result.label ? `, labelled ${result.label}` : ''}. The Pool tab shows it and makes more.
+          {result.label ? `, labelled ${result.label}` : ''}. The Dashboard shows it and makes more.
         </p>
       )}
       {s && (
