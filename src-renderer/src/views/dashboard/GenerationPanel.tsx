@@ -10,7 +10,8 @@ import type { PoolProgress } from '../../../../src-shared/api/pool';
 import type { StationError } from '../../../../src-shared/api/result';
 import { station } from '../../station-client';
 import { ErrorNote } from '../ErrorNote';
-import { grouped, rateBetween, timeLeft } from './rate';
+import { grouped } from '../../../../src-shared/ledger/entry-words';
+import { rateBetween, timeLeft } from './rate';
 import { useRunningJob } from '../../use-running-job';
 
 /** One source's samples and their rate during the generation. */
@@ -123,7 +124,7 @@ export function GenerationPanel({ onChanged }: { onChanged: () => void }): React
             <ul className="source-rates" aria-label="Sources during this generation">
               {rates.map((s) => (
                 <li key={s.label}>
-                  {s.label}: {s.state}, {grouped(s.samples)} samples health-tested{s.perSecond !== null ? ` (${grouped(s.perSecond)}/s)` : ''}
+                  {s.label}: {s.state}, {grouped(s.samples)} samples health-tested{s.perSecond !== null ? ` (${grouped(Math.round(s.perSecond))}/s)` : ''}
                 </li>
               ))}
             </ul>

@@ -12,8 +12,3 @@ export function timeLeft(remaining: number, perSecond: number | null): string {
   const s = Math.ceil(remaining / perSecond);
   return s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
 }
-
-/** 12,345,678: numbers grouped, as everywhere in the window. */
-export function grouped(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}

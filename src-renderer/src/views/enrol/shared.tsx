@@ -5,6 +5,7 @@ import { createContext, useContext, useEffect, useRef } from 'react';
 import type { ApplicationView } from '../../../../src-shared/api/enrolment';
 import type { StationError } from '../../../../src-shared/api/result';
 import { formatBytes } from '../../../../src-shared/psrd/size';
+import { grouped } from '../../../../src-shared/ledger/entry-words';
 
 export type WizardStep = 'apply' | 'identity' | 'client-id' | 'keys' | 'medium' | 'write' | 'verify' | 'destroy' | 'receipt' | 'done' | 'refused';
 
@@ -104,8 +105,7 @@ export function DeskError({ error, testId }: { error: StationError | undefined; 
   );
 }
 
-/** A number grouped as the reader's locale groups it. */
-export const grouped = (n: number): string => n.toLocaleString();
+export { grouped };
 
 /** "64.0 KiB (65,536 bytes)". */
 export const sizeText = (n: number): string => (n < 1024 ? `${grouped(n)} bytes` : `${formatBytes(n)} (${grouped(n)} bytes)`);
