@@ -6,18 +6,18 @@
 // O_DIRECT rather than the page cache + one fsync (the same durability): measured on the station's
 // machine (bench/README.md, "Delivery"), 256 MiB written and fsynced took 0.21–0.43 s with O_DIRECT and
 // 0.38–0.50 s through the page cache, whose copy of every block costs CPU that the sealing needs and
-// leaves the package in memory, where it evicts the rest. The digests are taken here with createHash:
-// WebCrypto's digest, which runs on the thread pool, measured no faster for the write (0.71 s against
-// 0.74 s, a delivery of 256 MiB) and slower for the read-back (0.40 s against 0.28 s) on two busy cores.
-// Verification reads the file back with O_DIRECT (the page cache bypassed, so the bytes come from the
-// medium, not from memory) and compares the digests block by block. Every failure is a media fault
+// leaves the package in memory, where it evicts the rest. The digests are taken on a thread of their own
+// (block-hasher.ts), from the very buffers the blocks are written from and read back into, so that the
+// main thread is left to the pool's reads and the sealing. Verification reads the file back with
+// O_DIRECT (the page cache bypassed, so the bytes come from the medium, not from memory) and compares
+// the digests block by block. Every failure is a media fault
 // with the desk's sentence from src-shared/psrd/media-faults.ts and a short detail; never PSRD.
-import { createHash } from 'node:crypto';
 import { constants as fsConstants, existsSync } from 'node:fs';
 import { lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { StationFailure } from '../../src-shared/api/result';
 import { mediaFaults, type MediaFaultCode } from '../../src-shared/psrd/media-faults';
+import { blockHasher } from './block-hasher';
 import type { CarrierProgress, PackageStream } from './carrier';
 
 /** The unit of writing, hashing and comparing; "the first differing MiB" is counted in these. */
@@ -60,14 +60,6 @@ export interface PackageFileVerified {
   readonly direct: boolean;
   /** Said plainly where the read-back may have come from a cache. */
   readonly note?: string;
-}
-
-/** `count` page-aligned buffers of BLOCK_BYTES: a WebAssembly memory is the one page-aligned allocation Node offers. */
-function alignedBuffers(count: number): Uint8Array[] {
-  type WasmMemoryCtor = new (d: { initial: number }) => { readonly buffer: ArrayBuffer };
-  const Memory = (globalThis as unknown as { WebAssembly: { Memory: WasmMemoryCtor } }).WebAssembly.Memory;
-  const bytes = new Uint8Array(new Memory({ initial: (count * BLOCK_BYTES) / 65536 }).buffer);
-  return Array.from({ length: count }, (_, i) => bytes.subarray(i * BLOCK_BYTES, (i + 1) * BLOCK_BYTES));
 }
 
 const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
@@ -171,8 +163,6 @@ async function readFully(fh: FileHandle, buf: Uint8Array, length: number, positi
   return off;
 }
 
-const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-
 /**
  * Opens `<path>.partial` for writing, new (O_EXCL), with O_DIRECT where the platform and the file
  * system take it. Linux checks O_DIRECT after creating the file, so a refusal (EINVAL) leaves a file of
@@ -233,8 +223,9 @@ export async function writePackageFile(path: string, pkg: PackageStream, progres
     await folder.close().catch(() => undefined);
     throw toFailure(e, 'creating the file');
   }
-  const digests: string[] = [];
-  const bufs = alignedBuffers(DEPTH);
+  const digests: Promise<string>[] = [];
+  const hasher = blockHasher(DEPTH, BLOCK_BYTES);
+  const bufs = hasher.slots;
   const inFlight: Promise<void>[] = [];
   try {
     let slot = 0;
@@ -243,7 +234,6 @@ export async function writePackageFile(path: string, pkg: PackageStream, progres
     let written = 0;
     const flush = async (len: number): Promise<void> => {
       const buf = bufs[slot]!;
-      digests.push(sha256(buf.subarray(0, len)));
       const position = written;
       let writeLen = len;
       if (direct && len % DIRECT_ALIGN !== 0) {
@@ -252,9 +242,12 @@ export async function writePackageFile(path: string, pkg: PackageStream, progres
         buf.fill(0, len, writeLen);
       }
       written += len;
-      // Writes finish in any order on the thread pool; progress counts the bytes written from the start.
+      // The block is hashed on the hashing thread while the thread pool writes it; the slot is free
+      // again once both are done. Writes finish in any order; progress counts the bytes written from the start.
+      const digest = hasher.digest(slot, len);
+      digests.push(digest);
       const before = inFlight.at(-1) ?? Promise.resolve();
-      const p = Promise.all([writeFully(fh, buf, writeLen, position), before]).then(() => {
+      const p = Promise.all([writeFully(fh, buf, writeLen, position), digest, before]).then(() => {
         progress({ phase: 'write', bytesDone: position + len, bytesTotal: total });
       });
       p.catch(() => undefined); // awaited below, in order
@@ -289,7 +282,7 @@ export async function writePackageFile(path: string, pkg: PackageStream, progres
     if (await exists(path)) throw new StationFailure('medium-not-allowed', `A file of the same name appeared while the package was written (${basename(path)}).`);
     await rename(partial, path);
     await folder.sync();
-    return { path, direct, length: total, blockBytes: BLOCK_BYTES, sha256: digests };
+    return { path, direct, length: total, blockBytes: BLOCK_BYTES, sha256: await Promise.all(digests) };
   } catch (e) {
     await Promise.allSettled(inFlight.splice(0));
     if (!closed) await fh.close().catch(() => undefined);
@@ -298,7 +291,8 @@ export async function writePackageFile(path: string, pkg: PackageStream, progres
     throw rethrown(e, `writing ${basename(path)}`);
   } finally {
     await folder.close().catch(() => undefined);
-    for (const b of bufs) b.fill(0);
+    await Promise.allSettled(digests);
+    hasher.close();
   }
 }
 
@@ -341,7 +335,8 @@ export async function verifyPackageFile(path: string, expected: BlockDigests, pr
     if (errno(e) === 'ENOENT') throw mediaFailure('verify-failed', `${basename(path)} is not on the medium; the first difference is in MiB 0`);
     throw toFailure(e, `reading ${basename(path)} back`);
   }
-  const bufs = alignedBuffers(DEPTH);
+  const hasher = blockHasher(DEPTH, BLOCK_BYTES);
+  const bufs = hasher.slots;
   const reads: Promise<number>[] = [];
   try {
     await checkDev(fh, opts);
@@ -375,7 +370,8 @@ export async function verifyPackageFile(path: string, expected: BlockDigests, pr
         break;
       }
       if (got < want) throw verifyFailed(i, `${basename(path)} is shorter than the package (${size} bytes, not ${total})`);
-      if (sha256(bufs[i % DEPTH]!.subarray(0, want)) !== expected.sha256[i]) throw verifyFailed(i, 'the bytes read back differ');
+      // Hashed on the hashing thread while the next blocks are read.
+      if ((await hasher.digest(i % DEPTH, want)) !== expected.sha256[i]) throw verifyFailed(i, 'the bytes read back differ');
       if (got > want) throw verifyFailed(i, `${basename(path)} is longer than the package (${size} bytes, not ${total})`);
       progress({ phase: 'verify', bytesDone: i * BLOCK_BYTES + want, bytesTotal: total });
     }
@@ -386,7 +382,7 @@ export async function verifyPackageFile(path: string, expected: BlockDigests, pr
   } finally {
     await Promise.allSettled(reads);
     await fh.close().catch(() => undefined);
-    for (const b of bufs) b.fill(0);
+    hasher.close();
   }
 }
 
