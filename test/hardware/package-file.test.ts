@@ -3,7 +3,7 @@
 // The first part runs anywhere (a temporary folder); the second, as root, on loop devices: a full
 // volume, a read-only one, a device that stops answering mid-write (a loop device shrunk under it, a
 // FUSE daemon killed), and
-// the throughput beside cp and cmp.
+// the throughput beside cp and cmp (printed; bench/deliver.ts measures it).
 import { createCipheriv, createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CarrierProgress, PackageStream } from '../../hardware/carriers/carrier';
 import { FileCarrier } from '../../hardware/carriers/file';
+import { stopHashingThread } from '../../hardware/carriers/block-hasher';
 import { BLOCK_BYTES, verifyPackageFile, writePackageFile } from '../../hardware/carriers/package-file';
 import { refusal as failure } from '../support/refusal';
 import { MiB, sh, tryRun } from '../support/media';
@@ -118,6 +119,20 @@ describe('package files in a folder', () => {
     const w4 = await writePackageFile(path, whole, quiet, never);
     appendFileSync(path, 'y');
     expect((await failure(verifyPackageFile(path, w4, quiet, never))).message).toMatch(/longer .* MiB 2\b/);
+  });
+
+  it('takes the same digests, and still catches a flipped byte, when the hashing thread is stopped mid-write and mid-verify', async () => {
+    const dir = fresh();
+    const pkg = fakePackage(12 * MiB + 99, 7);
+    const path = join(dir, 'h.pkg');
+    const w = await writePackageFile(path, pkg, (p) => void (p.bytesDone === 3 * MiB && stopHashingThread()), never);
+    const want = readFileSync(path);
+    expect(w.sha256).toEqual(Array.from({ length: 13 }, (_, i) => createHash('sha256').update(want.subarray(i * MiB, (i + 1) * MiB)).digest('hex')));
+    await verifyPackageFile(path, w, (p) => void (p.bytesDone === 5 * MiB && stopHashingThread()), never);
+    const fd = openSync(path, 'r+');
+    writeSync(fd, Buffer.from([want[9 * MiB + 7]! ^ 1]), 0, 1, 9 * MiB + 7);
+    closeSync(fd);
+    expect((await failure(verifyPackageFile(path, w, (p) => void (p.bytesDone === 2 * MiB && stopHashingThread()), never))).message).toMatch(/differ; the first difference is in MiB 9\b/);
   });
 
   it('leaves nothing when cancelled, or when the stream is not the length it said', async () => {
@@ -277,7 +292,7 @@ describe.skipIf(noLoops !== undefined)(`package files on loop-device volumes${no
     mounts.delete(v.mnt);
   });
 
-  it('writes and verifies 64 MiB on ext4 at about the speed of cp and cmp', async () => {
+  it('writes and reads back 64 MiB on ext4 with O_DIRECT both ways (its speed beside cp and cmp printed)', async () => {
     const v = loopVolume('ext4', 200);
     const pkg = fakePackage(64 * MiB, 11);
     const t0 = performance.now();
@@ -305,8 +320,7 @@ describe.skipIf(noLoops !== undefined)(`package files on loop-device volumes${no
         `cp+sync ${mbs(c1 - c0)} MB/s, cmp (from the page cache) ${mbs(c2 - c1)} MB/s, together ${mbs(c2 - c0)} MB/s; ` +
         `the fake package alone (AES-CTR, counted in ours) ${Math.round(g1 - g0)} ms`,
     );
-    // Loose: two shared cores in CI. The figures above are what the report quotes.
-    expect(t2 - t0).toBeLessThan(4 * (c2 - c0) + 500);
+    // Printed, not asserted (no timing assertions in tests): bench/deliver.ts measures the speed.
     rmSync(src);
   }, 120_000);
 });
