@@ -5,6 +5,7 @@
 // delivery (flat: the package streams in 1 MiB chunks).
 //   npx tsx bench/deliver.ts [--size 256MiB] [--rounds 3] [--small 16MiB] [--dir /var/tmp] [--no-stages]
 //
+// The package file's digests (SHA-256 per MiB) are taken on a hashing thread (hardware/carriers/block-hasher.ts).
 // The station is timed on its write + verify phases (from the first 'write' progress event to the
 // last 'verify' one), which is what `cp` + `cmp` does; the whole delivery (reservation, destruction of
 // the station's copy, the ledger's fsyncs) is printed beside it. The baselines, from the cheapest:
@@ -25,6 +26,7 @@ import { constants as fsConstants, mkdirSync, mkdtempSync, rmSync, writeFileSync
 import { open } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { blockHasher } from '../hardware/carriers/block-hasher';
 import { openStation } from '../src-main/station/station';
 import type { Ctx } from '../src-main/station/core';
 import { clientPackageStream, rangeBytes } from '../src-main/station/delivery/package-stream';
@@ -213,6 +215,17 @@ async function stagesOf(pool: import('../src-main/station/pool/pool').Pool, byte
   })]);
   rows.push(['hashing, SHA-256 per MiB (createHash)', 'main', await timed(() => {
     for (let i = 0; i < chunks; i++) createHash('sha256').update(plain).digest();
+  })]);
+  rows.push(['hashing, SHA-256 per MiB (block-hasher.ts, 4 buffers)', 'hashing thread', await timed(async () => {
+    const hasher = blockHasher(4, MiB);
+    for (const slot of hasher.slots) slot.set(plain);
+    const q: Promise<string>[] = [];
+    for (let i = 0; i < chunks; i++) {
+      q.push(hasher.digest(i % 4, MiB));
+      if (q.length >= 4) await q.shift();
+    }
+    await Promise.all(q);
+    hasher.close();
   })]);
   rows.push(['hashing, SHA-256 per MiB (subtle.digest, 2 in flight)', 'thread pool', await timed(async () => {
     const q: Promise<ArrayBuffer>[] = [];
