@@ -9,7 +9,8 @@
 // One hashing thread serves the process, started at the first use and holding the process open only
 // while it has work. If it cannot start, or stops, the blocks it was given are hashed on the main
 // thread instead (their buffers are untouched until their digest is in), so a digest is never lost.
-// The buffers hold sealed package bytes, never plaintext PSRD; they are wiped all the same when closed.
+// The buffers hold sealed package bytes, never plaintext PSRD; they are wiped all the same when closed,
+// and their memory is kept for the next package (see `arenas`).
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 
@@ -20,7 +21,7 @@ export interface BlockHasher {
   readonly threaded: boolean;
   /** SHA-256, hex, of the first `length` bytes of slots[slot]; the slot must not change until it resolves. */
   digest(slot: number, length: number): Promise<string>;
-  /** Wipes the buffers; call once every digest asked for has settled. */
+  /** Wipes the buffers and gives their memory back; call once every digest asked for has settled. */
   close(): void;
 }
 
@@ -29,16 +30,31 @@ const WASM_PAGE = 65536;
 // The node type definitions leave out the WebAssembly JS API; a memory is all that is used of it here.
 type WasmMemoryCtor = new (d: { initial: number; maximum?: number; shared?: boolean }) => { readonly buffer: ArrayBuffer | SharedArrayBuffer };
 
-/** One memory of `bytes`, page-aligned (a WebAssembly memory is the one such allocation Node offers), shared if it can be. */
+/**
+ * Page-aligned memory of `bytes` (a WebAssembly memory is the one such allocation Node offers), shared
+ * where the runtime can post shared memory to a thread (a runtime without SharedArrayBuffer can still
+ * allocate a shared WebAssembly memory, and then aborts when it is posted).
+ */
 function alignedMemory(bytes: number): { buffer: ArrayBuffer | SharedArrayBuffer; shared: boolean } {
   const Memory = (globalThis as unknown as { WebAssembly: { Memory: WasmMemoryCtor } }).WebAssembly.Memory;
   const pages = Math.ceil(bytes / WASM_PAGE);
-  try {
-    return { buffer: new Memory({ initial: pages, maximum: pages, shared: true }).buffer, shared: true };
-  } catch {
-    return { buffer: new Memory({ initial: pages }).buffer, shared: false };
+  if (typeof SharedArrayBuffer === 'function') {
+    try {
+      return { buffer: new Memory({ initial: pages, maximum: pages, shared: true }).buffer, shared: true };
+    } catch {
+      // Not allowed here: private memory, hashed on the main thread.
+    }
   }
+  return { buffer: new Memory({ initial: pages }).buffer, shared: false };
 }
+
+/**
+ * Shared memory is leased from here and given back, never left to the garbage collector: the hashing
+ * thread holds a reference to every memory it has been posted, and collects so rarely (it allocates
+ * almost nothing) that a fresh memory per package piled up by gigabytes over many small deliveries.
+ * What stays is one memory per delivery ever running at once.
+ */
+const arenas = new Map<number, (ArrayBuffer | SharedArrayBuffer)[]>();
 
 // Plain JavaScript, run with `eval`, so that it needs no bundler entry or loader in any host.
 const WORKER_SOURCE = `
@@ -56,12 +72,47 @@ interface Pending {
 
 const hashHere = (view: Uint8Array): string => createHash('sha256').update(view).digest('hex');
 
-/** The process's hashing thread: started on demand, referenced only while it has work. */
-class HashingThread {
-  private worker: Worker | undefined;
-  private readonly pending = new Map<number, Pending>();
+/** One hashing thread and the blocks it holds: referenced while it holds any. */
+class Hasher {
+  readonly pending = new Map<number, Pending>();
   private nextId = 0;
-  /** Set once the thread failed to start or stopped unasked: from then on, blocks are hashed in place. */
+
+  constructor(
+    readonly worker: Worker,
+    onLost: (h: Hasher) => void,
+  ) {
+    worker.on('message', ({ id, hex }: { id: number; hex: string }) => {
+      const p = this.pending.get(id);
+      this.pending.delete(id);
+      if (this.pending.size === 0) worker.unref();
+      p?.resolve(hex);
+    });
+    worker.on('error', () => onLost(this));
+    worker.on('exit', () => onLost(this));
+    worker.unref();
+  }
+
+  digest(view: Uint8Array): Promise<string> {
+    const id = this.nextId++;
+    return new Promise<string>((resolve) => {
+      this.pending.set(id, { view, resolve });
+      if (this.pending.size === 1) this.worker.ref();
+      this.worker.postMessage({ id, view });
+    });
+  }
+
+  /** What it held, hashed on this thread instead (its buffers are untouched until their digest is in). */
+  hashPendingHere(): void {
+    const left = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of left) p.resolve(hashHere(p.view));
+  }
+}
+
+/** The process's hashing thread: started on demand; on the main thread from the first failure on. */
+class HashingThread {
+  private current: Hasher | undefined;
+  /** Set once a thread failed to start or stopped unasked: from then on, blocks are hashed in place. */
   private broken = false;
 
   get usable(): boolean {
@@ -69,59 +120,37 @@ class HashingThread {
   }
 
   digest(view: Uint8Array): Promise<string> {
-    const w = this.broken ? undefined : this.start();
-    if (!w) return Promise.resolve(hashHere(view));
-    const id = this.nextId++;
-    return new Promise<string>((resolve) => {
-      this.pending.set(id, { view, resolve });
-      if (this.pending.size === 1) w.ref();
-      w.postMessage({ id, view });
-    });
+    const h = this.broken ? undefined : this.start();
+    return h ? h.digest(view) : Promise.resolve(hashHere(view));
   }
 
   /** Stops the thread; what it had in hand is hashed here. The next digest starts a new one. */
   async stop(): Promise<void> {
-    const w = this.worker;
-    this.worker = undefined;
-    if (w) {
-      w.removeAllListeners();
-      await w.terminate();
-    }
-    this.hashPendingHere();
+    const h = this.current;
+    if (!h) return;
+    this.current = undefined;
+    h.worker.removeAllListeners();
+    h.worker.on('error', () => undefined); // one already queued must not become an uncaught exception
+    h.hashPendingHere();
+    await h.worker.terminate();
   }
 
-  private start(): Worker | undefined {
-    if (this.worker) return this.worker;
+  private start(): Hasher | undefined {
+    if (this.current) return this.current;
     try {
       const w = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 16 } });
-      w.on('message', ({ id, hex }: { id: number; hex: string }) => {
-        const p = this.pending.get(id);
-        if (!p) return;
-        this.pending.delete(id);
-        if (this.pending.size === 0) w.unref();
-        p.resolve(hex);
+      this.current = new Hasher(w, (lost) => {
+        if (this.current === lost) {
+          this.current = undefined;
+          this.broken = true;
+        }
+        lost.hashPendingHere();
       });
-      const lost = (): void => {
-        if (this.worker !== w) return;
-        this.worker = undefined;
-        this.broken = true;
-        this.hashPendingHere();
-      };
-      w.on('error', lost);
-      w.on('exit', lost);
-      w.unref();
-      this.worker = w;
-      return w;
+      return this.current;
     } catch {
       this.broken = true;
       return undefined;
     }
-  }
-
-  private hashPendingHere(): void {
-    const left = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of left) p.resolve(hashHere(p.view));
   }
 }
 
@@ -135,21 +164,28 @@ export function stopHashingThread(): Promise<void> {
 /** `count` page-aligned buffers of `blockBytes`, and the SHA-256 of any of them taken off the main thread where possible. */
 export function blockHasher(count: number, blockBytes: number): BlockHasher {
   if (blockBytes % WASM_PAGE !== 0) throw new RangeError('blocks must be whole 64 KiB pages');
-  const { buffer, shared } = alignedMemory(count * blockBytes);
+  const bytes = count * blockBytes;
+  const leased = arenas.get(bytes)?.pop();
+  const { buffer, shared } = leased ? { buffer: leased, shared: true } : alignedMemory(bytes);
   const slots = Array.from({ length: count }, (_, i) => new Uint8Array(buffer, i * blockBytes, blockBytes));
+  let closed = false;
   return {
     slots,
     get threaded() {
       return shared && thread.usable;
     },
     digest(slot, length) {
+      if (closed) throw new Error('the block hasher is closed');
       const view = slots[slot]!.subarray(0, length);
       return shared ? thread.digest(view) : Promise.resolve(hashHere(view));
     },
     close() {
+      if (closed) return;
+      closed = true;
       // Zeros copied in: fill() on shared memory is ~20× slower than on private memory.
       const zeros = new Uint8Array(blockBytes);
       for (const s of slots) s.set(zeros);
+      if (shared) arenas.set(bytes, [...(arenas.get(bytes) ?? []), buffer]);
     },
   };
 }

@@ -17,7 +17,7 @@ import { lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { StationFailure } from '../../src-shared/api/result';
 import { mediaFaults, type MediaFaultCode } from '../../src-shared/psrd/media-faults';
-import { blockHasher } from './block-hasher';
+import { blockHasher, type BlockHasher } from './block-hasher';
 import type { CarrierProgress, PackageStream } from './carrier';
 
 /** The unit of writing, hashing and comparing; "the first differing MiB" is counted in these. */
@@ -224,10 +224,11 @@ export async function writePackageFile(path: string, pkg: PackageStream, progres
     throw toFailure(e, 'creating the file');
   }
   const digests: Promise<string>[] = [];
-  const hasher = blockHasher(DEPTH, BLOCK_BYTES);
-  const bufs = hasher.slots;
+  let hasher: BlockHasher | undefined;
   const inFlight: Promise<void>[] = [];
   try {
+    hasher = blockHasher(DEPTH, BLOCK_BYTES);
+    const { slots: bufs, digest: digestOf } = hasher;
     let slot = 0;
     let fill = 0;
     let produced = 0;
@@ -244,8 +245,10 @@ export async function writePackageFile(path: string, pkg: PackageStream, progres
       written += len;
       // The block is hashed on the hashing thread while the thread pool writes it; the slot is free
       // again once both are done. Writes finish in any order; progress counts the bytes written from the start.
-      const digest = hasher.digest(slot, len);
+      const digest = digestOf(slot, len);
       digests.push(digest);
+      // On a failure this settles at the first rejection, not when the slot is free: the catch below
+      // relies on fh.close() to wait for the writes still in flight, and on the digests before the wipe.
       const before = inFlight.at(-1) ?? Promise.resolve();
       const p = Promise.all([writeFully(fh, buf, writeLen, position), digest, before]).then(() => {
         progress({ phase: 'write', bytesDone: position + len, bytesTotal: total });
@@ -292,7 +295,7 @@ export async function writePackageFile(path: string, pkg: PackageStream, progres
   } finally {
     await folder.close().catch(() => undefined);
     await Promise.allSettled(digests);
-    hasher.close();
+    hasher?.close();
   }
 }
 
@@ -335,10 +338,11 @@ export async function verifyPackageFile(path: string, expected: BlockDigests, pr
     if (errno(e) === 'ENOENT') throw mediaFailure('verify-failed', `${basename(path)} is not on the medium; the first difference is in MiB 0`);
     throw toFailure(e, `reading ${basename(path)} back`);
   }
-  const hasher = blockHasher(DEPTH, BLOCK_BYTES);
-  const bufs = hasher.slots;
+  let hasher: BlockHasher | undefined;
   const reads: Promise<number>[] = [];
   try {
+    hasher = blockHasher(DEPTH, BLOCK_BYTES);
+    const { slots: bufs, digest: digestOf } = hasher;
     await checkDev(fh, opts);
     const size = (await fh.stat()).size;
     // One block beyond the package's end is read too: a file longer than the package differs there.
@@ -371,7 +375,7 @@ export async function verifyPackageFile(path: string, expected: BlockDigests, pr
       }
       if (got < want) throw verifyFailed(i, `${basename(path)} is shorter than the package (${size} bytes, not ${total})`);
       // Hashed on the hashing thread while the next blocks are read.
-      if ((await hasher.digest(i % DEPTH, want)) !== expected.sha256[i]) throw verifyFailed(i, 'the bytes read back differ');
+      if ((await digestOf(i % DEPTH, want)) !== expected.sha256[i]) throw verifyFailed(i, 'the bytes read back differ');
       if (got > want) throw verifyFailed(i, `${basename(path)} is longer than the package (${size} bytes, not ${total})`);
       progress({ phase: 'verify', bytesDone: i * BLOCK_BYTES + want, bytesTotal: total });
     }
@@ -382,7 +386,7 @@ export async function verifyPackageFile(path: string, expected: BlockDigests, pr
   } finally {
     await Promise.allSettled(reads);
     await fh.close().catch(() => undefined);
-    hasher.close();
+    hasher?.close();
   }
 }
 
