@@ -576,6 +576,10 @@ export function destroyRange(dir: string, id: string, master: MasterKey, offset:
   const segFd = openSync(segmentPath(dir, id), 'r+');
   const keyFd = openSync(keysPath(dir, id), 'r+');
   const torn: number[] = [];
+  // What overwrites each whole chunk's ciphertext: random bytes drawn once per call. The overwrite is
+  // tidiness (the erased key is the destruction), and fresh bytes for every chunk cost 2.5× the time
+  // (255 ms against 107 ms for 256 MiB, most of a delivery's destruction phase, on the main thread).
+  let filler: Buffer | undefined;
   try {
     const end = offset + length;
     for (let index = Math.floor(offset / layout.chunkBytes); index * layout.chunkBytes < end; index++) {
@@ -587,7 +591,8 @@ export function destroyRange(dir: string, id: string, master: MasterKey, offset:
       const dataPos = HEADER_BYTES + index * (layout.chunkBytes + TAG_BYTES);
       const eraseWhole = (): void => {
         writeAll(keyFd, ERASED_SLOT, slotPos);
-        writeAll(segFd, randomBytes(len + TAG_BYTES), dataPos);
+        filler ??= randomBytes(Math.min(layout.chunkBytes, layout.plainBytes) + TAG_BYTES);
+        writeAll(segFd, filler.subarray(0, len + TAG_BYTES), dataPos);
       };
       if (from === 0 && to === len) {
         eraseWhole();

@@ -87,10 +87,14 @@ describe('crypto-erase', () => {
     const pool = join(ts.dataDir, 'pool');
     const before = collect(ts.station.pool.read(id, 0, 4 * CHUNK));
     const oldKeys = readFileSync(keysPath(pool, id));
+    const chunk1 = HEADER_BYTES + 1 * (CHUNK + 16);
+    const oldCipher1 = Buffer.from(readFileSync(segmentPath(pool, id)).subarray(chunk1 + 1000, chunk1 + 1064));
     // From inside chunk 0 to inside chunk 2: chunk 1 (with the canary) loses its key outright.
     ts.station.pool.destroyRange(id, 500, 2 * CHUNK, 'test');
 
     expect(findInDataDir(ts.dataDir, CANARY)).toEqual([]);
+    // ... and its ciphertext is overwritten too (tidiness: the erased key is the destruction).
+    expect(findInDataDir(ts.dataDir, oldCipher1)).toEqual([]);
     const newKeys = readFileSync(keysPath(pool, id));
     for (const i of [0, 1, 2]) {
       const slot = oldKeys.subarray(HEADER_BYTES + i * WRAPPED_KEY_BYTES, HEADER_BYTES + (i + 1) * WRAPPED_KEY_BYTES);
