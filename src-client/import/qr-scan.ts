@@ -19,6 +19,8 @@ export interface FoundCode {
   /** Where in the image: "position 2 of 4 (top right)", or "code 3 found" for a free-form image. */
   readonly where: string;
   readonly bytes: Uint8Array;
+  /** True for a place of the sheet's grid, where a chunk is printed; false for a code found anywhere in a free-form image. */
+  readonly placed: boolean;
 }
 
 export interface ScanResult {
@@ -60,7 +62,7 @@ function scanPage(img: RgbaImage): ScanResult {
     const box = crop(img, (left - 4) * scale, (top - 4) * scale, (size + 8) * scale, (size + 8) * scale);
     const where = `position ${j + 1} of ${CODES_PER_PAGE} (${PLACE[j] ?? `box ${j + 1}`})`;
     const found = jsQR(box.data, box.width, box.height, { inversionAttempts: 'attemptBoth' });
-    if (found) codes.push({ where, bytes: Uint8Array.from(found.binaryData) });
+    if (found) codes.push({ where, bytes: Uint8Array.from(found.binaryData), placed: true });
     else if (inkShare(box) > INK) unreadable.push(where);
     box.data.fill(0);
   }
@@ -105,7 +107,7 @@ function scanFree(img: RgbaImage): ScanResult {
   for (let k = 0; k < MAX_CODES_PER_IMAGE; k++) {
     const found = findOne(work);
     if (!found) break;
-    codes.push({ where: `code ${k + 1} found`, bytes: found.bytes });
+    codes.push({ where: `code ${k + 1} found`, bytes: found.bytes, placed: false });
     for (let y = found.y0; y < found.y1; y++) work.data.fill(255, (y * work.width + found.x0) * 4, (y * work.width + found.x1) * 4);
   }
   work.data.fill(0);

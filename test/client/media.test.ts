@@ -8,7 +8,8 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codePlacement } from '../../hardware/carriers/qr-sheet';
+import { create as createQr } from 'qrcode';
+import { codePlacement, rasteriseQr } from '../../hardware/carriers/qr-sheet';
 import { ClientFailure, type ClientErrorCode } from '../../src-client/errors';
 import { readPackageFromToken } from '../../src-client/import/hsm-token';
 import { readQrSheetImages } from '../../src-client/import/qr-images';
@@ -134,6 +135,43 @@ describe.skipIf(noQrToolsReason !== undefined)(`a printed QR sheet${noQrToolsRea
     const pair = join(work, 'pair');
     execFileSync('pdftoppm', ['-r', String(DPI), '-png', '-f', '1', '-l', '1', '-singlefile', '-x', String(px(left - 20)), '-y', String(px(top - 20)), '-W', String(px(2 * size + 60)), '-H', String(px(size + 40)), pdf, pair]);
     expect(Buffer.from(readQrSheetImages([`${pair}.png`, ...crops.slice(0, 3)])).equals(Buffer.from(pkg))).toBe(true);
+  });
+
+  it('passes over a QR code that is no PSRD chunk beside a code in a free-form image, and names one in a place of the sheet\'s grid', () => {
+    // Another QR code in view (a URL): what jsqr also makes, now and then, of the remains of a code it
+    // read and blanked out in a crop (once in a CI run: "code 2 found … too few bytes").
+    const foreign = rasteriseQr(createQr('https://example.org/not-a-chunk', { errorCorrectionLevel: 'M' }), 4);
+    const { page, left, top, size } = codePlacement(0);
+    const prefix = join(work, 'crop-foreign');
+    execFileSync('pdftoppm', ['-r', String(DPI), '-png', '-f', String(page), '-l', String(page), '-singlefile',
+      '-x', String(px(left - 20)), '-y', String(px(top - 20)), '-W', String(px(size + 40)), '-H', String(px(size + 40)), pdf, prefix]);
+    const code = PNG.sync.read(readFileSync(`${prefix}.png`));
+    const both: Png = { width: code.width + foreign.width, height: Math.max(code.height, foreign.height), data: Buffer.alloc(0) };
+    both.data = Buffer.alloc(both.width * both.height * 4, 255);
+    const blit = (src: { width: number; height: number; data: Uint8Array | Uint8ClampedArray }, x0: number): void => {
+      for (let r = 0; r < src.height; r++) both.data.set(src.data.subarray(r * src.width * 4, (r + 1) * src.width * 4), (r * both.width + x0) * 4);
+    };
+    blit(code, 0);
+    blit(foreign, code.width);
+    const mixed = join(work, 'code-and-foreign.png');
+    writeFileSync(mixed, PNG.sync.write(both));
+    expect(Buffer.from(readQrSheetImages([mixed, ...pages])).equals(Buffer.from(pkg))).toBe(true);
+    // The foreign code alone in view: nothing of the package read, said as such.
+    const alone = join(work, 'foreign.png');
+    writeFileSync(alone, PNG.sync.write({ width: foreign.width, height: foreign.height, data: Buffer.from(foreign.data) }));
+    expect(refused(() => readQrSheetImages([alone]), 'qr-unreadable').message).toMatch(/^None of the QR codes read is a PSRD chunk .*foreign\.png, code 1 found/);
+    // In a place of the sheet's grid a chunk is printed: a code that is none there is named.
+    const p = codePlacement(1);
+    const img = PNG.sync.read(readFileSync(pages[0]!));
+    const x0 = px(p.left);
+    const y0 = px(p.top);
+    for (let r = px(p.top - 4); r < px(p.top + p.size + 4); r++) img.data.fill(255, (r * img.width + px(p.left - 4)) * 4, (r * img.width + px(p.left + p.size + 4)) * 4);
+    for (let r = 0; r < foreign.height; r++) img.data.set(foreign.data.subarray(r * foreign.width * 4, (r + 1) * foreign.width * 4), ((y0 + r) * img.width + x0) * 4);
+    const onPage = join(work, 'page-1-foreign.png');
+    writeFileSync(onPage, PNG.sync.write(img));
+    const e = refused(() => readQrSheetImages([onPage, pages[1]!]), 'qr-damaged');
+    expect(e.message).toContain('page-1-foreign.png, position 2 of 4 (top right) (it is not a PSRD chunk');
+    expect(e.message).toContain('code 2 of 5 is missing');
   });
 
   it('a page left out, or a code cut off the sheet, is named as missing (qr-missing), and nothing is imported', () => {
